@@ -1,0 +1,38 @@
+# Screening — every target installs what it needs itself (virtual environment in .venv).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help install lint test bench rules clean
+
+help: ## Show the targets and what they do
+	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): setup.cfg pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq python3-venv; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the package with its test extras
+
+lint: $(STAMP) ## Run ruff on everything and mypy (strict) on the pure modules
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: lint ## Install, lint and run every test
+	$(PY) -m pytest
+
+bench: $(STAMP) ## Print benchmark numbers (not a test)
+	$(PY) bench/bench_core.py
+
+rules: $(STAMP) ## Print the rule catalogue for clinical review
+	$(PY) -m screening.rules
+
+clean: ## Remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage htmlcov *.egg-info

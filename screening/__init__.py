@@ -1,0 +1,1 @@
+"""Screening: pre-screening questionnaire and clinical flags for ketamine therapy."""

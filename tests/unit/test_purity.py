@@ -1,0 +1,36 @@
+"""The pure modules import only the standard library and each other (DESIGN.md, "[pure]")."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "screening"
+PURE = ("conditions", "questionnaire", "triggers", "rules", "scoring", "medications")
+
+
+def imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                raise AssertionError(f"{path.name}: use absolute imports")
+            base = node.module or ""
+            names.add(base)
+            if base == "screening":
+                names.update(f"screening.{alias.name}" for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_pure_module_imports_only_the_standard_library_and_pure_modules(module: str) -> None:
+    allowed_local = {"screening"} | {f"screening.{name}" for name in PURE}
+    for name in imported_modules(PACKAGE / f"{module}.py"):
+        top = name.split(".")[0]
+        assert top in sys.stdlib_module_names or name in allowed_local or top == "__future__", (
+            f"screening/{module}.py imports {name}")
