@@ -26,7 +26,7 @@ lint: $(STAMP) ## Run ruff on everything and mypy (strict) on the pure modules
 	$(VENV)/bin/mypy
 
 test: lint ## Install, lint and run every test
-	$(PY) -m pytest
+	$(PY) -m pytest --cov
 
 bench: $(STAMP) ## Print benchmark numbers (not a test)
 	$(PY) bench/bench_core.py

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Operator = Literal["exists", "=", "!=", ">", "<", ">=", "<=", "has"]
@@ -38,26 +38,29 @@ class Condition:
     question: str
     operator: Operator
     value: Any
+    _compare: Callable[[Any, Any], bool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.operator == "exists" and not isinstance(self.value, bool):
             raise ValueError(f"{self}: 'exists' takes True or False")
         if self.operator not in _COMPARE and self.operator not in ("exists", "has"):
             raise ValueError(f"{self}: unknown operator {self.operator!r}")
+        object.__setattr__(self, "_compare", _COMPARE.get(self.operator, operator.eq))
 
     def holds(self, answers: Mapping[str, Any]) -> bool:
         """True when the condition holds for ``answers`` (already cleaned: valid values only)."""
         answer = answers.get(self.question)
-        if self.operator == "exists":
+        op = self.operator
+        if op == "exists":
             return (answer is not None) is self.value
         if answer is None:
             return False
-        if self.operator == "has":
-            return isinstance(answer, list | tuple) and self.value in answer
-        if isinstance(answer, list | tuple):
+        if op == "has":
+            return type(answer) in (list, tuple) and self.value in answer
+        if type(answer) in (list, tuple):
             return False
         try:
-            return bool(_COMPARE[self.operator](answer, self.value))
+            return bool(self._compare(answer, self.value))
         except TypeError:
             return False
 

@@ -10,7 +10,7 @@ The file is long because it is the whole questionnaire as plain data; the logic 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -74,10 +74,10 @@ class Question:
     max_length: int | None = None
     min_value: int | None = None
     max_value: int | None = None
+    codes: tuple[str, ...] = field(init=False, repr=False, compare=False)  # the option codes, in order
 
-    @property
-    def codes(self) -> tuple[str, ...]:
-        return tuple(option.code for option in self.options)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "codes", tuple(option.code for option in self.options))
 
     def option_label(self, code: str) -> str:
         """The patient-facing label of ``code`` (the code itself if unknown)."""
@@ -688,22 +688,35 @@ def _valid_multi(question: Question, value: object) -> list[str] | None:
     return kept or None
 
 
+def _valid_text(question: Question, value: object) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def _valid_date(question: Question, value: object) -> object:
+    return value if parse_date(value) else None
+
+
+def _valid_code(question: Question, value: object) -> str | None:
+    return value if isinstance(value, str) and value in question.codes else None
+
+
+def _valid_tick(question: Question, value: object) -> bool | None:
+    return True if value is True else None
+
+
+_VALIDATORS: dict[QType, Callable[[Question, object], Any]] = {
+    **dict.fromkeys(TEXT_TYPES, _valid_text), **dict.fromkeys(INTEGER_TYPES, _valid_int),
+    **dict.fromkeys(CODED_TYPES, _valid_code), QType.MULTI: _valid_multi, QType.DATE: _valid_date,
+    QType.CONSENT: _valid_tick, QType.CHECKBOX: _valid_tick,
+}
+
+
 def valid_value(question: Question, value: object) -> Any:
     """The value as stored if it is valid for ``question`` (questionnaire.md, "How answers are
     stored"), else None. Text is trimmed; an empty text is unanswered; a string where a number is
-    expected, a number out of range, an unknown code or a non-ISO date is invalid."""
-    qtype = question.type
-    if qtype in TEXT_TYPES:
-        return (value.strip() or None) if isinstance(value, str) else None
-    if qtype is QType.DATE:
-        return value if parse_date(value) else None
-    if qtype in INTEGER_TYPES:
-        return _valid_int(question, value)
-    if qtype is QType.MULTI:
-        return _valid_multi(question, value)
-    if qtype in CODED_TYPES:
-        return value if isinstance(value, str) and value in question.codes else None
-    return True if value is True else None  # consent, checkbox
+    expected, a number out of range, an unknown code or a non-ISO date is invalid; a consent or
+    checkbox is only ever ``True``."""
+    return _VALIDATORS[question.type](question, value)
 
 
 def answer_text(question: Question, value: Any) -> str:
@@ -717,13 +730,18 @@ def answer_text(question: Question, value: Any) -> str:
     return str(value)
 
 
+_SHOWN_WHEN: Mapping[str, tuple[When, ...]] = {
+    q.id: tuple(w for w in (STEP_OF[q.id].enable_when, q.enable_when) if w is not None) for q in QUESTIONS.values()
+}
+
+
 def is_shown(question: Question, values: Mapping[str, Any]) -> bool:
     """Whether ``question`` is asked, given (cleaned) earlier answers: its step's condition and its
     own both hold."""
-    step = STEP_OF[question.id]
-    if step.enable_when is not None and not step.enable_when.holds(values):
-        return False
-    return question.enable_when is None or question.enable_when.holds(values)
+    return all(condition.holds(values) for condition in _SHOWN_WHEN[question.id])
+
+
+_CLEANING_PLAN = tuple((q.id, q, _VALIDATORS[q.type], _SHOWN_WHEN[q.id]) for q in QUESTIONS.values())
 
 
 def clean_answers(raw: object) -> Answers:
@@ -736,13 +754,14 @@ def clean_answers(raw: object) -> Answers:
     values: dict[str, Any] = {}
     invalid: set[str] = set()
     hidden: set[str] = set()
-    for qid, question in QUESTIONS.items():
-        if raw.get(qid) is None:
+    for qid, question, validate, shown_when in _CLEANING_PLAN:
+        given = raw.get(qid)
+        if given is None:
             continue
-        if not is_shown(question, values):
+        if shown_when and not all(condition.holds(values) for condition in shown_when):
             hidden.add(qid)
             continue
-        value = valid_value(question, raw[qid])
+        value = validate(question, given)
         if value is None:
             invalid.add(qid)
         else:

@@ -1,0 +1,495 @@
+"""The rule catalogue of clinical-rules.md (rule set 2026.1) and ``evaluate(answers)``.
+
+A rule only flags an answer for a clinician to discuss; nothing here decides eligibility. Rules are
+data: an id, a severity, a trigger (``triggers``), the clinician-facing rationale and its sources, the
+rules that suppress it, and for a few a calm message for the patient. The catalogue is checked against
+``questionnaire`` at import. Pure: standard library and the other pure modules only.
+``python -m screening.rules`` prints the catalogue for clinical review.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+import textwrap
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from screening import medications, scoring
+from screening.conditions import When, any_of, when
+from screening.questionnaire import QUESTIONS, Answers, check_condition, clean_answers
+from screening.triggers import (
+    Age,
+    AllOf,
+    Answered,
+    AnyOf,
+    BloodPressure,
+    Facts,
+    GradedCodes,
+    MedicineClass,
+    MedicineLines,
+    RuleConfig,
+    ScoreAtLeast,
+    Trigger,
+    Unanswered,
+    UnrecognisedMedicine,
+)
+
+RULESET_VERSION = "2026.1"
+__all__ = ["RULES", "RULESET_VERSION", "SOURCES", "Assessment", "Flag", "Rule", "RuleConfig", "Severity",
+           "assess", "check_catalogue", "evaluate", "fingerprint"]
+
+
+class Severity(StrEnum):
+    """Highest first. ``rank`` is the queue priority (urgent 3 ... info 0)."""
+
+    URGENT = "urgent"
+    DISCUSS = "discuss"
+    CAUTION = "caution"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"urgent": 3, "discuss": 2, "caution": 1, "info": 0}[self.value]
+
+
+SOURCES: Mapping[str, str] = {
+    "ASRA2018": "Cohen SP et al. Consensus guidelines on the use of intravenous ketamine infusions for chronic "
+                "pain (ASRA, AAPM, ASA). Reg Anesth Pain Med 2018;43(5):521-546",
+    "SPRAVATO": "SPRAVATO (esketamine) nasal spray, US Prescribing Information and REMS, Janssen",
+    "KETALAR": "Ketamine hydrochloride injection (Ketalar) US labelling, and the UK SmPC (Pfizer, MHRA 2019)",
+    "KETAMIN-CH": "Swiss ketamine product information (contraindications: uncontrolled hypertension >180/100 at "
+                  "rest, prior cerebrovascular event, untreated hyperthyroidism; accompanied discharge; no "
+                  "driving 24 h)",
+    "MILLER": "Miller's Anesthesia, nonbarbiturate intravenous anaesthetics: side effects and contraindications",
+    "KETAMAX-PI": "Ketamine product information: interactions with CNS depressants, thyroid hormones, "
+                  "theophylline, CYP3A4 inhibitors and inducers",
+    "COTTER2021": "Cotter S et al. Repeated or continuous medically supervised ketamine administration "
+                  "associated with hepatobiliary adverse events. Drug Saf 2021",
+    "CHAN2022": "Chan EOT et al. Systematic review and meta-analysis of ketamine-associated uropathy. Hong Kong "
+                "Med J 2022;28(6):466-74",
+    "PK-STUDIES": "Hagelberg 2010 (clarithromycin), Peltoniemi 2011 (ticlopidine, itraconazole), 2012 "
+                  "(rifampicin; St John's wort): oral S-ketamine interaction studies",
+    "BENZO2023": "Andrashko 2020, Front Psychiatry 11:844; Feeney 2023, J Clin Psychiatry 84(1) - "
+                 "benzodiazepines dampen ketamine's antidepressant effect",
+    "ANAND2000": "Anand A et al. Attenuation of the neuropsychiatric effects of ketamine with lamotrigine. Arch "
+                 "Gen Psychiatry 2000;57:270-6",
+    "PEG2009": "Krebs EE et al. Development and initial validation of the PEG. J Gen Intern Med "
+               "2009;24(6):733-8",
+    "PHQ9-2001": "Kroenke K, Spitzer RL, Williams JBW. The PHQ-9. J Gen Intern Med 2001;16:606-13",
+    "SIMON2013": "Simon GE et al. Does response on the PHQ-9 predict subsequent suicide attempt or death? "
+                 "Psychiatr Serv 2013",
+    "GAD7-2006": "Spitzer RL et al. A brief measure for assessing generalized anxiety disorder: the GAD-7. Arch "
+                 "Intern Med 2006;166:1092-7",
+    "AUDITC1998": "Bush K et al. The AUDIT alcohol consumption questions (AUDIT-C). Arch Intern Med "
+                  "1998;158:1789-95; Bradley 2003 (women)",
+    "STOPBANG2008": "Chung F et al. STOP questionnaire. Anesthesiology 2008;108:812-21; Chung 2012 Br J Anaesth "
+                    "108:768-75",
+    "ASA-OSA2014": "ASA practice guidelines for perioperative management of obstructive sleep apnea. "
+                   "Anesthesiology 2014;120:268-86",
+    "IASP2019": "Treede RD et al. Chronic pain as a symptom or a disease: the IASP classification for ICD-11. "
+                "Pain 2019;160:19-27",
+    "BP-SERIES": "Blood pressure during subanaesthetic ketamine infusions: 684-infusion report (J Affect "
+                 "Disord) and Yale series, Gen Hosp Psychiatry 2024",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One catalogue entry. ``not_with`` names earlier rules that suppress this one when they fire."""
+
+    id: str
+    severity: Severity
+    title: str
+    trigger: Trigger
+    rationale: str
+    sources: tuple[str, ...] = ()
+    not_with: tuple[str, ...] = ()
+    patient_message: str | None = None
+    support_contacts: bool = False  # the confirmation page shows the clinic's crisis contacts with it
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A rule that fired for one submission: a snapshot of the rule's words and the evidence."""
+
+    rule_id: str
+    severity: Severity
+    title: str
+    evidence: str
+    rationale: str
+    source: str | None
+    patient_message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """Everything computed from one answer set, each part once: flags, scores, medicine matches."""
+
+    flags: list[Flag]
+    scores: dict[str, scoring.Score]
+    medicines: MedicineLines
+    config: RuleConfig
+    answers: Answers
+
+
+# --- catalogue-writing helpers -------------------------------------------------------------------
+def _has(question: str, *codes: str) -> Trigger:
+    parts = tuple(Answered(question, "has", code) for code in codes)
+    return parts[0] if len(parts) == 1 else AnyOf(parts)
+
+
+def _is(question: str, *values: str) -> Trigger:
+    parts = tuple(Answered(question, "=", value) for value in values)
+    return parts[0] if len(parts) == 1 else AnyOf(parts)
+
+
+def _any(*parts: Trigger) -> AnyOf:
+    return AnyOf(parts)
+
+
+def _checklist(*codes: str) -> Trigger:
+    return _has("medication_checklist", *codes)
+
+
+def _med(*classes: str) -> MedicineClass:
+    return MedicineClass(frozenset(classes))
+
+
+def _unanswered(parent: When, *follow_ups: str) -> Trigger:
+    parts = tuple(Unanswered(parent, follow_up) for follow_up in follow_ups)
+    return parts[0] if len(parts) == 1 else AnyOf(parts)
+
+
+def _shown_when(question: str) -> When:
+    """The condition under which a follow-up is asked (its parent answer, for a fail-safe)."""
+    condition = QUESTIONS[question].enable_when
+    if condition is None:
+        raise ValueError(f"{question} is always asked: it has no parent answer")
+    return condition
+
+
+_HIGH_BP = when("heart_conditions", "has", "high_blood_pressure")
+_PHQ9_ITEM9 = when("phq9_9", ">=", 1)
+_OTHER_DRUGS = tuple(c for c in QUESTIONS["drugs_past_year"].codes if c not in ("cannabis", "none"))
+_WEAK = "weak or no evidence of lasting benefit"
+_PAIN_GRADES = (("crps", "moderate evidence, benefit up to 12 weeks"),
+                ("spinal_cord_injury", "weak evidence, short-term benefit"),
+                *((code, _WEAK) for code in ("neuropathic", "post_herpetic", "phantom_limb", "fibromyalgia",
+                                             "cancer", "ischaemic", "migraine", "back_neck")))
+_SUPPORT_NOW = ("Thank you for telling us how you have been feeling. You do not have to wait for us. If you "
+                "feel you might act on these thoughts, or you are not safe right now, please call the "
+                "emergency number or one of the support lines below now. They can help, day or night.")
+_SUPPORT_IF_WORSE = ("Thank you for telling us how you have been feeling. If these thoughts get stronger, or "
+                     "you feel you might act on them, please call one of the support lines below or the "
+                     "emergency number. You do not have to wait for us.")
+_CHEST_PAIN = ("If you have chest pain now, call the emergency number straight away. If your angina is new "
+               "or getting worse, please contact your doctor today.")
+
+URGENT, DISCUSS, CAUTION, INFO = Severity.URGENT, Severity.DISCUSS, Severity.CAUTION, Severity.INFO
+
+RULES: tuple[Rule, ...] = (
+    # --- cardiovascular ---
+    Rule("cv_bp_severely_elevated", DISCUSS, "Severely raised blood pressure",
+         _any(BloodPressure("severe"), _is("bp_crisis_recent", "yes"),
+              _unanswered(_HIGH_BP, "bp_crisis_recent")),
+         "Ketamine raises blood pressure; a significant rise is a serious hazard at this baseline",
+         ("ASRA2018", "KETALAR", "KETAMIN-CH")),
+    Rule("cv_hypertension_uncontrolled", DISCUSS, "Uncontrolled hypertension",
+         _any(AllOf((_has("heart_conditions", "high_blood_pressure"), _is("bp_controlled", "no"))),
+              _unanswered(_HIGH_BP, "bp_controlled")),
+         "Uncontrolled hypertension is a listed contraindication", ("KETAMIN-CH", "ASRA2018"),
+         not_with=("cv_bp_severely_elevated",)),
+    Rule("cv_hypertension", CAUTION, "Hypertension",
+         _any(_has("heart_conditions", "high_blood_pressure"), BloodPressure("raised")),
+         "Hypertensive patients have larger peaks during dosing; check BP on the day",
+         ("SPRAVATO", "BP-SERIES"), not_with=("cv_bp_severely_elevated", "cv_hypertension_uncontrolled")),
+    Rule("cv_recent_mi_or_unstable_angina", DISCUSS, "Recent heart attack or unstable angina",
+         _any(_is("heart_attack_recent", "yes"), _is("angina_unstable", "yes"),
+              _unanswered(when("heart_conditions", "has", "heart_attack"), "heart_attack_recent"),
+              _unanswered(when("heart_conditions", "has", "coronary_disease"), "angina_unstable")),
+         "Ketamine increases myocardial oxygen demand", ("ASRA2018", "KETALAR", "MILLER"),
+         patient_message=_CHEST_PAIN),
+    Rule("cv_coronary_disease_stable", CAUTION, "Coronary disease or previous heart attack",
+         _has("heart_conditions", "heart_attack", "coronary_disease"),
+         "Baseline ECG advised with known or suspected cardiovascular disease", ("ASRA2018",),
+         not_with=("cv_recent_mi_or_unstable_angina",)),
+    Rule("cv_stroke_or_tia", DISCUSS, "Previous stroke or TIA", _has("heart_conditions", "stroke_tia"),
+         "Prior cerebrovascular event is a listed contraindication: a BP surge could be harmful",
+         ("KETALAR", "KETAMIN-CH")),
+    Rule("cv_aneurysm_avm_or_ich", DISCUSS, "Aneurysm, AVM or intracranial bleed",
+         _has("heart_conditions", "aneurysm_or_brain_bleed"),
+         "A BP rise could cause rupture or re-bleeding (esketamine label contraindication)",
+         ("SPRAVATO", "MILLER")),
+    Rule("cv_heart_failure_or_valve_disease", CAUTION, "Heart failure or valve disease",
+         _has("heart_conditions", "heart_failure", "valve_disease"),
+         "Direct negative inotropic effect; labels advise caution", ("KETALAR", "KETAMIN-CH")),
+    Rule("cv_arrhythmia", CAUTION, "Arrhythmia or cardiac device", _has("heart_conditions", "arrhythmia"),
+         "Arrhythmia is a listed adverse reaction", ("KETALAR", "SPRAVATO")),
+    # --- endocrine, pregnancy ---
+    Rule("endo_hyperthyroidism_uncontrolled", DISCUSS, "Overactive thyroid not known to be controlled",
+         _any(AllOf((_has("other_conditions", "overactive_thyroid"), Answered("thyroid_controlled", "!=", "yes"))),
+              _unanswered(when("other_conditions", "has", "overactive_thyroid"), "thyroid_controlled")),
+         "Untreated thyrotoxicosis adds sympathetic stimulation", ("KETALAR", "KETAMIN-CH")),
+    Rule("preg_pregnant", DISCUSS, "Pregnant or might be pregnant",
+         _any(_is("pregnancy_status", "pregnant", "might_be"),
+              _unanswered(any_of("sex_at_birth", "=", ("female", "intersex", "not_say")), "pregnancy_status")),
+         "Pregnancy is a relative contraindication; esketamine may cause fetal harm", ("ASRA2018", "SPRAVATO")),
+    Rule("preg_planning", INFO, "Planning a pregnancy", _is("pregnancy_status", "planning"),
+         "Discuss contraception and timing: pregnancy is a relative contraindication", ("ASRA2018", "SPRAVATO")),
+    Rule("preg_breastfeeding", DISCUSS, "Breastfeeding", _is("pregnancy_status", "breastfeeding"),
+         "Passes into milk; breastfeeding not advised during treatment", ("SPRAVATO",)),
+    # --- psychiatric ---
+    Rule("psych_psychosis_current", DISCUSS, "Current psychotic symptoms",
+         _any(_is("psychosis_current", "yes"),
+              _unanswered(_shown_when("psychosis_current"), "psychosis_current")),
+         "Active psychosis is a relative contraindication; ketamine can worsen it",
+         ("ASRA2018", "SPRAVATO", "MILLER")),
+    Rule("psych_psychosis_history", CAUTION, "Past psychosis or family history of schizophrenia",
+         _any(_is("psychosis_ever", "yes", "unsure"), _has("mental_health_history", "schizophrenia_psychosis"),
+              _is("psychosis_family", "yes")),
+         "Past psychosis or a first-degree relative with schizophrenia raises risk", ("SPRAVATO", "KETAMIN-CH"),
+         not_with=("psych_psychosis_current",)),
+    Rule("psych_mania_current", DISCUSS, "Recent manic symptoms", _is("mania_recent", "yes"),
+         "Current mania is a common exclusion; manic symptoms have been reported (weak evidence)", ("SPRAVATO",)),
+    Rule("psych_bipolar_history", CAUTION, "Bipolar disorder", _has("mental_health_history", "bipolar"),
+         "Check mood stability (weak evidence)", ("SPRAVATO",)),
+    Rule("psych_suicide_risk_urgent", URGENT, "Suicide risk: same-day assessment",
+         _any(Answered("phq9_9", "=", 3), _is("self_harm_intent", "yes"), _is("self_harm_recent_attempt", "yes"),
+              _unanswered(_PHQ9_ITEM9, "self_harm_intent", "self_harm_recent_attempt")),
+         "Intent, plan, recent attempt or daily thoughts need same-day assessment", ("SIMON2013", "PHQ9-2001"),
+         patient_message=_SUPPORT_NOW, support_contacts=True),
+    Rule("psych_suicidal_ideation", DISCUSS, "Thoughts of death or self-harm (PHQ-9 item 9)",
+         Answered("phq9_9", ">=", 1),
+         "Any positive item 9 needs a structured suicide-risk assessment before treatment planning",
+         ("SIMON2013",), not_with=("psych_suicide_risk_urgent",),
+         patient_message=_SUPPORT_IF_WORSE, support_contacts=True),
+    Rule("psych_dissociative_disorder", CAUTION, "Dissociative disorder or frequent dissociation",
+         _any(_has("mental_health_history", "dissociative_disorder"), _is("dissociation_frequent", "yes"),
+              _unanswered(when("mental_health_history", "has", "ptsd"), "dissociation_frequent")),
+         "Dissociation occurs in most esketamine-treated patients and may distress people with pre-existing "
+         "dissociation (extrapolated)", ("SPRAVATO",)),
+    Rule("psych_prior_adverse_reaction_ketamine", DISCUSS, "Previous distressing reaction to ketamine",
+         _any(_is("previous_ketamine_bad_reaction", "yes"),
+              _unanswered(when("previous_ketamine", "=", "yes"), "previous_ketamine_bad_reaction")),
+         "A previous adverse reaction to ketamine is a listed contraindication", ("MILLER",)),
+    Rule("psych_scores_elevated", INFO, "PHQ-9 or GAD-7 at or above 10",
+         _any(ScoreAtLeast("phq9", 10), ScoreAtLeast("gad7", 10)),
+         "Validated cut-points for probable depression / anxiety disorder", ("PHQ9-2001", "GAD7-2006")),
+    # --- substances ---
+    Rule("sub_ketamine_or_pcp_misuse", DISCUSS, "Ketamine or PCP misuse",
+         _any(_has("drugs_past_year", "ketamine", "pcp"), _has("substance_treatment_for", "ketamine")),
+         "Abuse potential; chronic use harms bladder and liver", ("ASRA2018", "SPRAVATO", "CHAN2022")),
+    Rule("sub_active_substance_misuse", DISCUSS, "Active substance misuse",
+         _any(_has("drugs_past_year", *_OTHER_DRUGS), _is("prescribed_misuse", "yes")),
+         "Serial infusions should not be given with active substance misuse", ("ASRA2018",)),
+    Rule("sub_cannabis_use", INFO, "Cannabis use", _has("drugs_past_year", "cannabis"),
+         "Context for sedation and dissociation on the day"),
+    Rule("sub_alcohol_unhealthy", CAUTION, "Unhealthy alcohol use (AUDIT-C)", ScoreAtLeast("auditc"),
+         "Adds sedation; reason for baseline liver tests", ("AUDITC1998", "ASRA2018")),
+    Rule("sub_opioid_use_disorder", CAUTION, "Opioid use disorder or its treatment",
+         _any(_has("substance_treatment_for", "opioids"), _checklist("opioid_addiction_treatment"),
+              _med("oud_treatment")),
+         "Universal precautions; opioids add CNS depression", ("ASRA2018", "SPRAVATO")),
+    # --- liver, bladder, neurological, eye, airway, allergy, age ---
+    Rule("hep_severe_liver_disease", DISCUSS, "Severe liver disease",
+         _any(_is("liver_severity", "severe"),
+              _unanswered(when("other_conditions", "has", "liver_disease"), "liver_severity")),
+         "Hepatic clearance; avoid in severe impairment", ("ASRA2018", "KETALAR")),
+    Rule("hep_liver_disease_or_risk", CAUTION, "Liver disease", _is("liver_severity", "moderate", "unsure"),
+         "Repeated dosing is associated with cholestatic injury: baseline liver tests", ("ASRA2018", "COTTER2021"),
+         not_with=("hep_severe_liver_disease",)),
+    Rule("uro_ketamine_cystitis_history", DISCUSS, "Previous ketamine bladder damage",
+         _has("other_conditions", "ketamine_bladder"),
+         "Ketamine uropathy relapses on re-exposure", ("CHAN2022", "KETALAR")),
+    Rule("uro_lower_urinary_symptoms", CAUTION, "Lower urinary tract symptoms",
+         _has("other_conditions", "bladder_symptoms"),
+         "Typical presentation of ketamine uropathy: record a baseline", ("CHAN2022", "KETALAR")),
+    Rule("neuro_raised_icp_or_mass", DISCUSS, "Raised intracranial pressure or mass",
+         _has("other_conditions", "raised_brain_pressure"),
+         "Ketamine can raise intracranial pressure", ("ASRA2018", "MILLER", "KETAMAX-PI")),
+    Rule("neuro_recent_head_injury", DISCUSS, "Head injury in the past 3 months",
+         _has("other_conditions", "head_injury_recent"),
+         "Cerebral trauma: ICP effects and confounded neurological assessment (the 3-month window is a product "
+         "choice; no source gives one)", ("KETALAR", "MILLER")),
+    Rule("neuro_epilepsy", CAUTION, "Epilepsy or seizures", _has("other_conditions", "epilepsy"),
+         "Seizure-like movements; some co-medicines lower the threshold (weak evidence)", ("KETALAR", "KETAMAX-PI")),
+    Rule("eye_glaucoma_or_raised_iop", DISCUSS, "Glaucoma, raised eye pressure or recent eye injury",
+         _has("other_conditions", "glaucoma", "eye_injury_recent"),
+         "Raised intraocular pressure: avoid or use extreme caution", ("ASRA2018", "KETALAR")),
+    Rule("resp_osa_risk", CAUTION, "Obstructive sleep apnoea or high STOP-Bang",
+         _any(_has("other_conditions", "sleep_apnoea"), ScoreAtLeast("stopbang", 5)),
+         "Airway obstruction risk with sedating drugs", ("STOPBANG2008", "ASA-OSA2014")),
+    Rule("allergy_ketamine", DISCUSS, "Allergy to ketamine or esketamine", _is("allergy_ketamine", "yes"),
+         "Hypersensitivity is a label contraindication", ("SPRAVATO", "KETALAR")),
+    Rule("allergy_ketamine_unsure", CAUTION, "Possible allergy to ketamine", _is("allergy_ketamine", "unsure"),
+         "Possible previous reaction: check records before any dose", ("SPRAVATO", "KETALAR")),
+    Rule("age_under_18", DISCUSS, "Under 18", Age("<", 18),
+         "Not established below 16-18; the guideline concerns adults (defensive: the form stops minors)",
+         ("SPRAVATO", "KETALAR")),
+    Rule("age_65_plus", CAUTION, "Aged 65 or over", Age(">=", 65),
+         "Larger BP rises; cautious dosing in older adults", ("BP-SERIES", "KETALAR")),
+    # --- medicines ---
+    Rule("med_benzodiazepine", CAUTION, "Benzodiazepine", _any(_checklist("benzodiazepine"), _med("benzodiazepine")),
+         "Added sedation; may blunt ketamine's effect", ("BENZO2023", "SPRAVATO")),
+    Rule("med_other_cns_depressant", CAUTION, "Other CNS depressant",
+         _any(_checklist("sleeping_tablet", "gabapentinoid", "antipsychotic"),
+              _med("z_drug", "gabapentinoid", "muscle_relaxant", "sedating_antihistamine", "antipsychotic",
+                   "barbiturate")),
+         "Potentiates CNS and respiratory depression", ("KETAMAX-PI", "SPRAVATO")),
+    Rule("med_opioid", CAUTION, "Opioid", _any(_checklist("opioid"), _med("opioid")),
+         "More sedation, longer recovery", ("SPRAVATO", "KETALAR")),
+    Rule("med_maoi", CAUTION, "MAO inhibitor", _any(_checklist("maoi"), _med("maoi")),
+         "May raise blood pressure: close BP monitoring", ("SPRAVATO",)),
+    Rule("med_psychostimulant", CAUTION, "Psychostimulant",
+         _any(_checklist("stimulant"), _med("stimulant"), _has("drugs_past_year", "cocaine", "amphetamines")),
+         "Enhances the blood-pressure effect", ("SPRAVATO", "KETALAR")),
+    Rule("med_theophylline", DISCUSS, "Theophylline or aminophylline",
+         _any(_checklist("theophylline"), _med("theophylline")),
+         "Lowers the seizure threshold; extensor-type seizures reported", ("KETAMAX-PI",)),
+    Rule("med_lamotrigine", INFO, "Lamotrigine", _any(_checklist("lamotrigine"), _med("lamotrigine")),
+         "Attenuated ketamine's perceptual effects; effect on benefit unknown", ("ANAND2000",)),
+    Rule("med_cyp_inhibitor", CAUTION, "CYP3A4 inhibitor", _med("cyp3a4_inhibitor"),
+         "Clarithromycin raised oral S-ketamine exposure 2.6-fold (itraconazole did not)", ("PK-STUDIES",)),
+    Rule("med_cyp_inducer", INFO, "CYP inducer", _any(_checklist("st_johns_wort"), _med("cyp_inducer")),
+         "Rifampicin -86%, St John's wort -58% oral S-ketamine exposure", ("PK-STUDIES", "KETAMAX-PI")),
+    Rule("med_thyroid_hormone", INFO, "Thyroid hormone", _any(_checklist("thyroid_hormone"), _med("thyroid_hormone")),
+         "Higher risk of hypertension and tachycardia", ("KETAMAX-PI",)),
+    Rule("med_ketamine_current", INFO, "Already taking ketamine or esketamine", _med("ketamine"),
+         "Already receiving ketamine or esketamine"),
+    Rule("med_unrecognised", INFO, "Unrecognised medicine", UnrecognisedMedicine(),
+         "Listed verbatim: an unrecognised medicine is never read as \"no interaction\""),
+    # --- practicalities, pain ---
+    Rule("prac_no_escort_home", DISCUSS, "No escort home", _is("has_escort", "no"),
+         "Patients must be accompanied home after treatment", ("SPRAVATO", "KETALAR", "KETAMIN-CH")),
+    Rule("prac_cannot_avoid_driving_24h", DISCUSS, "Cannot avoid driving for 24 hours", _is("can_avoid_driving", "no"),
+         "No driving or machinery for 24 h / until the next day", ("KETAMIN-CH", "SPRAVATO")),
+    Rule("pain_duration_under_3_months", INFO, "Pain for less than 3 months", _is("pain_duration", "lt_3m"),
+         "Chronic pain persists or recurs for more than 3 months", ("IASP2019",)),
+    Rule("pain_condition_evidence", INFO, "Evidence for ketamine in this pain condition",
+         GradedCodes("pain_conditions", _PAIN_GRADES),
+         "Strength of evidence varies by condition; the evidence names each condition and its grade",
+         ("ASRA2018",)),
+)
+RULES_BY_ID: Mapping[str, Rule] = {rule.id: rule for rule in RULES}
+_ORDER = {rule.id: index for index, rule in enumerate(RULES)}
+
+
+# --- evaluation ------------------------------------------------------------------------------------
+def _flag(rule: Rule, evidence: list[str]) -> Flag:
+    return Flag(rule.id, rule.severity, rule.title, "; ".join(dict.fromkeys(evidence)), rule.rationale,
+                ", ".join(rule.sources) or None, rule.patient_message)
+
+
+def assess(answers: Mapping[str, Any] | Answers, *, today: date | None = None,
+           config: RuleConfig | None = None) -> Assessment:
+    """Clean ``answers`` once, then compute scores, medicine matches and flags from them.
+
+    Unknown keys, answers of the wrong type and hidden follow-ups are treated as unanswered; a
+    comparison on an unanswered question is false, except the documented fail-safes (a deciding
+    follow-up left unanswered fires the higher-severity rule, with the evidence "not answered").
+    Never raises on bad input.
+    """
+    today = today or date.today()
+    config = config or RuleConfig()
+    cleaned = answers if isinstance(answers, Answers) else clean_answers(answers)
+    medicines = medications.match_list(cleaned.get("current_medications") or "")
+    scores = scoring.score_all(cleaned, today=today)
+    facts = Facts(cleaned, scores, medicines, config, today)
+    fired: dict[str, Flag] = {}
+    for rule in RULES:
+        if rule.not_with and not fired.keys().isdisjoint(rule.not_with):
+            continue
+        evidence = rule.trigger.evidence(facts)
+        if evidence:
+            fired[rule.id] = _flag(rule, evidence)
+    flags = sorted(fired.values(), key=lambda flag: (-flag.severity.rank, _ORDER[flag.rule_id]))
+    return Assessment(flags, scores, medicines, config, cleaned)
+
+
+def evaluate(answers: Mapping[str, Any], *, today: date | None = None,
+             config: RuleConfig | None = None) -> list[Flag]:
+    """The flags for one answer set, ordered by severity (urgent, discuss, caution, info) then by
+    catalogue order. Each flag names the answers that fired it. See ``assess`` for the semantics."""
+    return assess(answers, today=today, config=config).flags
+
+
+def fingerprint() -> str:
+    """A digest of the catalogue, the config defaults and the medicine vocabulary: a change to any
+    of them without a new RULESET_VERSION fails the pinned test."""
+    catalogue = [[rule.id, rule.severity.value, rule.title, rule.trigger.describe(), rule.rationale,
+                  list(rule.sources), list(rule.not_with), rule.patient_message, rule.support_contacts]
+                 for rule in RULES]
+    payload = json.dumps([catalogue, asdict(RuleConfig()), dict(SOURCES), medications.vocabulary_fingerprint()],
+                         sort_keys=True, ensure_ascii=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# --- checks on the catalogue itself, run at import -------------------------------------------------
+_RULE_ID = re.compile(r"[a-z]+_[a-z0-9_]+")
+
+
+def check_catalogue(catalogue: tuple[Rule, ...]) -> None:
+    """Raise ValueError unless every rule has a unique id, known sources, suppressors that come
+    before it, and conditions that name questions and codes ``questionnaire`` defines."""
+    seen: set[str] = set()
+    for rule in catalogue:
+        if not _RULE_ID.fullmatch(rule.id) or rule.id in seen:
+            raise ValueError(f"bad or repeated rule id {rule.id!r}")
+        if not set(rule.not_with) <= seen:
+            raise ValueError(f"{rule.id}: suppressing rules must come earlier in the catalogue")
+        if unknown := set(rule.sources) - set(SOURCES):
+            raise ValueError(f"{rule.id}: unknown sources {sorted(unknown)}")
+        for condition in rule.trigger.conditions():
+            check_condition(condition)
+        seen.add(rule.id)
+
+
+check_catalogue(RULES)
+
+
+# --- python -m screening.rules -------------------------------------------------------------------------
+def catalogue_table(width: int = 160) -> str:
+    """The catalogue as a fixed-width table a clinician can review, with sources and defaults."""
+    id_width = max(len(rule.id) for rule in RULES)
+    free = max(width, 100) - id_width - 8 - 4 * 2
+    widths = [id_width, 8, free * 4 // 9, free * 3 // 9, free * 2 // 9]
+    lines = [f"Screening rule set {RULESET_VERSION}: {len(RULES)} rules (fingerprint {fingerprint()[:12]}).",
+             "Each rule flags an answer for a clinician to discuss; none decides eligibility.", ""]
+
+    def row(cells: list[str]) -> None:
+        wrapped = [textwrap.wrap(cell, w, break_long_words=False) or [""] for cell, w in zip(cells, widths,
+                                                                                            strict=True)]
+        for i in range(max(len(w) for w in wrapped)):
+            cells_i = [(w[i] if i < len(w) else "").ljust(n) for w, n in zip(wrapped, widths, strict=True)]
+            lines.append("  ".join(cells_i).rstrip())
+
+    row(["id", "severity", "trigger", "rationale", "source"])
+    row(["-" * w for w in widths])
+    for rule in RULES:
+        trigger = rule.trigger.describe()
+        if rule.not_with:
+            trigger += f"; not with {', '.join(rule.not_with)}"
+        row([rule.id, rule.severity.value, trigger, rule.rationale, ", ".join(rule.sources) or "-"])
+        lines.append("")
+    lines.append("Configurable thresholds (defaults): " +
+                 ", ".join(f"{key} = {value}" for key, value in asdict(RuleConfig()).items()))
+    lines.extend(["", "Sources:", *(f"  {key}: {text}" for key, text in SOURCES.items())])
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the catalogue (``--width N`` to fit a wider or narrower terminal)."""
+    args = sys.argv[1:] if argv is None else argv
+    width = int(args[1]) if len(args) == 2 and args[0] == "--width" and args[1].isdigit() else 160
+    print(catalogue_table(width))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
