@@ -1,0 +1,418 @@
+"""Tests of ``screening.article``: the bundled article's content and readability, and safe rendering.
+
+The content checks follow DESIGN.md ("The educational article") and clinical-rules.md; the safety checks
+treat the Markdown as untrusted, because a clinic may point SCREENING_ARTICLE_PATH at its own file.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from screening import article
+from screening.article import Article, ArticleError, load, parse
+
+BUNDLED = Path(__file__).resolve().parents[2] / "screening" / "content" / "article.md"
+FRONT = "---\ntitle: T\nversion: 1\nreviewed: 2026-11-24\nsummary: S.\n---\n"
+
+
+def plain_text(rendered: str) -> str:
+    """Rendered HTML as lowercase text, for looking for facts."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", rendered))).lower()
+
+
+def section_html(doc: Article, word: str) -> str:
+    """The HTML from the ## heading whose text contains ``word`` up to the next ## heading."""
+    anchor = next(anchor for anchor, heading in doc.sections if word in heading.lower())
+    return doc.html.split(f'id="{anchor}"', 1)[1].split("<h2", 1)[0]
+
+
+# --- readability ----------------------------------------------------------------------------------------
+
+
+def readable_prose(source: str) -> str:
+    """The body as plain prose: no front matter, headings, Sources list or Markdown syntax.
+
+    A list item without closing punctuation counts as a sentence, as a reader takes it.
+    """
+    body = source.split("\n---\n", 1)[1]
+    body = re.sub(r"^## Sources\b.*?(?=^## |\Z)", "", body, flags=re.M | re.S)
+    lines = []
+    for line in body.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        item = re.match(r"\s*(?:[-*+]|\d+\.)\s+(.*)", line)
+        text = item.group(1) if item else line
+        if item and not text.rstrip().endswith((".", "?", "!")):
+            text = text.rstrip() + "."
+        lines.append(text)
+    prose = " ".join(lines)
+    prose = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", prose)  # links and images -> their text
+    prose = re.sub(r"<https?://[^>]*>", "", prose)  # autolinks
+    return re.sub(r"[*_`]", "", prose)
+
+
+def words(prose: str) -> list[str]:
+    return re.findall(r"[A-Za-z]+(?:['\u2019][A-Za-z]+)*", prose)
+
+
+def syllables(word: str) -> int:
+    """Vowel groups, less a silent final e (but not consonant + 'le', as in 'simple'); at least 1."""
+    lower = word.lower()
+    count = len(re.findall(r"[aeiouy]+", lower))
+    if lower.endswith("e") and count > 1 and not re.search(r"[^aeiouy]le$", lower):
+        count -= 1
+    return max(1, count)
+
+
+def flesch_kincaid_grade(prose: str) -> float:
+    tokens = words(prose)
+    sentences = max(1, len(re.findall(r"[.!?]+(?=\s|$)", prose)))
+    return 0.39 * len(tokens) / sentences + 11.8 * sum(map(syllables, tokens)) / len(tokens) - 15.59
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("pain", 1), ("ketamine", 3), ("simple", 2), ("while", 1), ("the", 1), ("nausea", 2), ("anaesthetic", 4)],
+)
+def test_syllables_heuristic_counts_common_words(word: str, expected: int) -> None:
+    assert syllables(word) == expected
+
+
+def test_flesch_kincaid_grade_simple_and_hard_text_ordered() -> None:
+    easy = "The cat sat on the mat. It was warm. The dog ran."
+    hard = "Pharmacological antagonism of glutamatergic neurotransmission attenuates hyperalgesia considerably."
+    assert flesch_kincaid_grade(easy) < 2 < 12 < flesch_kincaid_grade(hard)
+
+
+def test_bundled_article_reading_grade_at_most_8() -> None:
+    grade = flesch_kincaid_grade(readable_prose(BUNDLED.read_text(encoding="utf-8")))
+    assert grade <= 8.0, f"Flesch-Kincaid grade {grade:.1f}: use shorter sentences and simpler words"
+
+
+def test_bundled_article_length_about_1200_to_1800_words() -> None:
+    count = len(words(readable_prose(BUNDLED.read_text(encoding="utf-8"))))
+    assert 1_000 <= count <= 2_000, f"{count} words"
+
+
+# --- the bundled article --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bundled() -> Article:
+    return load()
+
+
+def test_load_bundled_article_has_front_matter(bundled: Article) -> None:
+    assert bundled.title and bundled.version and bundled.reviewed and bundled.summary
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", bundled.reviewed)
+    assert bundled.summary.endswith(".") and bundled.summary.count(". ") == 0  # one sentence
+
+
+def test_load_default_is_cached(bundled: Article) -> None:
+    assert load() is bundled
+    assert load(None) is bundled
+
+
+def test_load_bundled_matches_parse_of_the_file(bundled: Article) -> None:
+    assert parse(BUNDLED.read_text(encoding="utf-8")) == bundled
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [
+        ("what is ketamine",),
+        ("how does it work",),
+        ("evidence",),
+        ("side effects", "risks"),
+        ("right for me",),
+        ("consultation",),
+        ("questions",),
+        ("sources",),
+    ],
+)
+def test_bundled_article_sections_cover_topic(bundled: Article, topic: tuple[str, ...]) -> None:
+    headings = [heading.lower() for _, heading in bundled.sections]
+    assert any(word in heading for heading in headings for word in topic), headings
+
+
+def test_bundled_article_sections_have_unique_prefixed_ids(bundled: Article) -> None:
+    anchors = [anchor for anchor, _ in bundled.sections]
+    assert len(set(anchors)) == len(anchors)
+    for anchor in anchors:
+        assert re.fullmatch(r"article-[a-z0-9]+(?:-[a-z0-9]+)*", anchor)
+        assert f'<h2 id="{anchor}">' in bundled.html
+
+
+@pytest.mark.parametrize(
+    ("fact", "pattern"),
+    [
+        ("CRPS", r"complex regional pain syndrome \(crps\)"),
+        ("CRPS benefit up to about 12 weeks", r"up to about 12 weeks"),
+        ("NMDA", r"\bnmda receptor"),
+        ("central sensitisation", r"central sensiti[sz]ation"),
+        ("infusion", r"\binfusion\b"),
+        ("nasal spray", r"nasal spray"),
+        ("esketamine", r"\besketamine\b"),
+        ("tablets or lozenges", r"tablets or lozenges"),
+        ("dissociation", r"\bdissociation\b"),
+        ("nausea", r"\bnausea\b"),
+        ("blood pressure", r"blood pressure"),
+        ("bladder", r"\bbladder\b"),
+        ("liver", r"\bliver\b"),
+        ("misuse or dependence", r"misuse|depend"),
+        ("Cohen 2018", r"cohen.{0,30}2018"),
+        ("driving", r"\bdrive\b|\bdriving\b"),
+        ("escort home", r"adult to take you home"),
+        ("insurance", r"\binsurance\b"),
+        ("long-term", r"long-term"),
+        ("opioids", r"\bopioids\b"),
+        ("not for everyone", r"does not work for everyone"),
+        ("questionnaire does not decide", r"does not decide"),
+        ("can stop at any time", r"stop at any time"),
+        ("don't stop medicines", r"do not stop"),
+        ("scientists still learning", r"still learning"),
+    ],
+)
+def test_bundled_article_mentions_fact(bundled: Article, fact: str, pattern: str) -> None:
+    assert re.search(pattern, plain_text(bundled.html)), fact
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is it safe",
+        "how long does relief last",
+        "which kinds of pain",
+        "insurance",
+        "long-term effects",
+        "addicted",
+        "other medicines",
+    ],
+)
+def test_bundled_article_faq_has_question(bundled: Article, question: str) -> None:
+    faq = section_html(bundled, "questions")
+    assert any(question in plain_text(h3) for h3 in re.findall(r"<h3[^>]*>.*?</h3>", faq)), question
+
+
+def test_bundled_article_sources_list_at_least_4_full_citations(bundled: Article) -> None:
+    sources = section_html(bundled, "sources")
+    items = [plain_text(item) for item in re.findall(r"<li>(.*?)</li>", sources, flags=re.S)]
+    assert len(items) >= 4
+    cited = " ".join(items)
+    for needle in ("cohen sp", "2018;43(5):521-546", "spravato", "ketalar", "chan eot", "cotter s", "drug saf"):
+        assert needle in cited, needle
+
+
+def test_bundled_article_external_links_are_https_with_rel(bundled: Article) -> None:
+    links = re.findall(r"<a [^>]*>", bundled.html)
+    assert links
+    for link in links:
+        assert 'href="https://' in link and 'rel="noopener noreferrer"' in link, link
+
+
+# --- parse: front matter --------------------------------------------------------------------------------
+
+
+def test_parse_front_matter_values_and_quotes() -> None:
+    doc = parse(
+        '---\ntitle: "Ketamine: a guide"\nversion: 2026-11-1\n# a note\n\nreviewed: 2026-11-24\n'
+        "summary: 'One line.'\nauthor: The clinic\n---\nBody.\n"
+    )
+    assert (doc.title, doc.version, doc.reviewed, doc.summary) == (
+        "Ketamine: a guide",
+        "2026-11-1",
+        "2026-11-24",
+        "One line.",
+    )
+    assert doc.html == "<p>Body.</p>"
+    assert doc.sections == ()
+
+
+def test_parse_accepts_bom_and_crlf() -> None:
+    assert parse("\ufeff" + (FRONT + "Body.\n").replace("\n", "\r\n")).html == "<p>Body.</p>"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("## Heading\n\nNo front matter.\n", "must start with a front matter block"),
+        ("", "must start with a front matter block"),
+        ("---\ntitle: T\nversion: 1\nreviewed: 2026-11-24\nsummary: S.\n\nBody.\n", "no closing"),
+        (FRONT.replace("title: T\n", ""), "'title' is missing"),
+        (FRONT.replace("version: 1\n", ""), "'version' is missing"),
+        (FRONT.replace("reviewed: 2026-11-24\n", ""), "'reviewed' is missing"),
+        (FRONT.replace("summary: S.\n", ""), "'summary' is missing"),
+        (FRONT.replace("summary: S.", "summary:"), "'summary' is missing or empty"),
+        (FRONT.replace("summary: S.", 'summary: ""'), "'summary' is missing or empty"),
+        (FRONT.replace("version: 1", "version: 1 2"), "'version' must be"),
+        (FRONT.replace("version: 1", "version: <b>1</b>"), "'version' must be"),
+        (FRONT.replace("2026-11-24", "24/11/2026"), "'reviewed' must be a date"),
+        (FRONT.replace("2026-11-24", "20261124"), "'reviewed' must be a date"),
+        (FRONT.replace("2026-11-24", "2026-02-30"), "'reviewed' must be a date"),
+        (FRONT.replace("title: T", "title T"), "line 2 is not 'key: value'"),
+        (FRONT.replace("summary: S.", "summary: S.\ntitle: Again"), "'title' is given twice"),
+    ],
+)
+def test_parse_invalid_front_matter_raises_article_error(text: str, message: str) -> None:
+    with pytest.raises(ArticleError, match=re.escape(message)):
+        parse(text + "Body.\n" if text.endswith("---\n") else text)
+
+
+def test_parse_empty_body_raises_article_error() -> None:
+    with pytest.raises(ArticleError, match="no body"):
+        parse(FRONT + "\n  \n")
+
+
+def test_article_error_is_a_value_error() -> None:
+    assert issubclass(ArticleError, ValueError)
+
+
+def test_parse_too_long_raises_article_error() -> None:
+    with pytest.raises(ArticleError, match="too long"):
+        parse(FRONT + "x" * article.MAX_CHARS)
+
+
+# --- parse: rendering and safety ------------------------------------------------------------------------
+
+HOSTILE = (
+    FRONT
+    + """\
+Hello <script>alert(1)</script> there.
+
+<script>alert(1)</script>
+
+<img src=x onerror=alert(1)>
+
+Text <img src=x onerror=alert(1)> inline.
+
+[x](javascript:alert(1)) [y](JaVaScRiPt&#58;alert(1)) [z](&amp;#106;avascript:alert(1)) [v](vbscript:msgbox(1))
+[d](data:text/html;base64,PHNjcmlwdD4=) [t]( java\tscript:alert(1))
+
+[ref][bad]
+
+[bad]: javascript:alert(2)
+
+<iframe src="https://evil.example"></iframe>
+
+<div onclick="alert(1)">block</div>
+
+<!-- an editor's note -->
+
+![pic](javascript:alert(3)) [![inner](https://evil.example/i.png)](javascript:alert(4))
+"""
+)
+
+
+@pytest.fixture(scope="module")
+def hostile() -> Article:
+    return parse(HOSTILE)
+
+
+@pytest.mark.parametrize(
+    "forbidden", ["<script", "onerror=", "javascript:", "<iframe", "onclick", "vbscript:", "data:", "<img", "<div"]
+)
+def test_parse_hostile_markdown_renders_no_active_content(hostile: Article, forbidden: str) -> None:
+    assert forbidden not in hostile.html.lower()
+
+
+def test_parse_hostile_markdown_keeps_link_text_and_drops_comments(hostile: Article) -> None:
+    text = plain_text(hostile.html)
+    assert "hello" in text and "there." in text and "inline." in text
+    assert re.search(r"\bx\b.*\by\b.*\bz\b.*\bv\b", text) and "ref" in text and "pic" in text and "inner" in text
+    assert "editor" not in text
+    assert "<a " not in hostile.html
+
+
+@pytest.mark.parametrize(
+    ("markdown_link", "expected"),
+    [
+        (
+            "[a](https://example.org/x?a=1&b=2)",
+            '<a href="https://example.org/x?a=1&amp;b=2" rel="noopener noreferrer">a</a>',
+        ),
+        ("[a](http://example.org)", '<a href="http://example.org" rel="noopener noreferrer">a</a>'),
+        ("[a](HTTPS://example.org)", '<a href="HTTPS://example.org" rel="noopener noreferrer">a</a>'),
+        ("[a](//example.org)", '<a href="//example.org" rel="noopener noreferrer">a</a>'),
+        ("<https://example.org>", '<a href="https://example.org" rel="noopener noreferrer">https://example.org</a>'),
+        ("[a](/help)", '<a href="/help">a</a>'),
+        ("[a](help.html)", '<a href="help.html">a</a>'),
+        ("[a](#article-sources)", '<a href="#article-sources">a</a>'),
+        ("[a](mailto:clinic@example.org)", "<p>a</p>"),
+        ("[a](ftp://example.org)", "<p>a</p>"),
+        ("[a](java script:alert(1))", "<p>a</p>"),
+        ("[a](page?q=a:b)", '<a href="page?q=a:b">a</a>'),
+        ("[a](&amp;amp;amp;amp;#106;avascript:alert(1))", "<p>a</p>"),  # too deeply encoded to be honest
+        ("[a](/x\x01y)", "<p>a</p>"),
+        ("[**b** c *d*](javascript:alert(1)) e", "<p><strong>b</strong> c <em>d</em> e</p>"),
+    ],
+)
+def test_parse_links_allow_only_http_relative_and_anchor(markdown_link: str, expected: str) -> None:
+    rendered = parse(FRONT + markdown_link + "\n").html
+    assert expected in rendered, rendered
+
+
+def test_parse_hash_heading_demoted_to_h2_and_counts_as_section() -> None:
+    doc = parse(FRONT + "# Top level\n\nText.\n\n## Next one\n\n### Detail\n\n#### Small\n")
+    assert "<h1" not in doc.html
+    assert '<h2 id="article-top-level">Top level</h2>' in doc.html
+    assert '<h3 id="article-detail">Detail</h3>' in doc.html
+    assert "<h4>Small</h4>" in doc.html  # ids only on h2 and h3
+    assert doc.sections == (("article-top-level", "Top level"), ("article-next-one", "Next one"))
+
+
+def test_parse_setext_heading_also_demoted() -> None:
+    assert '<h2 id="article-big">Big</h2>' in parse(FRONT + "Big\n===\n").html
+
+
+def test_parse_sections_text_is_plain_and_ids_unique() -> None:
+    doc = parse(FRONT + "## Pain & *mood* <b>x</b>\n\n## Pain & mood\n\n## Café ☕\n\n## !!!\n")
+    assert doc.sections == (
+        ("article-pain-mood-x", "Pain & mood x"),
+        ("article-pain-mood", "Pain & mood"),
+        ("article-cafe", "Café ☕"),
+        ("article-section", "!!!"),
+    )
+
+
+def test_slugify_is_stable() -> None:
+    assert article.slugify("What is ketamine therapy?") == "article-what-is-ketamine-therapy"
+    assert article.slugify("Side effects and risks") == "article-side-effects-and-risks"
+
+
+def test_parse_sane_lists_keep_ordered_and_bulleted_lists_apart() -> None:
+    rendered = parse(FRONT + "1. one\n2. two\n\n- a\n- b\n").html
+    assert "<ol>" in rendered and "<ul>" in rendered
+
+
+# --- load -----------------------------------------------------------------------------------------------
+
+
+def test_load_clinic_file_by_path_and_str_is_cached(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.md"
+    path.write_text(FRONT.replace("version: 1", "version: clinic-7") + "## Ours\n\nText.\n", encoding="utf-8")
+    doc = load(path)
+    assert doc.version == "clinic-7" and doc.sections == (("article-ours", "Ours"),)
+    assert load(str(path)) is doc
+
+
+def test_load_missing_file_raises_article_error(tmp_path: Path) -> None:
+    with pytest.raises(ArticleError, match="cannot read"):
+        load(tmp_path / "missing.md")
+
+
+def test_load_invalid_file_names_the_path(tmp_path: Path) -> None:
+    path = tmp_path / "bad.md"
+    path.write_text("No front matter.\n", encoding="utf-8")
+    with pytest.raises(ArticleError, match=re.escape(str(path))):
+        load(path)
+
+
+def test_load_non_utf8_file_raises_article_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.md"
+    path.write_bytes((FRONT + "Caf\xe9\n").encode("latin-1"))
+    with pytest.raises(ArticleError, match="cannot read"):
+        load(path)
