@@ -6,7 +6,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint test bench rules clean
+.PHONY: help install assets run lint test bench rules clean
+FLASK := $(VENV)/bin/flask --app screening
+PORT ?= 5000
 
 help: ## Show the targets and what they do
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,12 +23,27 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the package with its test extras
 
+static/dist/app.css: package.json package-lock.json $(wildcard static/src/*)
+	bash scripts/build-assets.sh
+
+assets: static/dist/app.css ## Build the CSS and JavaScript (npm: GOV.UK Frontend, Sass)
+
+run: $(STAMP) assets ## Install and run the app on SQLite with demo data at http://127.0.0.1:5000
+	@fresh=$$([ -f instance/screening.sqlite3 ] || echo yes); \
+	$(FLASK) db upgrade && if [ -n "$$fresh" ]; then echo "Demo submissions:"; $(FLASK) demo-data; fi
+	@echo "Open http://127.0.0.1:$(PORT)/ (Ctrl+C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
 lint: $(STAMP) ## Run ruff on everything and mypy (strict) on the pure modules
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: lint ## Install, lint and run every test
+test: lint assets ## Install, lint and run every test (and the database tests on PostgreSQL if SCREENING_TEST_DATABASE_URL is set)
 	$(PY) -m pytest --cov
+	@if [ -n "$$SCREENING_TEST_DATABASE_URL" ]; then \
+		echo "Database tests on PostgreSQL ($${SCREENING_TEST_DATABASE_URL%%@*}@...)"; \
+		$(PY) -m pytest -q tests/app; \
+	fi
 
 bench: $(STAMP) ## Print benchmark numbers (not a test)
 	$(PY) bench/bench_core.py

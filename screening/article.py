@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import markdown  # type: ignore[import-untyped]
+import markdown
 
 __all__ = ["Article", "ArticleError", "load", "parse"]
 

@@ -74,6 +74,7 @@ class Question:
     max_length: int | None = None
     min_value: int | None = None
     max_value: int | None = None
+    name: str = ""  # patient-facing name that starts built messages ("Your height must be between ...")
     codes: tuple[str, ...] = field(init=False, repr=False, compare=False)  # the option codes, in order
 
     def __post_init__(self) -> None:
@@ -174,9 +175,9 @@ def _scale(qid: str, label: str, short: str, hint: str, error: str) -> Question:
 
 
 def _optional_text(qid: str, qtype: QType, label: str, short: str, max_length: int,
-                   hint: str = "", enable_when: When | None = None) -> Question:
+                   hint: str = "", enable_when: When | None = None, name: str = "") -> Question:
     return Question(qid, qtype, label, short, hint=hint, required=False, max_length=max_length,
-                    enable_when=enable_when)
+                    enable_when=enable_when, name=name)
 
 
 # --- 0. start ----------------------------------------------------------------------------------
@@ -190,7 +191,7 @@ START = Step("start", "Before you start", "Nothing you type is kept until you ag
 # --- 1. about you ------------------------------------------------------------------------------
 ABOUT_YOU = Step("about_you", "About you", "We need to know who you are and how to reach you.", (
     Question("full_name", QType.TEXT, "Full name", "Name", "Enter your full name",
-             max_length=200),
+             max_length=200, name="Your full name"),
     Question("date_of_birth", QType.DATE, "Date of birth", "Date of birth",
              "Enter your date of birth", "For example, 27 3 1980"),
     Question("sex_at_birth", QType.CHOICE, "What sex were you registered at birth?", "Sex at birth",
@@ -200,9 +201,9 @@ ABOUT_YOU = Step("about_you", "About you", "We need to know who you are and how 
              options=_options(("female", "Female"), ("male", "Male"), ("intersex", "Intersex"),
                               ("not_say", "I'd rather not say"))),
     _optional_text("email", QType.EMAIL, "Email address", "Email", 254,
-                   "We will only use it to contact you about this request."),
+                   "We will only use it to contact you about this request.", name="Your email address"),
     _optional_text("phone", QType.TEL, "Phone number", "Phone", 30,
-                   "Include the area code, for example 01632 960 001."),
+                   "Include the area code, for example 01632 960 001.", name="Your phone number"),
     Question("preferred_contact", QType.CHOICE, "How would you like us to contact you?",
              "Preferred contact", "Select how you would like us to contact you",
              options=_options(("email", "Email"), ("phone", "Phone call"),
@@ -216,7 +217,7 @@ ABOUT_YOU = Step("about_you", "About you", "We need to know who you are and how 
                               ("other", "Someone else"))),
     _optional_text("referrer_name", QType.TEXT,
                    "Name of the person or service who suggested us (optional)", "Referrer", 200,
-                   enable_when=when("referral_source", "!=", "self")),
+                   enable_when=when("referral_source", "!=", "self"), name="The name of who suggested us"),
 ), checks=(
     Check("one_of_required", ("email", "phone"),
           "Enter an email address or a phone number, so that we can contact you"),
@@ -251,7 +252,7 @@ PAIN = Step("pain", "Your pain",
                  ("undiagnosed", "I do not have a diagnosis yet"))),
     Question("pain_conditions_other", QType.TEXT, "What else has your pain been diagnosed as?",
              "Other pain condition", "Enter what else your pain has been diagnosed as",
-             max_length=200, enable_when=when("pain_conditions", "has", "other")),
+             max_length=200, enable_when=when("pain_conditions", "has", "other"), name="Your other diagnosis"),
     Question("pain_locations", QType.MULTI, "Where do you feel the pain?", "Pain locations",
              "Select where you feel the pain", "Select all that apply.", options=_options(
                  ("head_face", "Head or face"), ("neck", "Neck"), ("arms", "Arms or hands"),
@@ -277,7 +278,8 @@ PAIN = Step("pain", "Your pain",
            "Select a number from 0 to 10 for how pain has interfered with your general activity"),
     _optional_text("pain_description", QType.TEXTAREA,
                    "Tell us about your pain in your own words (optional)", "Pain in own words",
-                   2000, "For example, what it feels like and what makes it better or worse."),
+                   2000, "For example, what it feels like and what makes it better or worse.",
+                   name="What you wrote about your pain"),
 ), attribution="The PEG scale is from Krebs EE et al., J Gen Intern Med 2009, and is derived from "
                "the Brief Pain Inventory.")
 
@@ -317,7 +319,8 @@ TREATMENTS = Step("treatments", "Treatments you have tried",
            enable_when=_HAD_KETAMINE),
     _optional_text("previous_ketamine_notes", QType.TEXTAREA,
                    "Anything else about your ketamine treatment? (optional)",
-                   "Previous ketamine: notes", 1000, enable_when=_HAD_KETAMINE),
+                   "Previous ketamine: notes", 1000, enable_when=_HAD_KETAMINE,
+                   name="What you wrote about your ketamine treatment"),
 ))
 
 # --- 4. medicines ------------------------------------------------------------------------------
@@ -330,7 +333,7 @@ MEDICATIONS = Step("medications", "Your medicines",
              "Enter the medicines you take, or tick 'I don't take any medicines'",
              "Put each medicine on its own line, with the dose if you know it. Include medicines "
              "you buy yourself, herbal remedies and patches.", max_length=3000,
-             enable_when=when("no_medications", "exists", False)),
+             enable_when=when("no_medications", "exists", False), name="Your list of medicines"),
     Question("medication_checklist", QType.MULTI, "Do you take any of these?",
              "Medicine checklist",
              "Select the medicines you take from the list, or select 'None of these'",
@@ -361,7 +364,8 @@ MEDICATIONS = Step("medications", "Your medicines",
                  "Select yes if you have had an allergic reaction to ketamine or esketamine"),
     _optional_text("other_allergies", QType.TEXTAREA, "Do you have any other allergies? (optional)",
                    "Other allergies", 500,
-                   "For example, to medicines, plasters or foods. Say what happened."),
+                   "For example, to medicines, plasters or foods. Say what happened.",
+                   name="Your list of other allergies"),
 ), checks=(
     Check("not_both", ("current_medications", "no_medications"),
           "You ticked 'I don't take any medicines' and also listed medicines. Remove the "
@@ -397,10 +401,10 @@ HEALTH = Step("health", "Your health", "Ketamine can raise blood pressure and af
            "3 months", enable_when=_HIGH_BP),
     Question("bp_systolic", QType.INT, "Your last blood pressure reading: top number (optional)",
              "BP systolic (mmHg)", hint="If you know it. In 130/85, the top number is 130.",
-             required=False, min_value=60, max_value=260),
+             required=False, min_value=60, max_value=260, name="The top number"),
     Question("bp_diastolic", QType.INT, "Your last blood pressure reading: bottom number (optional)",
              "BP diastolic (mmHg)", hint="In 130/85, the bottom number is 85.", required=False,
-             min_value=30, max_value=160),
+             min_value=30, max_value=160, name="The bottom number"),
     _yesno("heart_attack_recent", "Have you had a heart attack in the past 6 months?",
            "Heart attack in past 6 months",
            "Select yes if you have had a heart attack in the past 6 months",
@@ -447,10 +451,10 @@ HEALTH = Step("health", "Your health", "Ketamine can raise blood pressure and af
            enable_when=when("other_conditions", "has", "sleep_apnoea")),
     Question("height_cm", QType.INT, "Your height in centimetres (optional)", "Height (cm)",
              hint="For example, 170. 5 feet 7 inches is about 170 cm.", required=False,
-             min_value=100, max_value=250),
+             min_value=100, max_value=250, name="Your height"),
     Question("weight_kg", QType.INT, "Your weight in kilograms (optional)", "Weight (kg)",
              hint="For example, 75. 12 stone or 165 pounds is about 75 kg.", required=False,
-             min_value=30, max_value=350),
+             min_value=30, max_value=350, name="Your weight"),
     _yesnounsure("neck_large", "Is your shirt collar size 16 inches (41 cm) or more?",
                  "Neck 41 cm or more",
                  "Select yes if your shirt collar size is 16 inches (41 cm) or more"),
@@ -552,7 +556,7 @@ SUPPORT = Step("support", "Support for you", "Thank you for telling us how you h
     Question("contact_phone_today", QType.TEL, "A phone number we can reach you on today",
              "Phone for today", "Enter a phone number we can reach you on today",
              "So that someone from the clinic can call you.", max_length=30,
-             enable_when=when("phone", "exists", False)),
+             enable_when=when("phone", "exists", False), name="The phone number"),
 ), enable_when=when("phq9_9", ">=", 1))
 
 # --- 7. substances -----------------------------------------------------------------------------

@@ -1,0 +1,120 @@
+"""Settings: defaults, the SCREENING_* environment variables that override them, and locale defaults.
+
+Every setting can be set from the environment (``SCREENING_<NAME>``); tests pass ``test_config`` instead.
+Production (``SCREENING_ENV=production``) refuses to start without a secret key and the clinic's contact
+details. Imports only the standard library.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid; the message says which and how to set it."""
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisLine:
+    """A support line shown to patients: its name, the number to call and when it is open."""
+
+    name: str
+    number: str
+    note: str = ""
+
+
+LOCALE_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
+    "en-GB": {
+        "EMERGENCY_NUMBER": "999",
+        "CRISIS_LINES": (CrisisLine("NHS 111", "111", "for urgent medical help, day or night"),
+                         CrisisLine("Samaritans", "116 123", "free, any time, day or night")),
+        "DATE_ORDER": "dmy",
+        "TIMEZONE": "Europe/London",
+    },
+    "en-US": {
+        "EMERGENCY_NUMBER": "911",
+        "CRISIS_LINES": (CrisisLine("988 Suicide & Crisis Lifeline", "988", "call or text, any time"),),
+        "DATE_ORDER": "mdy",
+        "TIMEZONE": "America/New_York",
+    },
+}
+
+DEFAULTS: Mapping[str, Any] = {
+    "ENV": "development",
+    "LOCALE": "en-GB",
+    "CLINIC_NAME": "Example Pain Clinic",
+    "CLINIC_PHONE": "",
+    "CLINIC_EMAIL": "",
+    "REPLY_TIME": "within 3 working days",
+    "MIN_AGE": 18,
+    "DRAFT_DAYS": 7,
+    "ARTICLE_PATH": "",
+}
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "CLINIC_EMAIL", "REPLY_TIME")
+
+
+def _crisis_lines(text: str) -> tuple[CrisisLine, ...]:
+    """``"Name|number|note; Name|number"`` -> crisis lines (the note is optional)."""
+    lines = []
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        fields = [field.strip() for field in item.split("|")]
+        if len(fields) not in (2, 3) or not all(fields[:2]):
+            raise ConfigError(f"SCREENING_CRISIS_LINES: write each line as 'Name|number|note', not {item!r}")
+        lines.append(CrisisLine(*fields))
+    return tuple(lines)
+
+
+_PARSERS: Mapping[str, Callable[[str], Any]] = {
+    "MIN_AGE": int,
+    "DRAFT_DAYS": int,
+    "CRISIS_LINES": _crisis_lines,
+}
+_NAMES = (*DEFAULTS, "SECRET_KEY", "DATABASE_URL", "EMERGENCY_NUMBER", "CRISIS_LINES", "DATE_ORDER", "TIMEZONE")
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The ``SCREENING_*`` settings present in ``environ``, parsed."""
+    settings: dict[str, Any] = {}
+    for name in _NAMES:
+        raw = environ.get(f"SCREENING_{name}")
+        if raw is None or raw == "":
+            continue
+        try:
+            settings[name] = _PARSERS.get(name, str)(raw)
+        except ValueError as error:
+            raise ConfigError(f"SCREENING_{name}: {error}") from error
+    return settings
+
+
+def _development_secret(instance_path: Path) -> str:
+    """A secret generated once into ``instance/`` (never committed) for development."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def build(instance_path: Path, environ: Mapping[str, str], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Defaults, then locale defaults, then the environment, then ``overrides`` (tests)."""
+    settings: dict[str, Any] = dict(DEFAULTS)
+    settings.update(from_environment(environ))
+    settings.update(overrides or {})
+    locale = settings["LOCALE"]
+    if locale not in LOCALE_DEFAULTS:
+        raise ConfigError(f"SCREENING_LOCALE must be one of {', '.join(LOCALE_DEFAULTS)}, not {locale!r}")
+    for name, value in LOCALE_DEFAULTS[locale].items():
+        settings.setdefault(name, value)
+    if settings["ENV"] == "production":
+        missing = [f"SCREENING_{name}" for name in REQUIRED_IN_PRODUCTION if not settings.get(name)]
+        if missing:
+            raise ConfigError(f"Production needs these settings: {', '.join(missing)}")
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = _development_secret(instance_path)
+    settings.setdefault("DATABASE_URL", f"sqlite:///{instance_path / 'screening.sqlite3'}")
+    return settings

@@ -1,0 +1,119 @@
+"""Demo and test answer sets: the healthy baseline of clinical-rules.md, keyword-only builders, and
+``add_demo_submissions`` for a development database (``flask --app screening demo-data``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+TODAY = date(2026, 11, 24)  # the day the vignettes of clinical-rules.md are evaluated on
+
+_BASELINE: dict[str, Any] = {
+    "consent_store": True,
+    "full_name": "Alex Example",
+    "date_of_birth": "1985-03-14",
+    "sex_at_birth": "female",
+    "email": "alex@example.org",
+    "preferred_contact": "email",
+    "referral_source": "self",
+    "pain_conditions": ["arthritis"],
+    "pain_locations": ["legs"],
+    "pain_duration": "1_5y",
+    "peg_pain": 6,
+    "peg_enjoyment": 5,
+    "peg_activity": 5,
+    "treatments_tried": ["physio"],
+    "previous_ketamine": "no",
+    "no_medications": True,
+    "medication_checklist": ["none"],
+    "allergy_ketamine": "no",
+    "heart_conditions": ["none"],
+    "other_conditions": ["none"],
+    "neck_large": "no",
+    "snoring_loud": "no",
+    "daytime_tiredness": "no",
+    "observed_apnoea": "no",
+    "pregnancy_status": "none",
+    "mental_health_history": ["none"],
+    "psychosis_ever": "no",
+    "psychosis_family": "no",
+    "mania_recent": "no",
+    **{f"phq9_{n}": 0 for n in range(1, 10)},
+    **{f"gad7_{n}": 0 for n in range(1, 8)},
+    "auditc_1": "0",
+    "drugs_past_year": ["none"],
+    "prescribed_misuse": "no",
+    "substance_treatment_ever": "no",
+    "has_escort": "yes",
+    "can_avoid_driving": "yes",
+    "consent_not_decision": True,
+}
+
+
+def born(age: int, *, today: date = TODAY, birthday_passed: bool = True) -> str:
+    """A date of birth (ISO) for someone who is ``age`` on ``today``; with ``birthday_passed`` False
+    the next birthday is tomorrow (so they turn ``age + 1`` then)."""
+    if birthday_passed:
+        return today.replace(year=today.year - age).isoformat()
+    tomorrow = date.fromordinal(today.toordinal() + 1)
+    return tomorrow.replace(year=tomorrow.year - age - 1).isoformat()
+
+
+def answers(**changes: Any) -> dict[str, Any]:
+    """The healthy baseline with ``changes``; a value of None removes the answer. ``medicines``
+    (a list of lines) replaces the "no medicines" tick; ``sex_at_birth="male"`` drops pregnancy."""
+    result = dict(_BASELINE)
+    medicines = changes.pop("medicines", None)
+    if medicines is not None:
+        result.pop("no_medications")
+        result["current_medications"] = "\n".join(medicines)
+    if changes.get("sex_at_birth") == "male":
+        result.pop("pregnancy_status")
+    result.update(changes)
+    return {key: value for key, value in result.items() if value is not None}
+
+
+def phq9(*items: int) -> dict[str, int]:
+    """PHQ-9 answers from nine item scores."""
+    assert len(items) == 9
+    return {f"phq9_{n}": value for n, value in enumerate(items, start=1)}
+
+
+def gad7(*items: int) -> dict[str, int]:
+    """GAD-7 answers from seven item scores."""
+    assert len(items) == 7
+    return {f"gad7_{n}": value for n, value in enumerate(items, start=1)}
+
+
+def auditc(*items: int) -> dict[str, str]:
+    """AUDIT-C answers from item scores (items 2 and 3 only when drinking)."""
+    return {f"auditc_{n}": str(value) for n, value in enumerate(items, start=1)}
+
+
+DEMO_PATIENTS: tuple[dict[str, Any], ...] = (
+    {"full_name": "Demo Patient One", "pain_conditions": ["crps"], "medicines": ["Lyrica 150mg twice a day"]},
+    {"full_name": "Demo Patient Two", "sex_at_birth": "male", "date_of_birth": "1968-02-03",
+     "heart_conditions": ["high_blood_pressure", "heart_attack"], "bp_controlled": "unsure",
+     "bp_crisis_recent": "no", "heart_attack_recent": "yes", "bp_systolic": 186, "bp_diastolic": 104,
+     "pain_conditions": ["back_neck"], "medicines": ["amlodipine 5mg", "aspirin 75mg", "atorvastatin"]},
+    {"full_name": "Demo Patient Three", "phq9_9": 1, "self_harm_intent": "no", "self_harm_recent_attempt": "no",
+     "phone": "01632 960 001", "pain_conditions": ["fibromyalgia"]},
+    {"full_name": "Demo Patient Four", "pregnancy_status": "breastfeeding", "mania_recent": "yes",
+     "mental_health_history": ["bipolar"], "medicines": ["Lamictal 200", "Klonopin 0.5 at night"]},
+)
+
+
+def add_demo_submissions() -> list[tuple[str, int]]:
+    """Submit each demo patient through the real path (draft, validation, rules). Returns (reference,
+    number of flags) for each."""
+    from screening import journey, services
+    from screening.article import load
+
+    created = []
+    for patient in DEMO_PATIENTS:
+        draft, _token = services.start_draft(draft_days=1)
+        draft.answers = answers(**patient)
+        draft.completed_steps = ["start", *(step.id for step in journey.shown_steps(draft.answers))]
+        submission = services.submit(draft, article=load(), today=date.today(), min_age=18, remote_addr=None)
+        created.append((submission.reference, len(submission.flags)))
+    return created

@@ -1,0 +1,64 @@
+"""Security headers, request limits and error pages (400, 404, 413, 500 and CSRF failures).
+
+Every response gets a strict Content-Security-Policy (no inline script or style), nosniff, a referrer
+policy and frame protection; pages that show answers also get ``Cache-Control: no-store``. Error pages
+never show a stack trace: a 5xx page carries a correlation id that is also in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Flask, Response, g, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+ERROR_TEMPLATES = {400: "errors/400.html", 404: "errors/404.html", 413: "errors/413.html"}
+
+
+def no_store(response: Response) -> Response:
+    """Mark a response that shows patient answers as never to be cached."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if g.get("no_store"):
+        no_store(response)
+    return response
+
+
+def _http_error(error: HTTPException) -> tuple[str, int]:
+    code = error.code or 500
+    if code >= 500:
+        return _server_error(error)
+    template = ERROR_TEMPLATES.get(code, "errors/400.html")
+    return render_template(template, status=code, description=error.description), code
+
+
+def _server_error(error: Exception) -> tuple[str, int]:
+    correlation_id = secrets.token_hex(6)
+    # The path and method identify the request without patient data (answers travel in bodies only).
+    log.error("unhandled error %s on %s %s", correlation_id, request.method, request.path,
+              exc_info=error if not isinstance(error, HTTPException) else None)
+    return render_template("errors/500.html", correlation_id=correlation_id), 500
+
+
+def register_security(app: Flask) -> None:
+    """Headers on every response and our own error pages."""
+    app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _server_error)

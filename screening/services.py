@@ -1,0 +1,182 @@
+"""Every write: start, save and delete drafts, submit, purge expired drafts, audit events.
+
+Views never write rows; they call these functions. Each function that commits says so. Patient answers
+never reach a log line or an audit event (ids only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from screening import questionnaire, rules
+from screening.article import Article
+from screening.extensions import db, utcnow
+from screening.models import NO_FLAGS_PRIORITY, AuditEvent, Draft, Flag, Submission
+
+log = logging.getLogger(__name__)
+
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O or U to misread
+
+
+class SubmitError(RuntimeError):
+    """The answers cannot be submitted yet: ``step_id`` is the first step that needs attention."""
+
+    def __init__(self, step_id: str) -> None:
+        super().__init__(f"step {step_id} needs attention")
+        self.step_id = step_id
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_reference() -> str:
+    """A reference for people to quote, like ``KT-7Q4M-9XHD`` (a label, not a secret)."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"KT-{chars[:4]}-{chars[4:]}"
+
+
+def audit(action: str, *, reference: str | None = None, staff_id: int | None = None,
+          remote_addr: str | None = None, **details: Any) -> AuditEvent:
+    """Add an audit event to the current transaction (the caller commits). ``details`` hold ids only."""
+    event = AuditEvent(action=action, reference=reference, staff_id=staff_id, remote_addr=remote_addr,
+                       details=details)
+    db.session.add(event)
+    return event
+
+
+# --- drafts ---------------------------------------------------------------------------------------
+def start_draft(*, draft_days: int, now: datetime | None = None) -> tuple[Draft, str]:
+    """A new draft, made when the patient consents to storing their answers. Commits. Returns the draft
+    and the token for the browser's session cookie (only its hash is stored)."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    draft = Draft(token_hash=_hash(token), answers={"consent_store": True}, completed_steps=["start"],
+                  consent_version=questionnaire.CONSENT_VERSION, consented_at=now,
+                  submission_token=secrets.token_urlsafe(32), created_at=now, updated_at=now,
+                  expires_at=now + timedelta(days=draft_days))
+    db.session.add(draft)
+    db.session.commit()
+    return draft, token
+
+
+def find_draft(token: str | None, *, now: datetime | None = None) -> Draft | None:
+    """The live draft for a browser's token, or None (no token, unknown, or expired)."""
+    if not token or not isinstance(token, str) or len(token) > 100:
+        return None
+    draft: Draft | None = db.session.scalar(select(Draft).where(Draft.token_hash == _hash(token)))
+    if draft is None or draft.expires_at <= (now or utcnow()):
+        return None
+    return draft
+
+
+def save_step(draft: Draft, step_id: str, values: Mapping[str, Any], *, draft_days: int,
+              now: datetime | None = None) -> None:
+    """Store one step's answers in the draft and mark it completed. Answers whose questions are no
+    longer shown (a parent answer changed) are dropped. Extends the draft's life. Commits."""
+    now = now or utcnow()
+    step = questionnaire.STEP_BY_ID[step_id]
+    answers = {qid: value for qid, value in draft.answers.items() if questionnaire.STEP_OF[qid] is not step}
+    answers.update(values)
+    draft.answers = dict(questionnaire.clean_answers(answers).values)
+    draft.completed_steps = [s.id for s in questionnaire.STEPS if s.id in {*draft.completed_steps, step_id}]
+    draft.updated_at = now
+    draft.expires_at = now + timedelta(days=draft_days)
+    db.session.commit()
+
+
+def delete_draft(draft: Draft) -> None:
+    """Forget a draft ("Start again"). Commits."""
+    db.session.delete(draft)
+    db.session.commit()
+
+
+def purge_expired_drafts(*, now: datetime | None = None) -> int:
+    """Delete every expired draft. Commits. Returns how many were deleted."""
+    result = db.session.execute(delete(Draft).where(Draft.expires_at <= (now or utcnow())))
+    db.session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- submit ---------------------------------------------------------------------------------------
+def find_submission_by_token(submission_token: str) -> Submission | None:
+    if not submission_token or len(submission_token) > 64:
+        return None
+    return db.session.scalar(select(Submission).where(Submission.submission_token == submission_token))
+
+
+def _submission(draft: Draft, assessment: rules.Assessment, article: Article, now: datetime) -> Submission:
+    answers = dict(assessment.answers.values)
+    flags = assessment.flags
+    date_of_birth = questionnaire.parse_date(answers.get("date_of_birth"))
+    if date_of_birth is None:  # first_invalid_step has already checked it; keep the type checker honest
+        raise SubmitError("about_you")
+    submission = Submission(
+        reference=new_reference(), submitted_at=now,
+        priority=max((flag.severity.rank for flag in flags), default=NO_FLAGS_PRIORITY),
+        questionnaire_version=questionnaire.QUESTIONNAIRE_VERSION, ruleset_version=rules.RULESET_VERSION,
+        article_version=article.version, consent_version=draft.consent_version, consented_at=draft.consented_at,
+        answers=answers, scores={key: asdict(score) for key, score in assessment.scores.items()},
+        medicines=[[line, [_match_json(m) for m in matches]] for line, matches in assessment.medicines],
+        rule_config=asdict(assessment.config), full_name=answers["full_name"], date_of_birth=date_of_birth,
+        email=answers.get("email"), submission_token=draft.submission_token)
+    submission.flags = [Flag(position=index, rule_id=flag.rule_id, severity=flag.severity.value, title=flag.title,
+                             evidence=flag.evidence, rationale=flag.rationale, source=flag.source,
+                             ruleset_version=rules.RULESET_VERSION) for index, flag in enumerate(flags)]
+    return submission
+
+
+def _match_json(match: Any) -> dict[str, Any]:
+    return {"text": match.text, "name": match.name, "generics": list(match.generics),
+            "classes": sorted(match.classes), "confident": match.confident, "ambiguous": match.ambiguous}
+
+
+def submit(draft: Draft, *, article: Article, today: date, min_age: int, remote_addr: str | None,
+           now: datetime | None = None) -> Submission:
+    """Turn a complete draft into a submission, in ONE transaction: the submission with its answers,
+    scores, medicine matches, rule config and versions, its flags, a ``submission.created`` audit event,
+    and the draft deleted. Every step is validated again first (raises ``SubmitError``). The draft's
+    one-time submission token is unique in the database, so a double click or a replay yields the one
+    submission that exists (returned as it is). On any failure nothing is written and the draft stays."""
+    from screening import forms  # forms need Flask; services are only called inside the app
+
+    existing = find_submission_by_token(draft.submission_token)
+    if existing is not None:
+        return existing
+    step_id = forms.first_invalid_step(draft.answers, today=today, min_age=min_age)
+    if step_id is not None:
+        raise SubmitError(step_id)
+    now = now or utcnow()
+    assessment = rules.assess(draft.answers, today=today)
+    submission = _submission(draft, assessment, article, now)
+    try:
+        for _ in range(5):  # a reference collision (1 in 10^12) is retried with a new one
+            if db.session.scalar(select(Submission.id).where(Submission.reference == submission.reference)) is None:
+                break
+            submission.reference = new_reference()
+        db.session.add(submission)
+        audit("submission.created", reference=submission.reference, remote_addr=remote_addr,
+              flags=len(assessment.flags), priority=submission.priority)
+        db.session.delete(draft)
+        db.session.commit()
+    except (IntegrityError, StaleDataError):  # a concurrent request submitted the same draft first
+        db.session.rollback()
+        existing = find_submission_by_token(draft.submission_token)
+        if existing is None:
+            raise
+        return existing
+    except Exception:
+        db.session.rollback()
+        raise
+    log.info("submission created: %s with %d flags", submission.reference, len(assessment.flags))
+    return submission

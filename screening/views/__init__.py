@@ -1,0 +1,1 @@
+"""Blueprints: patient (questionnaire), and later staff and auth."""

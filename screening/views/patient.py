@@ -1,0 +1,256 @@
+"""The patient blueprint: start page, the questionnaire's steps, check your answers, submit, confirmation.
+
+The browser holds only a random draft token in its session cookie; answers live in the server-side
+draft (``services``). No answers in URLs, cookies, logs or flash messages. Every page that shows answers
+is ``no-store``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from wtforms import HiddenField
+
+from screening import article as articles
+from screening import forms, journey, questionnaire, rules, services
+from screening.extensions import db
+from screening.models import Draft, Submission
+
+bp = Blueprint("patient", __name__)
+
+STEP_IDS = tuple(step.id for step in journey.QUESTION_STEPS)
+_STEP_URL = "/questionnaire/<any(" + ", ".join(STEP_IDS) + "):step_id>"
+SESSION_DRAFT = "draft"
+SESSION_REFERENCE = "reference"
+TIMED_OUT = "Your session timed out, so that page was not saved. Check your answers and select Continue."
+
+
+class SubmitForm(FlaskForm):
+    """Check your answers: the POST that submits, carrying the draft's one-time submission token."""
+
+    submission_token = HiddenField()
+
+
+class StartAgainForm(FlaskForm):
+    """A CSRF-only form for the "Start again" button (it deletes the draft)."""
+
+
+def settings() -> dict[str, Any]:
+    return current_app.config["SCREENING"]  # type: ignore[no-any-return]
+
+
+def today() -> date:
+    """Today in the clinic's time zone (ages and the under-age stop are counted on it)."""
+    return datetime.now(ZoneInfo(settings()["TIMEZONE"])).date()
+
+
+def current_article() -> articles.Article:
+    return articles.load(settings()["ARTICLE_PATH"] or None)
+
+
+def current_draft() -> Draft | None:
+    draft = services.find_draft(session.get(SESSION_DRAFT))
+    if draft is None:
+        session.pop(SESSION_DRAFT, None)
+    return draft
+
+
+def _page(template: str, **context: Any) -> str:
+    g.no_store = True
+    context.setdefault("article", current_article())
+    context.setdefault("start_again_form", StartAgainForm() if session.get(SESSION_DRAFT) else None)
+    return render_template(template, locale=settings()["LOCALE"], **context)
+
+
+# --- start ----------------------------------------------------------------------------------------
+@bp.route("/", methods=["GET", "POST"])
+def start() -> ResponseReturnValue:
+    """The start page: what the service is, the article, and consent before anything is stored."""
+    draft = current_draft()
+    form = forms.step_form_class("start")()
+    if request.method == "POST" and form.validate_step({}, today=today(), min_age=settings()["MIN_AGE"]):
+        if draft is None:
+            draft, token = services.start_draft(draft_days=settings()["DRAFT_DAYS"])
+            session.clear()
+            session[SESSION_DRAFT] = token
+            session.permanent = True
+        return redirect(url_for(".step", step_id=_resume(draft)))
+    resume = url_for(".step", step_id=_resume(draft)) if draft else None
+    return _page("patient/start.html", form=form, nodes=forms.layout("start", {}), resume_url=resume,
+                 has_errors=bool(form.errors))
+
+
+def _resume(draft: Draft) -> str:
+    step_id = journey.first_incomplete(draft.completed_steps, draft.answers)
+    return step_id or journey.QUESTION_STEPS[-1].id
+
+
+@bp.post("/start-again")
+def start_again() -> ResponseReturnValue:
+    """Delete the draft and go back to the start page."""
+    if StartAgainForm().validate_on_submit() and (draft := current_draft()) is not None:
+        services.delete_draft(draft)
+    session.pop(SESSION_DRAFT, None)
+    return redirect(url_for(".start"))
+
+
+# --- steps ----------------------------------------------------------------------------------------
+def _back_url(step_id: str, answers: dict[str, Any], return_to_check: bool) -> str:
+    if return_to_check:
+        return url_for(".check")
+    previous = journey.previous_step(step_id, answers)
+    return url_for(".step", step_id=previous) if previous else url_for(".start")
+
+
+def render_step(step_id: str, draft: Draft, form: forms.StepForm, *, return_to_check: bool,
+                notice: str | None = None) -> str:
+    step = questionnaire.STEP_BY_ID[step_id]
+    number, total = journey.position(step_id)
+    return _page("patient/step.html", step=step, form=form, nodes=forms.layout(step_id, draft.answers),
+                 caption=f"Step {number} of {total}", back_url=_back_url(step_id, draft.answers, return_to_check),
+                 return_to_check=return_to_check, has_errors=bool(form.errors), notice=notice,
+                 crisis=_crisis() if step_id == "support" else None)
+
+
+@bp.route(_STEP_URL, methods=["GET", "POST"])
+def step(step_id: str) -> ResponseReturnValue:
+    """One page of the questionnaire. A valid POST is saved to the draft, then POST/redirect/GET."""
+    draft = current_draft()
+    if draft is None:
+        return redirect(url_for(".start"))
+    if not journey.is_shown(step_id, draft.answers):
+        return redirect(_after(step_id, draft, return_to_check=False))
+    first = journey.first_incomplete(draft.completed_steps, draft.answers)
+    ids = [s.id for s in journey.shown_steps(draft.answers)]
+    if first is not None and ids.index(first) < ids.index(step_id):
+        return redirect(url_for(".step", step_id=first))  # no skipping ahead of an unfinished page
+    return_to_check = request.args.get("return_to") == "check"
+    if request.method == "GET":
+        return render_step(step_id, draft, forms.form_for(step_id, draft.answers), return_to_check=return_to_check)
+    form = forms.step_form_class(step_id)()
+    if not form.validate_step(draft.answers, today=today(), min_age=settings()["MIN_AGE"],
+                              locale=settings()["LOCALE"]):
+        return render_step(step_id, draft, form, return_to_check=return_to_check)
+    services.save_step(draft, step_id, form.answers(), draft_days=settings()["DRAFT_DAYS"])
+    return redirect(_after(step_id, draft, return_to_check=return_to_check))
+
+
+def _after(step_id: str, draft: Draft, *, return_to_check: bool) -> str:
+    """Where a saved page leads: the next page; or, after a change from check your answers, any page
+    that now needs an answer (a newly required question), then back to check your answers."""
+    if return_to_check:
+        pending = journey.first_incomplete(draft.completed_steps, draft.answers) or forms.first_invalid_step(
+            draft.answers, today=today(), min_age=settings()["MIN_AGE"])
+        if pending is None:
+            return url_for(".check")
+        return url_for(".step", step_id=pending, return_to="check")
+    following = journey.next_step(step_id, draft.answers)
+    return url_for(".step", step_id=following) if following else url_for(".check")
+
+
+def _crisis() -> dict[str, Any]:
+    return {"emergency": settings()["EMERGENCY_NUMBER"], "lines": settings()["CRISIS_LINES"]}
+
+
+# --- check your answers, submit, confirmation ------------------------------------------------------
+@bp.get("/questionnaire/check")
+def check() -> ResponseReturnValue:
+    """Every answer as the patient saw it, by step, each with a Change link that returns here."""
+    draft = current_draft()
+    if draft is None:
+        return redirect(url_for(".start"))
+    pending = journey.first_incomplete(draft.completed_steps, draft.answers)
+    if pending is not None:
+        return redirect(url_for(".step", step_id=pending))
+    pending = forms.first_invalid_step(draft.answers, today=today(), min_age=settings()["MIN_AGE"])
+    if pending is not None:  # a question that became required after a change
+        return redirect(url_for(".step", step_id=pending, return_to="check"))
+    form = SubmitForm(submission_token=draft.submission_token)
+    return _page("patient/check.html", sections=_sections(draft.answers), form=form,
+                 date_order=settings()["DATE_ORDER"])
+
+
+def _sections(answers: dict[str, Any]) -> list[dict[str, Any]]:
+    sections = []
+    for shown in journey.shown_steps(answers):
+        rows = [{"question": node.question, "value": answers.get(node.question.id)}
+                for node in _flatten(forms.layout(shown.id, answers))
+                if questionnaire.is_shown(node.question, answers)]
+        sections.append({"step": shown, "rows": rows})
+    return sections
+
+
+def _flatten(nodes: tuple[forms.Node, ...]) -> list[forms.Node]:
+    flat: list[forms.Node] = []
+    for node in nodes:
+        flat.append(node)
+        for children in node.children.values():
+            flat.extend(_flatten(children))
+    return flat
+
+
+@bp.post("/questionnaire/submit")
+def submit() -> ResponseReturnValue:
+    """Submit once: a replay or double click with the same one-time token lands on the same confirmation."""
+    form = SubmitForm()
+    token = form.submission_token.data or ""
+    draft = current_draft()
+    if draft is None or (token and token != draft.submission_token):
+        existing = services.find_submission_by_token(token) if form.validate_on_submit() else None
+        if existing is None:
+            return redirect(url_for(".start"))
+        return _confirmed(existing)
+    if not form.validate_on_submit():
+        return redirect(url_for(".check"))
+    try:
+        submission = services.submit(draft, article=current_article(), today=today(),
+                                     min_age=settings()["MIN_AGE"], remote_addr=request.remote_addr)
+    except services.SubmitError as problem:
+        return redirect(url_for(".step", step_id=problem.step_id, return_to="check"))
+    return _confirmed(submission)
+
+
+def _confirmed(submission: Submission) -> ResponseReturnValue:
+    session.pop(SESSION_DRAFT, None)
+    session[SESSION_REFERENCE] = submission.reference
+    return redirect(url_for(".confirmation"))
+
+
+@bp.get("/questionnaire/confirmation")
+def confirmation() -> ResponseReturnValue:
+    """The reference, what happens next, and (calm, first) any message the rules have for the patient."""
+    reference = session.get(SESSION_REFERENCE)
+    submission = db.session.scalar(select(Submission).where(Submission.reference == reference)) if reference else None
+    if submission is None:
+        abort(404)
+    fired = [rules.RULES_BY_ID[flag.rule_id] for flag in submission.flags if flag.rule_id in rules.RULES_BY_ID]
+    messages = list(dict.fromkeys(rule.patient_message for rule in fired if rule.patient_message))
+    return _page("patient/confirmation.html", reference=submission.reference, messages=messages,
+                 show_support=any(rule.support_contacts for rule in fired), crisis=_crisis(),
+                 reply_time=settings()["REPLY_TIME"], start_again_form=None)
+
+
+# --- an expired or missing CSRF token never loses what was typed -----------------------------------
+@bp.app_errorhandler(CSRFError)
+def csrf_error(error: CSRFError) -> ResponseReturnValue:
+    """Re-show the page with what was posted (nothing saved) and a fresh token, never a bare 400."""
+    draft = current_draft()
+    step_id = (request.view_args or {}).get("step_id")
+    if request.endpoint == "patient.step" and draft is not None and step_id:
+        form = forms.step_form_class(step_id)()
+        return render_step(step_id, draft, form, return_to_check=request.args.get("return_to") == "check",
+                           notice=TIMED_OUT), 400
+    if request.endpoint == "patient.submit" and draft is not None:
+        return redirect(url_for(".check"))
+    if request.blueprint == "patient":
+        form = forms.step_form_class("start")()
+        return _page("patient/start.html", form=form, nodes=forms.layout("start", {}), resume_url=None,
+                     notice=TIMED_OUT), 400
+    return render_template("errors/400.html", status=400, description=error.description), 400

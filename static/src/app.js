@@ -1,0 +1,45 @@
+// Screening's progressive enhancement. Every page works without this file: it only improves pages.
+// Loaded by base.html as <script type="module">, so browsers too old for ES modules never run it (and get the
+// plain, non-JavaScript versions of GOV.UK components, as GOV.UK Frontend intends).
+import { initAll } from './govuk-frontend.min.js'
+
+// The same breakpoint as GOV.UK Frontend's "desktop" ($govuk-breakpoints), where the aside sits beside the form.
+const DESKTOP = '(min-width: 48.0625em)'
+
+document.body.classList.add('govuk-frontend-supported')
+initAll()
+initArticlePanels()
+
+// The educational article is one <details> inside <aside data-app-article> (templates/patient/_article.html).
+// On wide screens it is shown open as a side panel that scrolls on its own; on narrow ones it stays a closed
+// "Learn about ketamine therapy" disclosure. The article is never duplicated in the page.
+function initArticlePanels () {
+  const asides = document.querySelectorAll('[data-app-article]')
+  if (asides.length === 0 || typeof window.matchMedia !== 'function') {
+    return
+  }
+  const desktop = window.matchMedia(DESKTOP)
+  asides.forEach((aside) => setPanelMode(aside, desktop.matches, true))
+  desktop.addEventListener('change', () => {
+    asides.forEach((aside) => setPanelMode(aside, desktop.matches, false))
+  })
+}
+
+function setPanelMode (aside, wide, initial) {
+  const details = aside.querySelector('details')
+  if (!details) {
+    return
+  }
+  aside.classList.toggle('app-article--panel', wide)
+  // On a narrow screen at load, leave the disclosure as the browser has it (it may have opened it to show
+  // a linked section); close it only when a wide window becomes narrow.
+  if (wide || !initial) {
+    details.open = wide
+  }
+  if (wide) {
+    // The panel scrolls on its own, so keyboard users must be able to focus it to scroll it.
+    aside.setAttribute('tabindex', '0')
+  } else {
+    aside.removeAttribute('tabindex')
+  }
+}

@@ -1,0 +1,146 @@
+"""The whole patient journey through the test client with CSRF on: every step, check your answers,
+submit, confirmation; the stored submission equals what was entered and what the rules say."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from screening import journey, rules, scoring
+from screening.extensions import db
+from screening.models import AuditEvent, Draft, Submission
+from screening.questionnaire import clean_answers
+from screening.views.patient import today
+from tests.answer_sets import answers
+from tests.app.form_posts import form_data
+from tests.conftest import Browser
+
+_TOKEN = re.compile(r'name="submission_token" type="hidden" value="([^"]+)"')
+
+
+def start(browser: Browser) -> None:
+    browser.get("/")
+    browser.post("/", {"consent_store": "y"})
+    assert browser.status == 302
+    assert browser.location.endswith("/questionnaire/about_you")
+
+
+def fill_every_step(browser: Browser, given: dict[str, Any]) -> list[str]:
+    """Answer each page in turn, following the redirects; returns the pages visited."""
+    visited = []
+    url = "/questionnaire/about_you"
+    while "/questionnaire/check" not in url:
+        step_id = url.rsplit("/", 1)[-1].split("?")[0]
+        visited.append(step_id)
+        browser.get(url)
+        assert browser.status == 200, step_id
+        browser.post(url, form_data(step_id, given))
+        assert browser.status == 302, f"{step_id} did not validate:\n{_errors(browser.page)}"
+        url = browser.location
+    return visited
+
+
+def _errors(page: str) -> str:
+    return "\n".join(re.findall(r'<a href="#[^"]+">([^<]+)</a>', page))
+
+
+def submit(browser: Browser) -> str:
+    browser.get("/questionnaire/check")
+    assert browser.status == 200
+    token = _TOKEN.search(browser.page)
+    assert token
+    browser.post("/questionnaire/submit", {"submission_token": token.group(1)})
+    assert browser.location.endswith("/questionnaire/confirmation")
+    return token.group(1)
+
+
+BRANCHES: dict[str, dict[str, Any]] = {
+    "healthy": {},
+    "every follow-up": {
+        "referral_source": "primary_care", "referrer_name": "Dr Example", "phone": "01632 960 001",
+        "pain_conditions": ["crps", "other"], "pain_conditions_other": "endometriosis",
+        "previous_ketamine": "yes", "previous_ketamine_effect": "helped_a_little",
+        "previous_ketamine_bad_reaction": "no", "previous_ketamine_notes": "Three infusions in 2023",
+        "medicines": ["Lyrica 150mg twice a day", "co-codamol 30/500 qds"],
+        "medication_checklist": ["opioid", "gabapentinoid"], "opioid_daily": "yes",
+        "heart_conditions": ["high_blood_pressure", "heart_attack", "coronary_disease"], "bp_controlled": "yes",
+        "bp_crisis_recent": "no", "heart_attack_recent": "no", "angina_unstable": "no", "bp_systolic": 150,
+        "bp_diastolic": 95, "other_conditions": ["liver_disease", "overactive_thyroid", "sleep_apnoea"],
+        "liver_severity": "moderate", "thyroid_controlled": "yes", "uses_cpap": "yes", "height_cm": 170,
+        "weight_kg": 80, "mental_health_history": ["ptsd", "schizophrenia_psychosis"],
+        "dissociation_frequent": "no", "psychosis_current": "no", "phq9_9": 1, "self_harm_intent": "no",
+        "self_harm_recent_attempt": "no", "auditc_1": "2", "auditc_2": "1", "auditc_3": "0",
+        "substance_treatment_ever": "yes", "substance_treatment_for": ["alcohol"], "contact_times": ["mornings"],
+    },
+    "male without phone, support page asks for one": {
+        "sex_at_birth": "male", "phq9_9": 2, "self_harm_intent": "no", "self_harm_recent_attempt": "no",
+        "contact_phone_today": "07700 900 982",
+    },
+}
+
+
+@pytest.mark.parametrize("name", BRANCHES)
+def test_patient_flow_stores_what_was_entered_with_its_flags_and_scores(app: Flask, browser: Browser,
+                                                                        name: str) -> None:
+    given = answers(**BRANCHES[name])
+    start(browser)
+    visited = fill_every_step(browser, given)
+    assert visited == [step.id for step in journey.shown_steps(given)]
+    submit(browser)
+    page = browser.get("/questionnaire/confirmation")
+    with app.app_context():
+        submission = db.session.scalars(select(Submission)).one()
+        assert submission.reference in page
+        expected = dict(clean_answers(given).values)
+        assert submission.answers == expected
+        evaluated = rules.evaluate(expected, today=today())
+        assert [flag.rule_id for flag in submission.flags] == [flag.rule_id for flag in evaluated]
+        assert [flag.evidence for flag in submission.flags] == [flag.evidence for flag in evaluated]
+        assert submission.scores["phq9"]["value"] == scoring.score_all(expected, today=today())["phq9"].value
+        assert submission.ruleset_version == rules.RULESET_VERSION
+        assert db.session.scalar(select(func.count()).select_from(Draft)) == 0
+        assert db.session.scalars(select(AuditEvent.action)).all() == ["submission.created"]
+
+
+def test_hidden_follow_ups_are_never_stored(app: Flask, browser: Browser) -> None:
+    given = answers()
+    start(browser)
+    browser.get("/questionnaire/about_you")
+    browser.post("/questionnaire/about_you", {**form_data("about_you", given), "referrer_name": "Not asked"})
+    assert browser.status == 302
+    with app.app_context():
+        draft = db.session.scalars(select(Draft)).one()
+        assert "referrer_name" not in draft.answers
+
+
+def test_double_submit_and_replay_create_one_submission(app: Flask, browser: Browser) -> None:
+    given = answers()
+    start(browser)
+    fill_every_step(browser, given)
+    browser.get("/questionnaire/check")
+    csrf_token = browser.csrf_token()
+    token = submit(browser)
+    for _ in range(2):  # a double click and a later replay of the same POST
+        response = browser.client.post("/questionnaire/submit", data={"submission_token": token,
+                                                                      "csrf_token": csrf_token})
+        assert response.headers["Location"].endswith("/questionnaire/confirmation")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Submission)) == 1
+        reference = db.session.scalars(select(Submission.reference)).one()
+    assert reference in browser.get("/questionnaire/confirmation")
+
+
+def test_changing_sex_at_birth_asks_the_newly_required_pregnancy_question(app: Flask, browser: Browser) -> None:
+    given = answers(sex_at_birth="male")
+    start(browser)
+    fill_every_step(browser, given)
+    browser.get("/questionnaire/about_you?return_to=check")
+    changed = form_data("about_you", {**given, "sex_at_birth": "female"})
+    browser.post("/questionnaire/about_you?return_to=check", changed)
+    assert browser.location.endswith("/questionnaire/health?return_to=check")
+    browser.get(browser.location)
+    assert "Are you pregnant, breastfeeding or planning a pregnancy?" in browser.page
