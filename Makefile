@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets run lint test bench rules clean
+.PHONY: help install assets browser run lint test bench rules clean
 FLASK := $(VENV)/bin/flask --app screening
 PORT ?= 5000
 
@@ -28,6 +28,9 @@ static/dist/app.css: package.json package-lock.json $(wildcard static/src/*)
 
 assets: static/dist/app.css ## Build the CSS and JavaScript (npm: GOV.UK Frontend, Sass)
 
+browser: ## Install Debian's Chromium and a Java runtime for the browser tests (apt-get, only when missing)
+	bash scripts/ensure-browser.sh
+
 run: $(STAMP) assets ## Install and run the app on SQLite with demo data at http://127.0.0.1:5000
 	@fresh=$$([ -f instance/screening.sqlite3 ] || echo yes); \
 	$(FLASK) db upgrade && if [ -n "$$fresh" ]; then echo "Demo submissions:"; $(FLASK) demo-data; fi
@@ -38,7 +41,7 @@ lint: $(STAMP) ## Run ruff on everything and mypy (strict) on the pure modules
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: lint assets ## Install, lint and run every test (and the database tests on PostgreSQL if SCREENING_TEST_DATABASE_URL is set)
+test: lint browser assets ## Install, lint and run every test (and the database tests on PostgreSQL if SCREENING_TEST_DATABASE_URL is set)
 	$(PY) -m pytest --cov
 	@if [ -n "$$SCREENING_TEST_DATABASE_URL" ]; then \
 		echo "Database tests on PostgreSQL ($${SCREENING_TEST_DATABASE_URL%%@*}@...)"; \
