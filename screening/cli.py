@@ -1,12 +1,30 @@
-"""Flask commands: ``purge-expired`` (drafts past their lifetime), ``demo-data`` (sample submissions for
-a development database) and ``rules`` (print the rule catalogue)."""
+"""Flask commands: ``create-staff`` (an account with a one-time password), ``purge-expired`` (drafts past
+their lifetime), ``purge`` (submissions past the retention period), ``send-notifications`` (the outbox's
+urgent emails, for cron), ``demo-data`` (sample submissions and staff accounts for a development database)
+and ``rules`` (print the rule catalogue)."""
 
 from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
-from screening import services
+from screening import accounts, notifications, retention, services
+from screening.models import Role
+
+
+@click.command("create-staff")
+@click.option("--email", required=True, help="The person's work email address (their sign-in name).")
+@click.option("--name", required=True, help="Their full name, as colleagues will see it.")
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+@with_appcontext  # added with add_command (not app.cli.command), so also under app.test_cli_runner()
+def create_staff(email: str, name: str, role: str) -> None:
+    """Create a staff account and print its one-time password (changed at first sign-in, after MFA)."""
+    try:
+        user, one_time = accounts.create_staff(email=email, name=name, role=Role(role))
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Created {user.email} ({role}). One-time password (give it to them privately): {one_time}")
 
 
 @click.command("purge-expired")
@@ -15,15 +33,54 @@ def purge_expired() -> None:
     click.echo(f"Deleted {services.purge_expired_drafts()} expired draft(s).")
 
 
+@click.command("purge")
+@click.option("--older-than", "days", type=click.IntRange(min=1), default=None, metavar="DAYS",
+              help="Delete submissions submitted more than DAYS days ago (default: SCREENING_RETENTION_DAYS).")
+@click.option("--yes-really", is_flag=True, help=f"Allow a period shorter than {retention.MINIMUM_DAYS} days.")
+@click.option("--dry-run", is_flag=True, help="Only say how many submissions would be deleted.")
+def purge(days: int | None, yes_really: bool, dry_run: bool) -> None:
+    """Delete submissions past the clinic's retention period, with their flags and review history, leaving
+    an audit tombstone (reference and submission day only) for each. Run it daily, e.g. from cron."""
+    days = days or current_app.config["SCREENING"]["RETENTION_DAYS"]
+    if days is None:
+        raise click.UsageError("Give --older-than DAYS, or set SCREENING_RETENTION_DAYS")
+    if days < retention.MINIMUM_DAYS and not yes_really:
+        raise click.ClickException(f"Refusing to delete submissions younger than {retention.MINIMUM_DAYS} days: "
+                                   f"check the number of days, and add --yes-really if {days} is right")
+    if dry_run:
+        click.echo(f"Would delete {retention.count_older_than(days)} submission(s) older than {days} days.")
+        return
+    result = retention.purge_older_than(days)
+    click.echo(f"Deleted {result.deleted} submission(s) submitted before "
+               f"{result.cutoff.isoformat(timespec='seconds')} ({days} days).")
+
+
+@click.command("send-notifications")
+@click.option("--limit", type=click.IntRange(min=1, max=1000), default=100, help="Send at most this many.")
+def send_notifications(limit: int) -> None:
+    """Send the urgent-submission emails still waiting in the outbox (retries failed ones). Run it every
+    few minutes from cron; exits with status 1 when a send failed."""
+    outcome = notifications.send_pending(limit=limit)
+    if not current_app.config["SCREENING"]["ONCALL_EMAIL"]:
+        click.echo(f"SCREENING_ONCALL_EMAIL is not set: {outcome.pending} notification(s) waiting, none sent.")
+        return
+    click.echo(f"Sent {outcome.sent}, failed {outcome.failed}; {outcome.pending} still waiting.")
+    if outcome.failed:
+        raise click.exceptions.Exit(1)
+
+
 @click.command("demo-data")
 def demo_data() -> None:
     """Add sample submissions (the vignettes of clinical-rules.md) to a development database."""
     if current_app.config["SCREENING"]["ENV"] == "production":
         raise click.ClickException("demo-data is for development databases only")
-    from screening.demo import add_demo_submissions
+    from screening.demo import add_demo_staff, add_demo_submissions
 
     for reference, flags in add_demo_submissions():
-        click.echo(f"  {reference}: {flags} flag(s)")
+        click.echo(f"  submission {reference}: {flags} flag(s)")
+    click.echo("Demo staff accounts (development only; each sets up an authenticator app at first sign-in):")
+    for email, role, password in add_demo_staff():
+        click.echo(f"  {role:10} {email}  password: {password}")
 
 
 @click.command("rules")
@@ -35,5 +92,5 @@ def print_rules() -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (purge_expired, demo_data, print_rules):
+    for command in (create_staff, purge_expired, purge, send_notifications, demo_data, print_rules):
         app.cli.add_command(command)

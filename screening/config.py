@@ -53,6 +53,16 @@ DEFAULTS: Mapping[str, Any] = {
     "MIN_AGE": 18,
     "DRAFT_DAYS": 7,
     "ARTICLE_PATH": "",
+    # urgent-submission emails (notifications.py): sent only when ONCALL_EMAIL is set
+    "ONCALL_EMAIL": "",
+    "SMTP_HOST": "127.0.0.1",
+    "SMTP_PORT": 25,
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_STARTTLS": False,
+    "MAIL_FROM": "",
+    "BASE_URL": "",  # where staff reach the app, e.g. https://screening.example.org (the link in emails)
+    "RETENTION_DAYS": None,  # the default for `flask purge --older-than` (retention.py); None: give it each time
 }
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "CLINIC_EMAIL", "REPLY_TIME")
 
@@ -65,13 +75,42 @@ def _crisis_lines(text: str) -> tuple[CrisisLine, ...]:
         if len(fields) not in (2, 3) or not all(fields[:2]):
             raise ConfigError(f"SCREENING_CRISIS_LINES: write each line as 'Name|number|note', not {item!r}")
         lines.append(CrisisLine(*fields))
+    if not lines:  # patients with thoughts of self-harm must always be shown somewhere to turn
+        raise ConfigError("SCREENING_CRISIS_LINES: give at least one line as 'Name|number|note'")
     return tuple(lines)
+
+
+def _boolean(text: str) -> bool:
+    """``true``/``false`` (also ``1``/``0``, ``yes``/``no``, ``on``/``off``), in any case."""
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"write true or false, not {text!r}")
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 < port < 65536:
+        raise ValueError(f"a port is a number from 1 to 65535, not {port}")
+    return port
+
+
+def _days(text: str) -> int:
+    days = int(text)
+    if days < 1:
+        raise ValueError(f"give a whole number of days of 1 or more, not {days}")
+    return days
 
 
 _PARSERS: Mapping[str, Callable[[str], Any]] = {
     "MIN_AGE": int,
     "DRAFT_DAYS": int,
     "CRISIS_LINES": _crisis_lines,
+    "SMTP_PORT": _port,
+    "SMTP_STARTTLS": _boolean,
+    "RETENTION_DAYS": _days,
 }
 _NAMES = (*DEFAULTS, "SECRET_KEY", "DATABASE_URL", "EMERGENCY_NUMBER", "CRISIS_LINES", "DATE_ORDER", "TIMEZONE")
 
@@ -100,20 +139,39 @@ def _development_secret(instance_path: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def _check_mail(settings: Mapping[str, Any]) -> None:
+    """Production: with an on-call address set, urgent emails must be sendable, carry a working staff link,
+    and never send the SMTP password in clear text to another machine."""
+    if not settings["ONCALL_EMAIL"]:
+        return
+    missing = [f"SCREENING_{name}" for name in ("MAIL_FROM", "BASE_URL", "SMTP_HOST") if not settings[name]]
+    if missing:
+        raise ConfigError(f"SCREENING_ONCALL_EMAIL is set, so production also needs: {', '.join(missing)}")
+    if not str(settings["BASE_URL"]).startswith("https://"):
+        raise ConfigError("SCREENING_BASE_URL must start with https:// (it is the staff link in emails)")
+    if bool(settings["SMTP_USERNAME"]) != bool(settings["SMTP_PASSWORD"]):
+        raise ConfigError("Set both SCREENING_SMTP_USERNAME and SCREENING_SMTP_PASSWORD, or neither")
+    local = settings["SMTP_HOST"] in ("127.0.0.1", "::1", "localhost")
+    if settings["SMTP_USERNAME"] and not settings["SMTP_STARTTLS"] and not local:
+        raise ConfigError("SCREENING_SMTP_STARTTLS must be true to sign in to a mail server on another machine")
+
+
 def build(instance_path: Path, environ: Mapping[str, str], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     """Defaults, then locale defaults, then the environment, then ``overrides`` (tests)."""
+    given = {**from_environment(environ), **(overrides or {})}
     settings: dict[str, Any] = dict(DEFAULTS)
-    settings.update(from_environment(environ))
-    settings.update(overrides or {})
+    settings.update(given)
     locale = settings["LOCALE"]
     if locale not in LOCALE_DEFAULTS:
         raise ConfigError(f"SCREENING_LOCALE must be one of {', '.join(LOCALE_DEFAULTS)}, not {locale!r}")
     for name, value in LOCALE_DEFAULTS[locale].items():
         settings.setdefault(name, value)
     if settings["ENV"] == "production":
-        missing = [f"SCREENING_{name}" for name in REQUIRED_IN_PRODUCTION if not settings.get(name)]
+        # the clinic's own values: an example default (name, reply time) must not reach real patients
+        missing = [f"SCREENING_{name}" for name in REQUIRED_IN_PRODUCTION if not given.get(name)]
         if missing:
             raise ConfigError(f"Production needs these settings: {', '.join(missing)}")
+        _check_mail(settings)
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = _development_secret(instance_path)
     settings.setdefault("DATABASE_URL", f"sqlite:///{instance_path / 'screening.sqlite3'}")

@@ -117,3 +117,25 @@ def add_demo_submissions() -> list[tuple[str, int]]:
         submission = services.submit(draft, article=load(), today=date.today(), min_age=18, remote_addr=None)
         created.append((submission.reference, len(submission.flags)))
     return created
+
+
+DEMO_STAFF = (("reception@demo.example", "Rae Reception", "reception"),
+              ("clinician@demo.example", "Dr Cleo Clinician", "clinician"),
+              ("admin@demo.example", "Ada Admin", "admin"))
+
+
+def add_demo_staff() -> list[tuple[str, str, str]]:
+    """Demo accounts with known passwords (development databases only). Returns (email, role, password)."""
+    from screening import accounts, auth
+    from screening.extensions import db
+    from screening.models import Role
+
+    created = []
+    for email, name, role in DEMO_STAFF:
+        password = f"demo {role} screening 2026"
+        user, _ = accounts.create_staff(email=email, name=name, role=Role(role))
+        user.password_hash = auth.hash_password(password)
+        user.must_change_password = False
+        created.append((email, role, password))
+    db.session.commit()
+    return created

@@ -27,8 +27,10 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    """Now, timezone-aware in UTC (use as ``default=utcnow``: called per row, not once at import)."""
-    return datetime.now(UTC)
+    """Now, timezone-aware in UTC, from ``clock`` (use as ``default=utcnow``: called per row)."""
+    from screening import clock
+
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

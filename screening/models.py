@@ -1,7 +1,7 @@
-"""SQLAlchemy 2 models: submissions and their flags, patients' drafts, the audit trail.
+"""SQLAlchemy 2 models: submissions and their flags, patients' drafts, staff accounts, review events and
+the audit trail, with the status and role enums.
 
-Rows are written only by ``services``. Datetimes are timezone-aware UTC (``extensions.UTCDateTime``).
-Staff accounts and review events arrive with the staff workspace.
+Rows are written only by ``services`` and ``auth``. Datetimes are timezone-aware UTC (``UTCDateTime``).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from flask_login import UserMixin
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -27,6 +28,28 @@ class SubmissionStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class Role(StrEnum):
+    """Staff roles; each account has exactly one (DESIGN.md, "role x action" table)."""
+
+    RECEPTION = "reception"
+    CLINICIAN = "clinician"
+    ADMIN = "admin"
+
+
+class Acknowledgement(StrEnum):
+    """How a clinician acknowledged a flag."""
+
+    DISCUSSED = "discussed"
+    NOT_RELEVANT = "not_relevant"
+    NEEDS_FOLLOW_UP = "needs_follow_up"
+
+
+def _enum(enum: type[StrEnum], name: str | None = None) -> Enum:
+    """A string column limited by a CHECK constraint to the enum's values (``name`` names the constraint)."""
+    return Enum(enum, native_enum=False, length=20, create_constraint=True, name=name or enum.__name__.lower(),
+                values_callable=lambda members: [member.value for member in members])
+
+
 #: Queue priority: the rank of the highest flag (urgent 3, discuss 2, caution 1, info 0), -1 for none.
 NO_FLAGS_PRIORITY = -1
 
@@ -40,10 +63,8 @@ class Submission(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    status: Mapped[SubmissionStatus] = mapped_column(
-        Enum(SubmissionStatus, native_enum=False, length=20, create_constraint=True,
-             values_callable=lambda statuses: [s.value for s in statuses]),
-        default=SubmissionStatus.NEW)
+    status: Mapped[SubmissionStatus] = mapped_column(_enum(SubmissionStatus), default=SubmissionStatus.NEW,
+                                                     index=True)
     priority: Mapped[int] = mapped_column(index=True)
     questionnaire_version: Mapped[str] = mapped_column(String(20))
     ruleset_version: Mapped[str] = mapped_column(String(20))
@@ -62,6 +83,8 @@ class Submission(db.Model):  # type: ignore[name-defined,misc]
 
     flags: Mapped[list[Flag]] = relationship(back_populates="submission", cascade="all, delete-orphan",
                                              order_by="Flag.position", passive_deletes=True)
+    events: Mapped[list[ReviewEvent]] = relationship(back_populates="submission", cascade="all, delete-orphan",
+                                                     order_by="ReviewEvent.at", passive_deletes=True)
 
     __mapper_args__ = {"version_id_col": version_id}
 
@@ -81,8 +104,71 @@ class Flag(db.Model):  # type: ignore[name-defined,misc]
     rationale: Mapped[str] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(200))
     ruleset_version: Mapped[str] = mapped_column(String(20))
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledgement: Mapped[Acknowledgement | None] = mapped_column(_enum(Acknowledgement))
+    acknowledgement_note: Mapped[str | None] = mapped_column(String(500))
 
     submission: Mapped[Submission] = relationship(back_populates="flags")
+    acknowledged_by: Mapped[StaffUser | None] = relationship()
+
+
+class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+    """A clinic staff account: one person, one role. Passwords are argon2id hashes; TOTP MFA is required
+    (``mfa_secret`` is set at enrolment; ``mfa_last_step`` stops a code being used twice). Raising
+    ``session_epoch`` ends every session of the account (logout, password change, deactivation)."""
+
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    must_change_password: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    mfa_secret: Mapped[str | None] = mapped_column(String(64))
+    mfa_last_step: Mapped[int] = mapped_column(default=0)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    session_epoch: Mapped[int] = mapped_column(default=1)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def get_id(self) -> str:
+        """The session's user id carries the epoch: raising it signs out every session (Flask-Login)."""
+        return f"{self.id}.{self.session_epoch}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+
+class ReviewEvent(db.Model):  # type: ignore[name-defined,misc]
+    """Append-only history of a submission's review: a status change (from, to) and/or a note."""
+
+    __tablename__ = "review_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    from_status: Mapped[SubmissionStatus | None] = mapped_column(_enum(SubmissionStatus, "from_status"))
+    to_status: Mapped[SubmissionStatus | None] = mapped_column(_enum(SubmissionStatus, "to_status"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    submission: Mapped[Submission] = relationship(back_populates="events")
+    staff: Mapped[StaffUser] = relationship()
+
+
+class LoginFailure(db.Model):  # type: ignore[name-defined,misc]
+    """A failed staff login, kept briefly to throttle per address (the per-account count is on StaffUser)."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    remote_addr: Mapped[str] = mapped_column(String(45), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class Draft(db.Model):  # type: ignore[name-defined,misc]
@@ -118,3 +204,18 @@ class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     __table_args__ = (Index("ix_audit_event_staff_id_at", "staff_id", "at"),)
+
+
+class Notification(db.Model):  # type: ignore[name-defined,misc]
+    """Outbox of staff notifications (an urgent submission is waiting). Written in the submit transaction,
+    sent after it commits, retried until sent: a failed send never loses the submission or the message."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    reference: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))

@@ -165,8 +165,8 @@ def _yesnounsure(qid: str, label: str, short: str, error: str, hint: str = "",
 def _likert(qid: str, label: str, stem: str, short: str = "") -> Question:
     instrument, item = qid.split("_")
     short = short or f"{'PHQ-9' if instrument == 'phq9' else 'GAD-7'} item {item}"
-    return Question(qid, QType.LIKERT4, label, short, "Select how often you have been bothered by "
-                    "this over the last 2 weeks", stem, options=LIKERT4, min_value=0, max_value=3)
+    return Question(qid, QType.LIKERT4, label, short, f"Select how often you have been bothered by “{label}”",
+                    stem, options=LIKERT4, min_value=0, max_value=3)
 
 
 def _scale(qid: str, label: str, short: str, hint: str, error: str) -> Question:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import traceback
 
 from flask import Flask, Response, g, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -52,9 +53,27 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
 def _server_error(error: Exception) -> tuple[str, int]:
     correlation_id = secrets.token_hex(6)
     # The path and method identify the request without patient data (answers travel in bodies only).
-    log.error("unhandled error %s on %s %s", correlation_id, request.method, request.path,
-              exc_info=error if not isinstance(error, HTTPException) else None)
+    log.error("unhandled error %s on %s %s%s", correlation_id, request.method, request.path,
+              "" if isinstance(error, HTTPException) else "\n" + describe_without_data(error))
     return render_template("errors/500.html", correlation_id=correlation_id), 500
+
+
+def describe_without_data(error: BaseException) -> str:
+    """An exception chain for the log, oldest first: where each exception was raised, its type and, for a
+    database error, its SQLSTATE; never its message, which can quote the data that caused it (SQLAlchemy
+    lists a statement's parameters, PostgreSQL the failing row), and no patient data may reach a log."""
+    chain: list[BaseException] = []
+    link: BaseException | None = error
+    while link is not None and all(link is not seen for seen in chain):
+        chain.append(link)
+        link = link.__cause__ or link.__context__
+    parts = []
+    for link in reversed(chain):
+        sqlstate = getattr(getattr(link, "orig", None), "sqlstate", None) or getattr(link, "sqlstate", None)
+        where = "".join(traceback.format_tb(link.__traceback__))
+        name = f"{type(link).__module__}.{type(link).__qualname__}"
+        parts.append(f"{where}{name}" + (f" (SQLSTATE {sqlstate})" if isinstance(sqlstate, str) else ""))
+    return "\n".join(parts)
 
 
 def register_security(app: Flask) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import asdict
@@ -21,11 +22,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from screening import questionnaire, rules
 from screening.article import Article
 from screening.extensions import db, utcnow
-from screening.models import NO_FLAGS_PRIORITY, AuditEvent, Draft, Flag, Submission
+from screening.models import NO_FLAGS_PRIORITY, AuditEvent, Draft, Flag, Notification, Submission
 
 log = logging.getLogger(__name__)
 
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O or U to misread
+#: What ``secrets.token_urlsafe`` can issue: anything else (a NUL byte, which PostgreSQL refuses in text) is no token.
+_ISSUABLE_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class SubmitError(RuntimeError):
@@ -110,7 +113,8 @@ def purge_expired_drafts(*, now: datetime | None = None) -> int:
 
 # --- submit ---------------------------------------------------------------------------------------
 def find_submission_by_token(submission_token: str) -> Submission | None:
-    if not submission_token or len(submission_token) > 64:
+    """The submission made with this one-time token, or None (also for a value we could never have issued)."""
+    if not isinstance(submission_token, str) or not _ISSUABLE_TOKEN.fullmatch(submission_token):
         return None
     return db.session.scalar(select(Submission).where(Submission.submission_token == submission_token))
 
@@ -145,12 +149,15 @@ def submit(draft: Draft, *, article: Article, today: date, min_age: int, remote_
            now: datetime | None = None) -> Submission:
     """Turn a complete draft into a submission, in ONE transaction: the submission with its answers,
     scores, medicine matches, rule config and versions, its flags, a ``submission.created`` audit event,
-    and the draft deleted. Every step is validated again first (raises ``SubmitError``). The draft's
+    an outbox ``Notification`` when it is urgent (sent after the commit: ``notifications``), and the draft
+    deleted. Every step is validated again first (raises ``SubmitError``). The draft's
     one-time submission token is unique in the database, so a double click or a replay yields the one
     submission that exists (returned as it is). On any failure nothing is written and the draft stays."""
     from screening import forms  # forms need Flask; services are only called inside the app
 
-    existing = find_submission_by_token(draft.submission_token)
+    # Read now: after a rollback the draft is expired, and a concurrent submit may already have deleted its row.
+    submission_token = draft.submission_token
+    existing = find_submission_by_token(submission_token)
     if existing is not None:
         return existing
     step_id = forms.first_invalid_step(draft.answers, today=today, min_age=min_age)
@@ -167,11 +174,13 @@ def submit(draft: Draft, *, article: Article, today: date, min_age: int, remote_
         db.session.add(submission)
         audit("submission.created", reference=submission.reference, remote_addr=remote_addr,
               flags=len(assessment.flags), priority=submission.priority)
+        if submission.priority == rules.Severity.URGENT.rank:  # the outbox row commits with the submission
+            db.session.add(Notification(kind="urgent_submission", reference=submission.reference))
         db.session.delete(draft)
         db.session.commit()
     except (IntegrityError, StaleDataError):  # a concurrent request submitted the same draft first
         db.session.rollback()
-        existing = find_submission_by_token(draft.submission_token)
+        existing = find_submission_by_token(submission_token)
         if existing is None:
             raise
         return existing

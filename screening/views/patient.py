@@ -7,11 +7,14 @@ is ``no-store``.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import contextlib
+import logging
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
@@ -19,11 +22,21 @@ from sqlalchemy import select
 from wtforms import HiddenField
 
 from screening import article as articles
-from screening import forms, journey, questionnaire, rules, services
+from screening import forms, journey, notifications, questionnaire, rules, services
+from screening.access import public
 from screening.extensions import db
 from screening.models import Draft, Submission
+from screening.security import describe_without_data
 
 bp = Blueprint("patient", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.record_once
+def _draft_cookie_lifetime(state: BlueprintSetupState) -> None:
+    """The draft token's cookie lives no longer than the draft (SCREENING_DRAFT_DAYS), not Flask's 31 days."""
+    state.app.permanent_session_lifetime = timedelta(days=state.app.config["SCREENING"]["DRAFT_DAYS"])
+
 
 STEP_IDS = tuple(step.id for step in journey.QUESTION_STEPS)
 _STEP_URL = "/questionnaire/<any(" + ", ".join(STEP_IDS) + "):step_id>"
@@ -71,6 +84,7 @@ def _page(template: str, **context: Any) -> str:
 
 # --- start ----------------------------------------------------------------------------------------
 @bp.route("/", methods=["GET", "POST"])
+@public
 def start() -> ResponseReturnValue:
     """The start page: what the service is, the article, and consent before anything is stored."""
     draft = current_draft()
@@ -78,7 +92,7 @@ def start() -> ResponseReturnValue:
     if request.method == "POST" and form.validate_step({}, today=today(), min_age=settings()["MIN_AGE"]):
         if draft is None:
             draft, token = services.start_draft(draft_days=settings()["DRAFT_DAYS"])
-            session.clear()
+            session.pop(SESSION_REFERENCE, None)  # a new questionnaire; a staff sign-in in this browser is kept
             session[SESSION_DRAFT] = token
             session.permanent = True
         return redirect(url_for(".step", step_id=_resume(draft)))
@@ -93,6 +107,7 @@ def _resume(draft: Draft) -> str:
 
 
 @bp.post("/start-again")
+@public
 def start_again() -> ResponseReturnValue:
     """Delete the draft and go back to the start page."""
     if StartAgainForm().validate_on_submit() and (draft := current_draft()) is not None:
@@ -120,14 +135,15 @@ def render_step(step_id: str, draft: Draft, form: forms.StepForm, *, return_to_c
 
 
 @bp.route(_STEP_URL, methods=["GET", "POST"])
+@public
 def step(step_id: str) -> ResponseReturnValue:
     """One page of the questionnaire. A valid POST is saved to the draft, then POST/redirect/GET."""
     draft = current_draft()
     if draft is None:
         return redirect(url_for(".start"))
-    if not journey.is_shown(step_id, draft.answers):
-        return redirect(_after(step_id, draft, return_to_check=False))
     first = journey.first_incomplete(draft.completed_steps, draft.answers)
+    if not journey.is_shown(step_id, draft.answers):  # e.g. support after PHQ-9 item 9 went back to 0
+        return redirect(url_for(".step", step_id=first) if first else url_for(".check"))
     ids = [s.id for s in journey.shown_steps(draft.answers)]
     if first is not None and ids.index(first) < ids.index(step_id):
         return redirect(url_for(".step", step_id=first))  # no skipping ahead of an unfinished page
@@ -161,6 +177,7 @@ def _crisis() -> dict[str, Any]:
 
 # --- check your answers, submit, confirmation ------------------------------------------------------
 @bp.get("/questionnaire/check")
+@public
 def check() -> ResponseReturnValue:
     """Every answer as the patient saw it, by step, each with a Change link that returns here."""
     draft = current_draft()
@@ -197,6 +214,7 @@ def _flatten(nodes: tuple[forms.Node, ...]) -> list[forms.Node]:
 
 
 @bp.post("/questionnaire/submit")
+@public
 def submit() -> ResponseReturnValue:
     """Submit once: a replay or double click with the same one-time token lands on the same confirmation."""
     form = SubmitForm()
@@ -214,7 +232,19 @@ def submit() -> ResponseReturnValue:
                                      min_age=settings()["MIN_AGE"], remote_addr=request.remote_addr)
     except services.SubmitError as problem:
         return redirect(url_for(".step", step_id=problem.step_id, return_to="check"))
+    _notify(submission.reference)
     return _confirmed(submission)
+
+
+def _notify(reference: str) -> None:
+    """Send the submission's urgent notification, if it has one, now that it is committed. Nothing here may
+    touch the patient's response: a failure is logged (without data) and cron's send-notifications retries."""
+    try:
+        notifications.send_pending(reference=reference)
+    except Exception as error:  # the submission is safe; the outbox keeps the notification
+        log.error("notifications for %s not sent after submit:\n%s", reference, describe_without_data(error))
+        with contextlib.suppress(Exception):
+            db.session.rollback()
 
 
 def _confirmed(submission: Submission) -> ResponseReturnValue:
@@ -224,6 +254,7 @@ def _confirmed(submission: Submission) -> ResponseReturnValue:
 
 
 @bp.get("/questionnaire/confirmation")
+@public
 def confirmation() -> ResponseReturnValue:
     """The reference, what happens next, and (calm, first) any message the rules have for the patient."""
     reference = session.get(SESSION_REFERENCE)
@@ -251,6 +282,7 @@ def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return redirect(url_for(".check"))
     if request.blueprint == "patient":
         form = forms.step_form_class("start")()
-        return _page("patient/start.html", form=form, nodes=forms.layout("start", {}), resume_url=None,
+        resume = url_for(".step", step_id=_resume(draft)) if draft else None  # e.g. "Start again" timed out
+        return _page("patient/start.html", form=form, nodes=forms.layout("start", {}), resume_url=resume,
                      notice=TIMED_OUT), 400
     return render_template("errors/400.html", status=400, description=error.description), 400

@@ -1,0 +1,202 @@
+"""Settings from SCREENING_* environment variables: production refuses to start without the clinic's own
+secret key, name, contact details and reply time; the locale sets the crisis contacts (en-GB: 999, NHS 111,
+Samaritans; en-US: 911, 988), which a clinic can override and which reach the support page and the
+confirmation page; bad values stop the app with a ConfigError that says what to fix."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from screening import config, create_app
+from screening.config import ConfigError, CrisisLine
+from screening.extensions import db
+from tests.answer_sets import answers
+from tests.app.test_drafts import seed
+from tests.app.test_pages_structure import Html
+from tests.app.test_patient_flow import submit
+from tests.conftest import TEST_DATABASE_URL, Browser, _reset_postgresql
+
+PRODUCTION = {"ENV": "production", "SECRET_KEY": "a-long-random-production-secret",
+              "CLINIC_NAME": "Riverside Pain Clinic", "CLINIC_PHONE": "01632 960 123",
+              "CLINIC_EMAIL": "pain.clinic@example.org", "REPLY_TIME": "within 2 working days"}
+SUPPORT = {"phq9_9": 1, "self_harm_intent": "no", "self_harm_recent_attempt": "no", "phone": "01632 960 001"}
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Set SCREENING_* variables for this test only, starting from none (the test database URL aside)."""
+    for name in list(os.environ):
+        if name.startswith("SCREENING_") and name != "SCREENING_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+
+    def set_variables(**variables: str) -> None:
+        for name, value in variables.items():
+            monkeypatch.setenv(f"SCREENING_{name}", value)
+
+    return set_variables
+
+
+@pytest.fixture
+def make_app(environment: Callable[..., None], tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build the app from SCREENING_* variables (as ``flask --app screening`` does), on an empty database."""
+    made: list[Flask] = []
+
+    def make(**variables: str) -> Flask:
+        environment(**{"DATABASE_URL": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'config.sqlite3'}",
+                       "SECRET_KEY": "test-secret-key", **variables})
+        app = create_app({"TESTING": True})
+        with app.app_context():
+            if TEST_DATABASE_URL:
+                _reset_postgresql()
+            db.create_all()
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            if TEST_DATABASE_URL:
+                _reset_postgresql()
+            db.engine.dispose()
+
+
+# --- production ----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "CLINIC_EMAIL", "REPLY_TIME"])
+def test_config_production_without_a_setting_refuses_to_start_naming_it(environment: Callable[..., None],
+                                                                        missing: str) -> None:
+    environment(**{name: value for name, value in PRODUCTION.items() if name != missing})
+    with pytest.raises(ConfigError) as raised:
+        create_app()
+    assert f"SCREENING_{missing}" in str(raised.value)
+    assert [name for name in PRODUCTION if f"SCREENING_{name}" in str(raised.value)] == [missing]
+
+
+def test_config_production_with_nothing_set_names_every_missing_setting(environment: Callable[..., None]) -> None:
+    environment(ENV="production")
+    with pytest.raises(ConfigError) as raised:
+        create_app()
+    for name in ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "CLINIC_EMAIL", "REPLY_TIME"):
+        assert f"SCREENING_{name}" in str(raised.value)
+
+
+@pytest.mark.parametrize("empty", ["CLINIC_PHONE", "REPLY_TIME"])
+def test_config_production_with_an_empty_setting_refuses_to_start(environment: Callable[..., None],
+                                                                  empty: str) -> None:
+    environment(**{**PRODUCTION, empty: ""})
+    with pytest.raises(ConfigError, match=f"SCREENING_{empty}"):
+        create_app()
+
+
+def test_config_production_with_every_setting_starts_hardened(environment: Callable[..., None],
+                                                             tmp_path: Path) -> None:
+    environment(**PRODUCTION, DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == PRODUCTION["SECRET_KEY"]
+    assert app.debug is False and app.testing is False
+    assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["WTF_CSRF_SSL_STRICT"] is True
+    page = app.test_client().get("/", base_url="https://screening.example.org")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Riverside Pain Clinic" in text and "01632 960 123" in text
+    assert "Example Pain Clinic" not in text
+
+
+def test_config_development_defaults_start_without_any_setting(tmp_path: Path) -> None:
+    settings = config.build(tmp_path / "instance", {}, None)
+    assert settings["ENV"] == "development"
+    assert settings["SECRET_KEY"] == (tmp_path / "instance" / "secret_key").read_text(encoding="utf-8").strip()
+    assert config.build(tmp_path / "instance", {}, None)["SECRET_KEY"] == settings["SECRET_KEY"], "generated once"
+
+
+# --- locale and crisis contacts --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("locale", "emergency", "lines"), [
+    ("en-GB", "999", {"NHS 111": "111", "Samaritans": "116 123"}),
+    ("en-US", "911", {"988 Suicide & Crisis Lifeline": "988"}),
+])
+def test_config_locale_sets_the_crisis_contacts(tmp_path: Path, locale: str, emergency: str,
+                                                lines: dict[str, str]) -> None:
+    settings = config.build(tmp_path, {"SCREENING_LOCALE": locale, "SCREENING_SECRET_KEY": "k"}, None)
+    assert settings["EMERGENCY_NUMBER"] == emergency
+    assert {line.name: line.number for line in settings["CRISIS_LINES"]} == lines
+
+
+@pytest.mark.parametrize(("locale", "shown", "not_shown"), [
+    ("en-GB", ["999", "NHS 111", "Samaritans", "116 123"], ["911", "988"]),
+    ("en-US", ["911", "988 Suicide & Crisis Lifeline"], ["999", "Samaritans", "NHS 111"]),
+])
+def test_config_locale_contacts_are_on_the_support_page(make_app: Callable[..., Flask], locale: str,
+                                                       shown: list[str], not_shown: list[str]) -> None:
+    app = make_app(LOCALE=locale)
+    browser = Browser(app.test_client())
+    seed(app, browser, answers(**SUPPORT), before="support")
+    page = Html(browser.get("/questionnaire/support"))
+    contacts = page.find(cls="app-support")[0]
+    assert [text for text in shown if text not in contacts.clean_text()] == []
+    assert not [text for text in not_shown if text in contacts.clean_text()]
+
+
+def test_config_overridden_contacts_are_on_the_support_and_confirmation_pages(make_app: Callable[..., Flask]) -> None:
+    app = make_app(LOCALE="en-GB", EMERGENCY_NUMBER="112",
+                   CRISIS_LINES="Riverside Crisis Team|0800 000 111|24 hours a day; Shout|85258")
+    assert app.config["SCREENING"]["CRISIS_LINES"] == (CrisisLine("Riverside Crisis Team", "0800 000 111",
+                                                                  "24 hours a day"), CrisisLine("Shout", "85258"))
+    browser = Browser(app.test_client())
+    seed(app, browser, answers(**SUPPORT))
+    for url in ("/questionnaire/support", "/questionnaire/confirmation"):
+        if url.endswith("confirmation"):
+            submit(browser)
+        page = Html(browser.get(url))
+        contacts = page.find(cls="app-support")[0].clean_text()
+        for text in ("112", "Riverside Crisis Team", "0800 000 111", "24 hours a day", "Shout", "85258"):
+            assert text in contacts, (url, text)
+        for default in ("999", "Samaritans", "116 123", "NHS 111"):
+            assert default not in contacts, (url, default)
+
+
+def test_config_locale_defaults_fill_only_what_is_not_overridden(tmp_path: Path) -> None:
+    settings = config.build(tmp_path, {"SCREENING_LOCALE": "en-US", "SCREENING_EMERGENCY_NUMBER": "112",
+                                       "SCREENING_SECRET_KEY": "k"}, None)
+    assert settings["EMERGENCY_NUMBER"] == "112"
+    assert [line.number for line in settings["CRISIS_LINES"]] == ["988"]
+    assert settings["DATE_ORDER"] == "mdy"
+
+
+# --- bad values -------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lines", ["Samaritans", "Samaritans|", "|116 123", "Samaritans|116 123|free|extra", ";",
+                                   "Samaritans|116 123; Broken"])
+def test_config_bad_crisis_lines_raise_config_error(environment: Callable[..., None], lines: str) -> None:
+    environment(SECRET_KEY="k", CRISIS_LINES=lines)
+    with pytest.raises(ConfigError, match="SCREENING_CRISIS_LINES"):
+        create_app()
+
+
+@pytest.mark.parametrize("locale", ["fr-FR", "en_GB", "en-gb", "en", "de-DE"])
+def test_config_unknown_locale_raises_config_error(environment: Callable[..., None], locale: str) -> None:
+    environment(SECRET_KEY="k", LOCALE=locale)
+    with pytest.raises(ConfigError, match="SCREENING_LOCALE must be one of en-GB, en-US"):
+        create_app()
+
+
+@pytest.mark.parametrize(("name", "value"), [("MIN_AGE", "eighteen"), ("DRAFT_DAYS", "7 days"), ("MIN_AGE", "1.5")])
+def test_config_bad_number_raises_config_error(environment: Callable[..., None], name: str, value: str) -> None:
+    environment(SECRET_KEY="k", **{name: value})
+    with pytest.raises(ConfigError, match=f"SCREENING_{name}"):
+        create_app()
+
+
+def test_config_min_age_from_the_environment_is_the_under_age_stop(make_app: Callable[..., Flask]) -> None:
+    app = make_app(MIN_AGE="21")
+    browser = Browser(app.test_client())
+    seed(app, browser, answers(), before="about_you")
+    browser.get("/questionnaire/about_you")
+    browser.post("/questionnaire/about_you", {"full_name": "Alex", "date_of_birth-day": "1",
+                                              "date_of_birth-month": "1", "date_of_birth-year": "2010"})
+    assert "You must be 21 or older to use this service" in browser.page
+    assert "This service is for adults aged 21 or over" in browser.page

@@ -1,0 +1,226 @@
+"""Staff accounts for admins: list, create (the one-time password shown once), deactivate and reactivate
+(ending sessions), reset MFA; and every admin route refuses other roles (403, audited) and anonymous users."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from screening import accounts
+from screening.extensions import db
+from screening.models import AuditEvent, Role, StaffUser
+from tests.app.admin_helpers import create_account, sign_in, sign_in_admin, staff_user
+from tests.app.test_pages_structure import Html, structure_problems
+from tests.conftest import Browser
+
+STAFF = "/staff/admin/staff"
+_ONE_TIME = re.compile(r'<p class="govuk-body app-one-time-password"><code>([^<]+)</code></p>')
+
+ADMIN_GETS = ["/staff/admin/audit", "/staff/admin/export", "/staff/admin/staff", "/staff/admin/staff/new"]
+ADMIN_POSTS = ["/staff/admin/export.csv", "/staff/admin/staff/new", "/staff/admin/staff/1/deactivate",
+               "/staff/admin/staff/1/reactivate", "/staff/admin/staff/1/reset-mfa"]
+
+
+def actions(app: Flask) -> list[tuple[str, dict[str, object]]]:
+    with app.app_context():
+        return [(event.action, event.details) for event in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action.like("staff.%"), AuditEvent.action != "staff.logged_in")
+            .order_by(AuditEvent.id))]
+
+
+# --- who may use the admin pages ------------------------------------------------------------------------
+def test_every_admin_route_is_in_the_tested_lists(app: Flask) -> None:
+    admin_rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("admin.")]
+    assert len(admin_rules) == 8
+    for rule in admin_rules:
+        assert rule.rule.startswith("/staff/admin/")
+        assert app.view_functions[rule.endpoint]._access_roles == frozenset({Role.ADMIN})
+
+
+@pytest.mark.parametrize("role", [Role.RECEPTION, Role.CLINICIAN])
+def test_other_roles_get_403_on_every_admin_route_and_the_refusal_is_audited(app: Flask, client: FlaskClient,
+                                                                              role: Role) -> None:
+    user_id = sign_in(client, app, role=role, email=f"{role.value}@example.org", name="Sam Staff")
+    browser = Browser(client)
+    browser.get("/staff/password")  # a page this role may use, for a CSRF token
+    token = browser.csrf_token()
+    for url in ADMIN_GETS:
+        assert client.get(url).status_code == 403, url
+    for url in ADMIN_POSTS:
+        assert client.post(url, data={"csrf_token": token, "name": "X", "email": "x@example.org",
+                                      "role": "admin"}).status_code == 403, url
+    with app.app_context():
+        denied = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "access.denied")).all()
+        assert len(denied) == len(ADMIN_GETS) + len(ADMIN_POSTS)
+        assert {event.staff_id for event in denied} == {user_id}
+        assert {event.details["endpoint"] for event in denied} >= {"admin.audit", "admin.export_csv",
+                                                                   "admin.staff_deactivate"}
+        assert db.session.scalar(select(StaffUser).where(StaffUser.email == "x@example.org")) is None
+
+
+def test_anonymous_users_are_sent_to_sign_in_from_every_admin_route(app: Flask, client: FlaskClient) -> None:
+    create_account(app)
+    browser = Browser(client)
+    browser.get("/staff/login")
+    for url in ADMIN_GETS:
+        response = client.get(url)
+        assert response.status_code == 302 and response.headers["Location"].endswith("/staff/login"), url
+    for url in ADMIN_POSTS:
+        response = client.post(url, data={"csrf_token": browser.csrf_token()})
+        assert response.status_code == 302 and response.headers["Location"].endswith("/staff/login"), url
+    assert staff_user(app, 1).active
+
+
+# --- the list -----------------------------------------------------------------------------------------------
+def test_staff_list_shows_each_account(app: Flask, client: FlaskClient) -> None:
+    sign_in_admin(client, app)
+    with app.app_context():
+        accounts.create_staff(email="new.person@example.org", name="New Person", role=Role.RECEPTION)
+    page = Browser(client).get(STAFF)
+    assert "Ada Admin" in page and "ada.admin@example.org" in page and "New Person" in page
+    assert "reception" in page and "Never" in page  # New Person has not signed in or enrolled MFA
+    assert "This is you" in page
+    assert "Deactivate<span class=\"govuk-visually-hidden\"> New Person</span>" in page
+    assert "Reset authenticator" not in page  # nobody else has an authenticator yet
+
+
+# --- create ---------------------------------------------------------------------------------------------------
+def test_create_shows_the_one_time_password_once_and_it_signs_in(app: Flask, client: FlaskClient,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    admin_id = sign_in_admin(client, app)
+    browser = Browser(client)
+    browser.get(f"{STAFF}/new")
+    with caplog.at_level(logging.DEBUG):
+        browser.post(f"{STAFF}/new", {"name": "Rae Reception", "email": " Rae@Example.org ", "role": "reception"})
+    assert browser.status == 200 and browser.location == ""  # shown in the response itself, not behind a redirect
+    match = _ONE_TIME.search(browser.page)
+    assert match
+    one_time = match.group(1)
+    assert "rae@example.org" in browser.page
+    assert one_time not in caplog.text
+    assert one_time not in Browser(client).get(STAFF)
+    with app.app_context():
+        user = db.session.scalars(select(StaffUser).where(StaffUser.email == "rae@example.org")).one()
+        assert (user.name, user.role, user.must_change_password, user.mfa_secret) == ("Rae Reception",
+                                                                                       Role.RECEPTION, True, None)
+        assert accounts.attempt_login("rae@example.org", one_time, remote_addr="192.0.2.1").outcome == "ok"
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "staff.created",
+                                                            AuditEvent.staff_id == admin_id)).one()
+        assert event.details == {"account": user.id, "role": "reception"}
+        assert one_time not in str(event.details)
+
+
+@pytest.mark.parametrize(("data", "messages"), [
+    ({}, ["Enter their full name", "Enter their work email address", "Select a role"]),
+    ({"name": "Bo", "email": "not-an-email", "role": "reception"},
+     ["Enter an email address in the correct format, like name@example.com"]),
+    ({"name": "Bo\x00Bell", "email": "bo@example.org", "role": "reception"},
+     ["Enter the full name without hidden control characters"]),
+    ({"name": "Bo", "email": "bo@example.org", "role": "superuser"}, ["Select a role"]),
+    ({"name": "Ada Again", "email": "ADA.ADMIN@example.org", "role": "admin"},
+     ["An account with that email address already exists"]),
+])
+def test_create_explains_each_mistake(app: Flask, client: FlaskClient, data: dict[str, str],
+                                      messages: list[str]) -> None:
+    sign_in_admin(client, app)
+    browser = Browser(client)
+    browser.get(f"{STAFF}/new")
+    browser.post(f"{STAFF}/new", data)
+    assert browser.status == 200 and "<title>Error: " in browser.page
+    for message in messages:
+        assert browser.page.count(message) == 2, message  # the error summary and the field
+    with app.app_context():
+        assert len(db.session.scalars(select(StaffUser)).all()) == 1
+
+
+def test_create_without_csrf_creates_nothing(app: Flask, client: FlaskClient) -> None:
+    sign_in_admin(client, app)
+    response = client.post(f"{STAFF}/new", data={"name": "Rae", "email": "rae@example.org", "role": "admin"})
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(StaffUser).where(StaffUser.email == "rae@example.org")) is None
+
+
+# --- deactivate, reactivate, reset MFA --------------------------------------------------------------------------
+def post_button(client: FlaskClient, url: str) -> Browser:
+    browser = Browser(client)
+    browser.get(STAFF)
+    browser.post(url, {})
+    return browser
+
+
+def test_deactivate_ends_the_persons_sessions_and_reactivate_restores_the_account(app: Flask, client: FlaskClient
+                                                                                  ) -> None:
+    sign_in_admin(client, app)
+    colleague = app.test_client()
+    colleague_id = sign_in(colleague, app, role=Role.CLINICIAN, email="cleo@example.org", name="Cleo Clinician")
+    assert colleague.get("/staff/password").status_code == 200
+    browser = post_button(client, f"{STAFF}/{colleague_id}/deactivate")
+    assert browser.status == 302 and browser.location.endswith(STAFF)
+    page = browser.get(STAFF)
+    assert "Cleo Clinician&#39;s account is deactivated and every session they had has ended" in page
+    assert "Reactivate<span class=\"govuk-visually-hidden\"> Cleo Clinician</span>" in page
+    response = colleague.get("/staff/password")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/staff/login")
+    assert not staff_user(app, colleague_id).active
+    post_button(client, f"{STAFF}/{colleague_id}/reactivate")
+    reactivated = staff_user(app, colleague_id)
+    assert reactivated.active
+    assert colleague.get("/staff/password").status_code == 302  # the old session stays ended
+    assert [action for action, _ in actions(app)][-2:] == ["staff.deactivated", "staff.reactivated"]
+    assert actions(app)[-1][1] == {"account": colleague_id}
+
+
+def test_an_admin_cannot_deactivate_or_reset_themselves(app: Flask, client: FlaskClient) -> None:
+    admin_id = sign_in_admin(client, app)
+    for url, message in ((f"{STAFF}/{admin_id}/deactivate", "You cannot deactivate your own account"),
+                         (f"{STAFF}/{admin_id}/reset-mfa", "You cannot reset your own authenticator")):
+        browser = post_button(client, url)
+        assert browser.status == 400 and message in browser.page and "There is a problem" in browser.page
+    user = staff_user(app, admin_id)
+    assert user.active and user.mfa_secret is not None
+    assert client.get(STAFF).status_code == 200  # still signed in
+
+
+def test_reset_mfa_forgets_the_authenticator_and_ends_sessions(app: Flask, client: FlaskClient) -> None:
+    sign_in_admin(client, app)
+    colleague = app.test_client()
+    colleague_id = sign_in(colleague, app, role=Role.RECEPTION, email="rae@example.org", name="Rae Reception")
+    before = staff_user(app, colleague_id)
+    assert "Reset authenticator<span" in Browser(client).get(STAFF)
+    browser = post_button(client, f"{STAFF}/{colleague_id}/reset-mfa")
+    assert browser.status == 302
+    assert "Rae Reception will set up their authenticator app again" in browser.get(STAFF)
+    after = staff_user(app, colleague_id)
+    assert after.mfa_secret is None and after.session_epoch == before.session_epoch + 1 and after.active
+    assert colleague.get("/staff/password").status_code == 302
+    assert actions(app)[-1] == ("staff.mfa_reset", {"account": colleague_id})
+
+
+def test_account_buttons_need_csrf_and_a_known_account(app: Flask, client: FlaskClient) -> None:
+    sign_in_admin(client, app)
+    colleague_id, _ = create_account(app, role=Role.RECEPTION, email="rae@example.org", name="Rae Reception")
+    assert client.post(f"{STAFF}/{colleague_id}/deactivate").status_code == 400
+    assert staff_user(app, colleague_id).active
+    assert post_button(client, f"{STAFF}/999/deactivate").status == 404
+    assert client.get(f"{STAFF}/{colleague_id}/deactivate").status_code == 405
+
+
+def test_admin_pages_are_well_formed_with_and_without_errors(app: Flask, client: FlaskClient) -> None:
+    admin_id = sign_in_admin(client, app)
+    create_account(app, role=Role.CLINICIAN, email="cleo@example.org", name="Cleo Clinician")
+    browser = Browser(client)
+    pages = {url: browser.get(url) for url in ADMIN_GETS}
+    pages["audit with errors"] = browser.get("/staff/admin/audit?date_from=31&date_from=2&date_from=2026&reference=%3F")
+    browser.get(f"{STAFF}/new")
+    pages["new with errors"] = browser.post(f"{STAFF}/new", {"role": "nonsense"})
+    pages["created"] = browser.post(f"{STAFF}/new", {"name": "Rae", "email": "rae@example.org", "role": "reception"})
+    pages["refused"] = post_button(client, f"{STAFF}/{admin_id}/deactivate").page
+    for name, page in pages.items():
+        assert structure_problems(Html(page)) == [], name
+    assert "Reset authenticator<span class=\"govuk-visually-hidden\"> for Cleo Clinician" in pages[STAFF]
