@@ -42,7 +42,7 @@ lint: $(STAMP) ## Run ruff on everything and mypy (strict) on the pure modules
 	$(VENV)/bin/mypy
 
 test: lint browser assets ## Install, lint and run every test (and the database tests on PostgreSQL if SCREENING_TEST_DATABASE_URL is set)
-	$(PY) -m pytest --cov
+	SCREENING_TEST_DATABASE_URL= $(PY) -m pytest -n 2 --cov
 	@if [ -n "$$SCREENING_TEST_DATABASE_URL" ]; then \
 		echo "Database tests on PostgreSQL ($${SCREENING_TEST_DATABASE_URL%%@*}@...)"; \
 		$(PY) -m pytest -q tests/app; \
