@@ -25,7 +25,7 @@ class AccountError(ValueError):
 class LoginAttempt:
     """The outcome of a password check: ``user`` is set only when the password was right."""
 
-    outcome: Literal["ok", "invalid", "throttled"]
+    outcome: Literal["ok", "invalid", "throttled", "expired"]
     user: StaffUser | None = None
 
 
@@ -36,15 +36,39 @@ def create_staff(*, email: str, name: str, role: Role, actor: StaffUser | None =
     email = email.strip().lower()
     if db.session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
         raise AccountError("An account with that email address already exists")
-    one_time = secrets.token_urlsafe(12)
-    user = StaffUser(email=email, name=name.strip(), role=role, password_hash=auth.hash_password(one_time),
-                     must_change_password=True)
+    user = StaffUser(email=email, name=name.strip(), role=role)
+    one_time = _set_one_time_password(user)
     db.session.add(user)
     db.session.flush()
     audit("staff.created", staff_id=actor.id if actor else None, remote_addr=remote_addr, account=user.id,
           role=role.value)
     db.session.commit()
     return user, one_time
+
+
+def _set_one_time_password(user: StaffUser) -> str:
+    """Give ``user`` a random password that must be changed at sign-in and stops working after
+    ``auth.ONE_TIME_PASSWORD_LIFETIME``; returns it."""
+    one_time = secrets.token_urlsafe(12)
+    user.password_hash = auth.hash_password(one_time)
+    user.must_change_password = True
+    user.password_expires_at = clock.now() + auth.ONE_TIME_PASSWORD_LIFETIME
+    return one_time
+
+
+def issue_one_time_password(user: StaffUser, *, actor: StaffUser, remote_addr: str | None) -> str:
+    """Replace the account's password with a new one-time password (a forgotten password, or a one-time password
+    that expired before first sign-in), ending its sessions and unlocking it. Nobody does this to themselves.
+    Returns the password, to hand over once."""
+    if user.id == actor.id:
+        raise AccountError("You cannot reset your own password here: use Change your password")
+    one_time = _set_one_time_password(user)
+    user.failed_logins = 0
+    user.locked_until = None
+    end_sessions(user)
+    audit("staff.password_reset", staff_id=actor.id, remote_addr=remote_addr, account=user.id)
+    db.session.commit()
+    return one_time
 
 
 def _address_failures(remote_addr: str, now: datetime) -> int:
@@ -54,7 +78,8 @@ def _address_failures(remote_addr: str, now: datetime) -> int:
                                  .where(LoginFailure.remote_addr == remote_addr, LoginFailure.at >= since)) or 0)
 
 
-def record_failure(user: StaffUser | None, *, remote_addr: str, reason: str, now: datetime) -> None:
+def record_failure(user: StaffUser | None, *, remote_addr: str, reason: str, now: datetime,
+                   account: int | None = None) -> None:
     """Count a failed password or code for the address and the account (locking it with back-off). An
     attempt while the account is locked counts for the address only: it neither lengthens the lock nor,
     when it is the real user trying again, punishes them with a longer one."""
@@ -63,14 +88,15 @@ def record_failure(user: StaffUser | None, *, remote_addr: str, reason: str, now
         user.failed_logins += 1
         if (duration := auth.lock_duration(user.failed_logins)) is not None:
             user.locked_until = now + duration
-    audit("staff.login_failed", staff_id=user.id if user else None, remote_addr=remote_addr, reason=reason)
+    audit("staff.login_failed", staff_id=user.id if user else account, remote_addr=remote_addr, reason=reason)
     db.session.commit()
 
 
 def attempt_login(email: str, password: str, *, remote_addr: str) -> LoginAttempt:
     """Check a password. Unknown accounts, wrong passwords, locked and deactivated accounts all give
     "invalid" (the same message and, through a dummy hash verify, similar timing); too many failures
-    from the address give "throttled"."""
+    from the address give "throttled". The right one-time password after its expiry gives "expired" (only
+    someone who knows it learns that), counted for the address but not against the account."""
     now = clock.now()
     if _address_failures(remote_addr, now) >= auth.ADDRESS_MAX_FAILURES:
         audit("staff.login_throttled", remote_addr=remote_addr)
@@ -83,6 +109,9 @@ def attempt_login(email: str, password: str, *, remote_addr: str) -> LoginAttemp
         reason = "unknown" if user is None else "locked" if locked else "inactive" if not user.active else "password"
         record_failure(user, remote_addr=remote_addr, reason=reason, now=now)
         return LoginAttempt("invalid")
+    if user.must_change_password and user.password_expires_at is not None and user.password_expires_at <= now:
+        record_failure(None, remote_addr=remote_addr, reason="one_time_password_expired", now=now, account=user.id)
+        return LoginAttempt("expired")
     if auth.needs_rehash(user.password_hash):
         user.password_hash = auth.hash_password(password)
     db.session.commit()
@@ -122,6 +151,7 @@ def change_password(user: StaffUser, *, new_password: str, remote_addr: str | No
         raise AccountError(problem)
     user.password_hash = auth.hash_password(new_password)
     user.must_change_password = False
+    user.password_expires_at = None
     end_sessions(user)
     audit("staff.password_changed", staff_id=user.id, remote_addr=remote_addr)
     db.session.commit()

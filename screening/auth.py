@@ -34,6 +34,7 @@ TOTP_STEP_SECONDS = 30
 IDLE_TIMEOUT = timedelta(minutes=15)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
 MFA_PENDING_TIMEOUT = timedelta(minutes=5)
+ONE_TIME_PASSWORD_LIFETIME = timedelta(hours=72)  # from an administrator's hand-over to first sign-in
 _PADDING = string.digits + string.punctuation + " "
 
 # argon2id, t=2, m=19 MiB, p=1: the OWASP / ASVS Appendix C minimum for argon2id.

@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from screening import accounts, notifications, retention, services
+from screening import accounts, auth, notifications, retention, services
 from screening.models import Role
 
 
@@ -24,7 +24,9 @@ def create_staff(email: str, name: str, role: str) -> None:
         user, one_time = accounts.create_staff(email=email, name=name, role=Role(role))
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Created {user.email} ({role}). One-time password (give it to them privately): {one_time}")
+    hours = int(auth.ONE_TIME_PASSWORD_LIFETIME.total_seconds() // 3600)
+    click.echo(f"Created {user.email} ({role}). One-time password (give it to them privately; it works for "
+               f"{hours} hours): {one_time}")
 
 
 @click.command("purge-expired")

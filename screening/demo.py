@@ -136,6 +136,7 @@ def add_demo_staff() -> list[tuple[str, str, str]]:
         user, _ = accounts.create_staff(email=email, name=name, role=Role(role))
         user.password_hash = auth.hash_password(password)
         user.must_change_password = False
+        user.password_expires_at = None
         created.append((email, role, password))
     db.session.commit()
     return created

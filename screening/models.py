@@ -115,7 +115,8 @@ class Flag(db.Model):  # type: ignore[name-defined,misc]
 
 class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     """A clinic staff account: one person, one role. Passwords are argon2id hashes; TOTP MFA is required
-    (``mfa_secret`` is set at enrolment; ``mfa_last_step`` stops a code being used twice). Raising
+    (``mfa_secret`` is set at enrolment; ``mfa_last_step`` stops a code being used twice). A one-time password
+(``must_change_password``) stops working at ``password_expires_at``. Raising
     ``session_epoch`` ends every session of the account (logout, password change, deactivation)."""
 
     __tablename__ = "staff_user"
@@ -127,6 +128,7 @@ class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     password_hash: Mapped[str] = mapped_column(String(200))
     must_change_password: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)
+    password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a one-time password's end
     mfa_secret: Mapped[str | None] = mapped_column(String(64))
     mfa_last_step: Mapped[int] = mapped_column(default=0)
     failed_logins: Mapped[int] = mapped_column(default=0)
@@ -145,7 +147,9 @@ class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined,misc]
 
 
 class ReviewEvent(db.Model):  # type: ignore[name-defined,misc]
-    """Append-only history of a submission's review: a status change (from, to) and/or a note."""
+    """Append-only history of a submission's review: a status change (from, to) and/or a note, or a flag
+    acknowledgement (``flag_id`` and ``acknowledgement``, with its note). The flag itself holds only the latest
+    acknowledgement; every earlier one stays here."""
 
     __tablename__ = "review_event"
 
@@ -156,9 +160,12 @@ class ReviewEvent(db.Model):  # type: ignore[name-defined,misc]
     from_status: Mapped[SubmissionStatus | None] = mapped_column(_enum(SubmissionStatus, "from_status"))
     to_status: Mapped[SubmissionStatus | None] = mapped_column(_enum(SubmissionStatus, "to_status"))
     note: Mapped[str | None] = mapped_column(Text)
+    flag_id: Mapped[int | None] = mapped_column(ForeignKey("flag.id", ondelete="CASCADE"), index=True)
+    acknowledgement: Mapped[Acknowledgement | None] = mapped_column(_enum(Acknowledgement, "event_acknowledgement"))
 
     submission: Mapped[Submission] = relationship(back_populates="events")
     staff: Mapped[StaffUser] = relationship()
+    flag: Mapped[Flag | None] = relationship()
 
 
 class LoginFailure(db.Model):  # type: ignore[name-defined,misc]

@@ -103,14 +103,12 @@ def find(reference: str) -> Submission | None:
 
 
 def last_change(submission: Submission) -> LastChange:
-    """Who last changed the review (a review event or a flag acknowledgement), and when."""
-    candidates: list[tuple[datetime, StaffUser | None]] = [(event.at, event.staff) for event in submission.events]
-    candidates += [(flag.acknowledged_at, flag.acknowledged_by) for flag in submission.flags
-                   if flag.acknowledged_at is not None]
-    if not candidates:
+    """Who last changed the review (a status change, note or flag acknowledgement: each is a review event), and
+    when."""
+    if not submission.events:
         return LastChange(None, None)
-    at, staff = max(candidates, key=lambda candidate: candidate[0])
-    return LastChange(staff.name if staff is not None else None, at)
+    latest = max(submission.events, key=lambda event: event.at)
+    return LastChange(latest.staff.name if latest.staff is not None else None, latest.at)
 
 
 # --- writes ----------------------------------------------------------------------------------------------------------
@@ -206,8 +204,9 @@ def add_note(submission: Submission, note: str, *, actor: StaffUser, expected_ve
 
 def acknowledge_flag(flag: Flag, acknowledgement: Acknowledgement, *, actor: StaffUser, expected_version: int,
                      note: str | None = None, remote_addr: str | None = None) -> None:
-    """Record how a clinician acknowledged a flag (replacing an earlier acknowledgement, which the audit trail
-    keeps as a code) and a ``flag.acknowledged`` audit event. Raises ``NotAllowed`` for a role other than
+    """Record how a clinician acknowledged a flag: the flag shows the latest acknowledgement, and each one (with
+    its note) is appended to the review history as an event, so a later one never hides an earlier one; and a
+    ``flag.acknowledged`` audit event. Raises ``NotAllowed`` for a role other than
     clinician, ``Conflict`` when the submission is no longer at ``expected_version``. Commits."""
     if not may_acknowledge(actor.role):
         raise NotAllowed(f"{actor.role.value} may not acknowledge flags")
@@ -220,6 +219,10 @@ def acknowledge_flag(flag: Flag, acknowledgement: Acknowledgement, *, actor: Sta
         flag.acknowledgement_note = text
         flag.acknowledged_by_id = actor.id
         flag.acknowledged_at = clock.now()
+        event = ReviewEvent(submission=submission, staff_id=actor.id, at=flag.acknowledged_at, note=text,
+                            flag_id=flag.id, acknowledgement=acknowledgement)
+        db.session.add(event)
+        db.session.flush()  # the event's id, for the audit event
         audit("flag.acknowledged", reference=submission.reference, staff_id=actor.id, remote_addr=remote_addr,
-              flag=flag.id, rule_id=flag.rule_id, acknowledgement=acknowledgement.value,
+              event=event.id, flag=flag.id, rule_id=flag.rule_id, acknowledgement=acknowledgement.value,
               previous=previous.value if previous is not None else None, with_note=text is not None)

@@ -280,22 +280,22 @@ class HistoryEntry:
 
 
 def history(submission: Any, zone: tzinfo = UTC) -> list[HistoryEntry]:
-    """The review timeline, newest first: review events (status changes, notes), the current acknowledgement of
-    each flag, and the submission itself."""
+    """The review timeline, newest first: review events (status changes, notes, every flag acknowledgement) and
+    the submission itself."""
     entries = [HistoryEntry(submission.submitted_at, local_time(submission.submitted_at, zone), None, "submitted")]
     for event in submission.events:
+        when, who = local_time(event.at, zone), event.staff.name
+        if event.flag_id is not None:
+            kind = getattr(event.acknowledgement, "value", event.acknowledgement)
+            entries.append(HistoryEntry(event.at, when, who, "acknowledgement", note=event.note,
+                                        flag_title=event.flag.title if event.flag is not None else None,
+                                        acknowledgement=ACKNOWLEDGEMENT_LABELS.get(kind or "")))
+            continue
         status_change = event.to_status is not None
         entries.append(HistoryEntry(
-            event.at, local_time(event.at, zone), event.staff.name, "status" if status_change else "note",
+            event.at, when, who, "status" if status_change else "note",
             STATUS_LABELS.get(getattr(event.from_status, "value", event.from_status) or "") or None,
             STATUS_LABELS.get(getattr(event.to_status, "value", event.to_status) or "") or None, event.note))
-    for flag in submission.flags:
-        if flag.acknowledged_at is not None:
-            view = flag_view(flag, zone)
-            entries.append(HistoryEntry(flag.acknowledged_at, view.acknowledged_when or "", view.acknowledged_by,
-                                        "acknowledgement",
-                                        note=view.acknowledgement_note, flag_title=view.title,
-                                        acknowledgement=view.acknowledgement_label))
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
 
 

@@ -29,7 +29,7 @@ from wtforms import BooleanField, EmailField, Field, RadioField, SelectField, St
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from screening import accounts, exports, services
+from screening import accounts, auth, exports, services
 from screening.access import roles
 from screening.extensions import db
 from screening.models import AuditEvent, Role, StaffUser, Submission
@@ -146,7 +146,9 @@ def clinic_time(moment: datetime | None) -> str:
 
 def _page(template: str, **context: Any) -> str:
     g.no_store = True
-    return render_template(template, clinic_time=clinic_time, **context)
+    context.setdefault("reissued", False)
+    hours = int(auth.ONE_TIME_PASSWORD_LIFETIME.total_seconds() // 3600)
+    return render_template(template, clinic_time=clinic_time, one_time_hours=hours, **context)
 
 
 def _actor() -> StaffUser:
@@ -319,6 +321,21 @@ def _account_change(staff_id: int, change: Literal["deactivate", "reactivate", "
     except accounts.AccountError as error:
         return _staff_list(str(error), 400)
     return redirect(url_for(".staff"))
+
+
+@bp.post("/staff/<int:staff_id>/one-time-password")
+@roles(Role.ADMIN)
+def staff_one_time_password(staff_id: int) -> ResponseReturnValue:
+    """Give an account a new one-time password (forgotten, or expired before first sign-in), shown once on the
+    result page; its sessions end."""
+    if not PostForm().validate_on_submit():
+        abort(400)
+    user = db.session.get(StaffUser, staff_id) or abort(404)
+    try:
+        one_time = accounts.issue_one_time_password(user, actor=_actor(), remote_addr=request.remote_addr)
+    except accounts.AccountError as error:
+        return _staff_list(str(error), 400)
+    return _page("admin/staff_created.html", user=user, one_time=one_time, reissued=True)
 
 
 @bp.post("/staff/<int:staff_id>/deactivate")

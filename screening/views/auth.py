@@ -17,6 +17,7 @@ from screening.staff_forms import CodeForm, LoginForm, PasswordChangeForm, PostF
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 INVALID = "Enter a correct email address and password"
+EXPIRED = ("Your one-time password has expired. Ask a clinic administrator for a new one")
 THROTTLED = "Too many sign-in attempts from this network. Wait 15 minutes, then try again"
 PATIENT_SESSION_KEYS = ("draft", "reference")  # views.patient: a questionnaire in progress, the last reference
 
@@ -54,6 +55,8 @@ def login() -> ResponseReturnValue:
                                          remote_addr=request.remote_addr or "unknown")
         if attempt.outcome == "throttled":
             return _page("auth/login.html", form=form, problem=THROTTLED, has_errors=True), 429
+        if attempt.outcome == "expired":
+            return _page("auth/login.html", form=form, problem=EXPIRED, has_errors=True), 200
         if attempt.user is None:
             return _page("auth/login.html", form=form, problem=INVALID, has_errors=True), 200
         end_staff_session()

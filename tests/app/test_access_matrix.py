@@ -74,6 +74,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "admin.staff_deactivate": ADMIN,
     "admin.staff_reactivate": ADMIN,
     "admin.staff_reset_mfa": ADMIN,
+    "admin.staff_one_time_password": ADMIN,
 }
 # Endpoints whose POST signs the user out are checked last for each role.
 SIGNS_OUT = ("auth.logout",)

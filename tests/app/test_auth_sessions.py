@@ -40,7 +40,7 @@ from tests.app.auth_helpers import (
 
 ROOT = Path(__file__).resolve().parents[2]
 NEW_PASSWORD = "violet harbour cinnamon 77"
-_ONE_TIME = re.compile(r"One-time password \(give it to them privately\): (\S+)")
+_ONE_TIME = re.compile(r"One-time password \(give it to them privately; it works for 72 hours\): (\S+)")
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -15,6 +16,7 @@ from screening import accounts
 from screening.extensions import db
 from screening.models import AuditEvent, Role, StaffUser
 from tests.app.admin_helpers import create_account, sign_in, sign_in_admin, staff_user
+from tests.app.auth_helpers import install_clock
 from tests.app.test_pages_structure import Html, structure_problems
 from tests.conftest import Browser
 
@@ -23,7 +25,8 @@ _ONE_TIME = re.compile(r'<p class="govuk-body app-one-time-password"><code>([^<]
 
 ADMIN_GETS = ["/staff/admin/audit", "/staff/admin/export", "/staff/admin/staff", "/staff/admin/staff/new"]
 ADMIN_POSTS = ["/staff/admin/export.csv", "/staff/admin/staff/new", "/staff/admin/staff/1/deactivate",
-               "/staff/admin/staff/1/reactivate", "/staff/admin/staff/1/reset-mfa"]
+               "/staff/admin/staff/1/reactivate", "/staff/admin/staff/1/reset-mfa",
+               "/staff/admin/staff/1/one-time-password"]
 
 
 def actions(app: Flask) -> list[tuple[str, dict[str, object]]]:
@@ -36,7 +39,7 @@ def actions(app: Flask) -> list[tuple[str, dict[str, object]]]:
 # --- who may use the admin pages ------------------------------------------------------------------------
 def test_every_admin_route_is_in_the_tested_lists(app: Flask) -> None:
     admin_rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("admin.")]
-    assert len(admin_rules) == 8
+    assert len(admin_rules) == 9
     for rule in admin_rules:
         assert rule.rule.startswith("/staff/admin/")
         assert app.view_functions[rule.endpoint]._access_roles == frozenset({Role.ADMIN})
@@ -200,6 +203,74 @@ def test_reset_mfa_forgets_the_authenticator_and_ends_sessions(app: Flask, clien
     assert after.mfa_secret is None and after.session_epoch == before.session_epoch + 1 and after.active
     assert colleague.get("/staff/password").status_code == 302
     assert actions(app)[-1] == ("staff.mfa_reset", {"account": colleague_id})
+
+
+def test_a_one_time_password_expires_after_72_hours(app: Flask, client: FlaskClient,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = install_clock(monkeypatch)
+    with app.app_context():
+        user, one_time = accounts.create_staff(email="rae@example.org", name="Rae Reception", role=Role.RECEPTION)
+        assert user.password_expires_at == clock.current + timedelta(hours=72)
+        user_id = user.id
+    clock.advance(hours=72)
+    browser = Browser(client)
+    browser.get("/staff/login")
+    browser.post("/staff/login", {"email": "rae@example.org", "password": one_time})
+    assert browser.status == 200 and "/staff/mfa" not in browser.location
+    assert "Your one-time password has expired. Ask a clinic administrator for a new one" in browser.page
+    # a wrong password still reads as any other wrong password, and the expiry never locks the account
+    browser.post("/staff/login", {"email": "rae@example.org", "password": "not the password at all"})
+    assert "Enter a correct email address and password" in browser.page and "expired" not in browser.page
+    user = staff_user(app, user_id)
+    assert user.failed_logins == 1 and user.locked_until is None
+    with app.app_context():
+        reasons = [event.details["reason"] for event in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "staff.login_failed").order_by(AuditEvent.id))]
+    assert reasons == ["one_time_password_expired", "password"]
+
+
+def test_the_one_time_password_works_until_its_expiry_and_a_chosen_password_never_expires(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = install_clock(monkeypatch)
+    with app.app_context():
+        user, one_time = accounts.create_staff(email="rae@example.org", name="Rae Reception", role=Role.RECEPTION)
+        clock.advance(hours=71, minutes=59)
+        assert accounts.attempt_login("rae@example.org", one_time, remote_addr="192.0.2.1").outcome == "ok"
+        accounts.change_password(user, new_password="a password of my own 2026", remote_addr=None)
+        assert user.password_expires_at is None
+        clock.advance(days=400)
+        assert accounts.attempt_login("rae@example.org", "a password of my own 2026",
+                                      remote_addr="192.0.2.1").outcome == "ok"
+
+
+def test_an_admin_gives_a_new_one_time_password_once_ending_sessions(app: Flask, client: FlaskClient,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    sign_in_admin(client, app)
+    colleague = app.test_client()
+    colleague_id = sign_in(colleague, app, role=Role.RECEPTION, email="rae@example.org", name="Rae Reception")
+    before = staff_user(app, colleague_id)
+    with caplog.at_level(logging.DEBUG):
+        browser = post_button(client, f"{STAFF}/{colleague_id}/one-time-password")
+    assert browser.status == 200 and "New one-time password" in browser.page and "works for 72 hours" in browser.page
+    assert "set up an authenticator" not in browser.page  # they keep the one they have
+    match = _ONE_TIME.search(browser.page)
+    assert match and match.group(1) not in caplog.text
+    after = staff_user(app, colleague_id)
+    assert after.must_change_password and after.password_expires_at is not None
+    assert after.session_epoch == before.session_epoch + 1 and after.mfa_secret == before.mfa_secret
+    assert colleague.get("/staff/password").status_code == 302  # signed out
+    with app.app_context():
+        assert accounts.attempt_login("rae@example.org", match.group(1), remote_addr="192.0.2.9").outcome == "ok"
+    assert actions(app)[-1] == ("staff.password_reset", {"account": colleague_id})
+    assert match.group(1) not in str(actions(app))
+
+
+def test_an_admin_cannot_give_themselves_a_one_time_password(app: Flask, client: FlaskClient) -> None:
+    admin_id = sign_in_admin(client, app)
+    before = staff_user(app, admin_id)
+    browser = post_button(client, f"{STAFF}/{admin_id}/one-time-password")
+    assert browser.status == 400 and "You cannot reset your own password here" in browser.page
+    assert staff_user(app, admin_id).password_hash == before.password_hash
 
 
 def test_account_buttons_need_csrf_and_a_known_account(app: Flask, client: FlaskClient) -> None:

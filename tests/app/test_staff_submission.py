@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from screening import questionnaire, rules
 from screening.extensions import db
-from screening.models import Acknowledgement, Submission
+from screening.models import Acknowledgement, ReviewEvent, Submission
 from tests.answer_sets import phq9
 from tests.app.staff_helpers import (
     audit_events,
@@ -284,6 +284,28 @@ def test_a_clinician_acknowledges_a_flag(app: Flask, browser: Browser) -> None:
     assert browser.status == 302
     assert audit_events(app, "flag.acknowledged")[-1]["details"]["previous"] == "needs_follow_up"
     assert get_submission(app, reference)["flags"]["prac_no_escort_home"][0] is Acknowledgement.DISCUSSED
+
+
+def test_a_later_acknowledgement_keeps_the_earlier_one_and_its_note_in_the_history(app: Flask,
+                                                                                    browser: Browser) -> None:
+    reference = make_submission(app, priority=2)  # prac_no_escort_home
+    sign_in(browser, app, "clinician", name="Dr Cleo Clinician")
+    ack(browser, reference, "prac_no_escort_home", "needs_follow_up", note="Ask about a taxi")
+    ack(browser, reference, "prac_no_escort_home", "discussed", note="Sister will drive")
+    page = browser.get(url(reference))
+    timeline = page[page.index('class="app-timeline"'):]
+    assert timeline.index("Flag acknowledged (Discussed)") < timeline.index("Flag acknowledged (Needs follow-up)")
+    assert "Sister will drive" in timeline and "Ask about a taxi" in timeline
+    block = page[page.index('id="flag-prac_no_escort_home"'):].split("</dl>")[0]
+    assert "Sister will drive" in block and "Ask about a taxi" not in block  # the flag shows the latest
+    with app.app_context():
+        events = db.session.scalars(select(ReviewEvent).order_by(ReviewEvent.id)).all()
+        assert [(event.acknowledgement, event.note, event.flag.rule_id) for event in events] == [
+            (Acknowledgement.NEEDS_FOLLOW_UP, "Ask about a taxi", "prac_no_escort_home"),
+            (Acknowledgement.DISCUSSED, "Sister will drive", "prac_no_escort_home")]
+        assert [event.to_status for event in events] == [None, None]
+    ids = [row["details"]["event"] for row in audit_events(app, "flag.acknowledged")]
+    assert ids == [event.id for event in events]
 
 
 @pytest.mark.parametrize("role", ["reception", "admin"])
