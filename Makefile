@@ -28,7 +28,7 @@ static/dist/app.css: package.json package-lock.json $(wildcard static/src/*)
 
 assets: static/dist/app.css ## Build the CSS and JavaScript (npm: GOV.UK Frontend, Sass)
 
-browser: ## Install Debian's Chromium and a Java runtime for the browser tests (apt-get, only when missing)
+browser: ## Install Debian's Chromium, Java and poppler-utils for the browser and PDF tests (apt-get, only when missing)
 	bash scripts/ensure-browser.sh
 
 run: $(STAMP) assets ## Install and run the app on SQLite with demo data at http://127.0.0.1:5000

@@ -108,13 +108,14 @@ def long_date(value: str, order: str = "dmy") -> str:
 
 def register_blueprints(app: Flask) -> None:
     from screening.access import register_access
-    from screening.views import admin, auth, patient, staff
+    from screening.views import admin, auth, patient, staff, summary
 
     register_access(app)
     app.register_blueprint(patient.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(summary.bp)
 
 
 def register_commands(app: Flask) -> None:

@@ -118,6 +118,15 @@ def record_view(submission: Submission, *, actor: StaffUser, remote_addr: str | 
     db.session.commit()
 
 
+def record_summary(submission: Submission, *, actor: StaffUser, remote_addr: str | None, pdf: bool,
+                   paper: str) -> None:
+    """A staff member opens the printable summary (``summary.printed``) or downloads its PDF
+    (``summary.downloaded``). Commits."""
+    audit("summary.downloaded" if pdf else "summary.printed", reference=submission.reference, staff_id=actor.id,
+          remote_addr=remote_addr, paper=paper)
+    db.session.commit()
+
+
 def record_denied(submission: Submission, *, actor: StaffUser, remote_addr: str | None, endpoint: str,
                   **ids: Any) -> None:
     """A change the actor's role may not make was asked for: ``access.denied``. Commits."""

@@ -1,7 +1,7 @@
 """View-models of a stored submission for clinic staff, generated from the questionnaire definition: flags grouped
 by severity (with their sources expanded), whether today's rules would flag it differently, scores with bands,
 medicines with their classes, and every shown answer by step with its label. Used by the staff submission page
-and meant for the printable summary too. Pure: the standard library and the pure modules only (models are read
+and the printable summary (``summary``). Pure: the standard library and the pure modules only (models are read
 through their attributes, so a stored ``Submission`` or any object shaped like it will do).
 """
 
@@ -237,6 +237,17 @@ class AnswerSection:
         return self.step.title
 
 
+def answer_row(question: Question, answers: questionnaire.Answers, raw: Mapping[str, Any],
+               date_order: str = "dmy") -> AnswerRow:
+    """The answer to one shown question in words, from the cleaned ``answers``. Free text that is stored but not
+    valid for the question (longer than it allows, say, or written straight into the database) is shown as the
+    text it is, never hidden as "Not answered"."""
+    given = raw.get(question.id)
+    if question.id in answers.invalid and question.type in questionnaire.TEXT_TYPES and isinstance(given, str):
+        return AnswerRow(question, given, (), True, question.type is QType.TEXTAREA)
+    return _row(question, answers.values.get(question.id), date_order)
+
+
 def _row(question: Question, value: Any, date_order: str) -> AnswerRow:
     if value is None and question.type is QType.CHECKBOX:  # an unticked box is an answer: "No"
         return AnswerRow(question, "No", (), True, False)
@@ -254,10 +265,11 @@ def answer_sections(answers: Mapping[str, Any], *, date_order: str = "dmy") -> l
     """Every question the patient was shown, by step, in the questionnaire's order, with its answer (the same
     questions check-your-answers lists). Answers to hidden questions, unknown keys and consent to store (asked
     before the questionnaire) are left out; answers are cleaned as the rules clean them."""
-    values = questionnaire.clean_answers(answers).values
+    cleaned = questionnaire.clean_answers(answers)
+    values = cleaned.values
     sections = []
     for step in journey.shown_steps(values):
-        rows = tuple(_row(question, values.get(question.id), date_order) for question in step
+        rows = tuple(answer_row(question, cleaned, answers, date_order) for question in step
                      if questionnaire.is_shown(question, values))
         sections.append(AnswerSection(step, rows))
     return sections

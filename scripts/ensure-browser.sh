@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the browser tests (tests/e2e) can run: Debian's Chromium at /usr/bin/chromium (driven by Playwright;
-# `playwright install` downloads nothing here) and a Java runtime for the Nu HTML Checker (npm vnu-jar).
+# `playwright install` downloads nothing here), a Java runtime for the Nu HTML Checker (npm vnu-jar), and
+# poppler-utils (pdftotext, pdfinfo, pdftoppm) to read back the summary PDFs in tests/app/test_summary.py.
 # Installs each with apt-get only when it is missing, so it is quick and quiet on a machine that has them.
 # Usage: bash scripts/ensure-browser.sh (as root, or with sudo available).
 set -euo pipefail
@@ -8,6 +9,7 @@ set -euo pipefail
 missing=()
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 sudo=()

@@ -97,19 +97,19 @@ class AcknowledgeForm(FlaskForm):
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------------
-def _settings() -> dict[str, Any]:
+def settings() -> dict[str, Any]:
     return current_app.config["SCREENING"]  # type: ignore[no-any-return]
 
 
-def _zone() -> tzinfo:
-    return ZoneInfo(_settings()["TIMEZONE"])
+def clinic_zone() -> tzinfo:
+    return ZoneInfo(settings()["TIMEZONE"])
 
 
-def _today() -> date:
-    return clock.now().astimezone(_zone()).date()
+def clinic_today() -> date:
+    return clock.now().astimezone(clinic_zone()).date()
 
 
-def _user() -> StaffUser:
+def current_staff() -> StaffUser:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
@@ -118,7 +118,7 @@ def _page(template: str, status: int = 200, **context: Any) -> ResponseReturnVal
     return render_template(template, **context), status
 
 
-def _find_or_404(reference: str) -> Submission:
+def find_or_404(reference: str) -> Submission:
     submission = review.find(reference)
     if submission is None:
         abort(404)
@@ -129,7 +129,7 @@ def _find_or_404(reference: str) -> Submission:
 def _queue_page(*, filters: review_queue.Filters, filter_errors: dict[str, str], search_form: SearchForm,
                 search: review_queue.Search | None, cursor: review_queue.Cursor | None,
                 status: int = 200) -> ResponseReturnValue:
-    zone, today = _zone(), _today()
+    zone, today = clinic_zone(), clinic_today()
     page = review_queue.page(filters, search, cursor, zone=zone)
     rows = [{"reference": row.reference, "age": scoring.age_on(row.date_of_birth, today),
              "submitted": staff_display.local_time(row.submitted_at, zone),
@@ -164,7 +164,7 @@ def search() -> ResponseReturnValue:
     if not form.validate():  # CSRFProtect has already checked the token
         return _queue_page(filters=filters, filter_errors=filter_errors, search_form=form, search=None, cursor=None,
                            status=400)
-    found = review_queue.parse_search(form.q.data or "", date_order=_settings()["DATE_ORDER"])
+    found = review_queue.parse_search(form.q.data or "", date_order=settings()["DATE_ORDER"])
     return _queue_page(filters=filters, filter_errors=filter_errors, search_form=form, search=found,
                        cursor=review_queue.decode_cursor(form.page.data))
 
@@ -190,8 +190,8 @@ def _conflict_message(conflict: review.Conflict) -> str:
     """"Changed by Dr Cleo Clinician at 14:05 — reload to see the latest" (with the date when not today)."""
     if conflict.at is None:
         return "Someone else changed this submission meanwhile — reload to see the latest"
-    local = conflict.at.astimezone(_zone())
-    when = f"{local:%H:%M}" if local.date() == _today() else f"{local:%H:%M} on {local.day} {local:%b %Y}"
+    local = conflict.at.astimezone(clinic_zone())
+    when = f"{local:%H:%M}" if local.date() == clinic_today() else f"{local:%H:%M} on {local.day} {local:%b %Y}"
     return f"Changed by {conflict.by or 'someone else'} at {when} — reload to see the latest"
 
 
@@ -199,10 +199,10 @@ def _submission_page(submission: Submission, *, status: int = 200, status_form: 
                      note_form: NoteForm | None = None, ack_form: AcknowledgeForm | None = None,
                      ack_rule: str | None = None, conflict: review.Conflict | None = None) -> ResponseReturnValue:
     """The page; every rendering (also with a form's errors) is a view of the answers and is audited."""
-    user = _user()
+    user = current_staff()
     review.record_view(submission, actor=user, remote_addr=request.remote_addr)
-    view = staff_display.submission_view(submission, zone=_zone(), today=_today(),
-                                         date_order=_settings()["DATE_ORDER"])
+    view = staff_display.submission_view(submission, zone=clinic_zone(), today=clinic_today(),
+                                         date_order=settings()["DATE_ORDER"])
     errors = _error(status_form, "status") + _error(note_form, "note") + _error(ack_form, f"ack-{ack_rule}")
     if conflict is not None:
         target = "#status-note" if status_form else "#note-note" if note_form else f"#ack-{ack_rule}-acknowledgement"
@@ -220,7 +220,7 @@ def _submission_page(submission: Submission, *, status: int = 200, status_form: 
 @bp.get("/submissions/<reference:reference>")
 @roles(*ALL_STAFF)
 def submission(reference: str) -> ResponseReturnValue:
-    return _submission_page(_find_or_404(reference))
+    return _submission_page(find_or_404(reference))
 
 
 def _back(reference: str, anchor: str) -> ResponseReturnValue:
@@ -228,7 +228,8 @@ def _back(reference: str, anchor: str) -> ResponseReturnValue:
 
 
 def _refused(submission: Submission, **ids: Any) -> NoReturn:
-    review.record_denied(submission, actor=_user(), remote_addr=request.remote_addr, endpoint=request.endpoint or "",
+    review.record_denied(submission, actor=current_staff(), remote_addr=request.remote_addr,
+                         endpoint=request.endpoint or "",
                          **ids)
     abort(403)
 
@@ -238,13 +239,13 @@ def _refused(submission: Submission, **ids: Any) -> NoReturn:
 def change_status(reference: str) -> ResponseReturnValue:
     """Set a new status (only those the role may set; a move back needs a note). Only the declared fields are
     read, so extra POST fields are ignored."""
-    submission = _find_or_404(reference)
+    submission = find_or_404(reference)
     form = StatusForm()
     if not form.validate():
         return _submission_page(submission, status=400, status_form=form)
     to = SubmissionStatus(form.status.data)
     try:
-        review.change_status(submission, to, actor=_user(), expected_version=form.version.data or 0,
+        review.change_status(submission, to, actor=current_staff(), expected_version=form.version.data or 0,
                              note=form.note.data, remote_addr=request.remote_addr)
     except review.NotAllowed:
         _refused(submission, to_status=to.value)
@@ -262,12 +263,13 @@ def change_status(reference: str) -> ResponseReturnValue:
 @roles(*ALL_STAFF)
 def add_note(reference: str) -> ResponseReturnValue:
     """Append a note to the submission's history (notes are never edited or deleted)."""
-    submission = _find_or_404(reference)
+    submission = find_or_404(reference)
     form = NoteForm()
     if not form.validate():
         return _submission_page(submission, status=400, note_form=form)
     try:
-        review.add_note(submission, form.note.data or "", actor=_user(), expected_version=form.version.data or 0,
+        review.add_note(submission, form.note.data or "", actor=current_staff(),
+                        expected_version=form.version.data or 0,
                         remote_addr=request.remote_addr)
     except review.Conflict as conflict:
         form.version.data = conflict.version
@@ -283,7 +285,7 @@ def add_note(reference: str) -> ResponseReturnValue:
 @roles(Role.CLINICIAN)
 def acknowledge_flag(reference: str, rule_id: str) -> ResponseReturnValue:
     """A clinician acknowledges one flag: discussed, not relevant or needs follow-up, with an optional short note."""
-    submission = _find_or_404(reference)
+    submission = find_or_404(reference)
     flag = next((flag for flag in submission.flags if flag.rule_id == rule_id), None)
     if flag is None:
         abort(404)
@@ -291,7 +293,7 @@ def acknowledge_flag(reference: str, rule_id: str) -> ResponseReturnValue:
     if not form.validate():
         return _submission_page(submission, status=400, ack_form=form, ack_rule=rule_id)
     try:
-        review.acknowledge_flag(flag, Acknowledgement(form.acknowledgement.data), actor=_user(),
+        review.acknowledge_flag(flag, Acknowledgement(form.acknowledgement.data), actor=current_staff(),
                                 expected_version=form.version.data or 0, note=form.note.data,
                                 remote_addr=request.remote_addr)
     except review.NotAllowed:

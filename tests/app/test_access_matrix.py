@@ -60,6 +60,8 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "staff.queue": ALL_STAFF,
     "staff.search": ALL_STAFF,
     "staff.submission": ALL_STAFF,
+    "summary.print_view": ALL_STAFF,
+    "summary.pdf_download": ALL_STAFF,
     # notes and (administrative) statuses: every role; clinical statuses are refused inside the view
     "staff.add_note": ALL_STAFF,
     "staff.change_status": ALL_STAFF,

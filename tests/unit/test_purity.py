@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "screening"
-PURE = ("conditions", "questionnaire", "triggers", "rules", "scoring", "medications")
+PURE = ("conditions", "questionnaire", "triggers", "rules", "scoring", "medications", "journey", "staff_display",
+        "summary")
 
 
 def imported_modules(path: Path) -> set[str]:
