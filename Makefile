@@ -50,6 +50,7 @@ test: lint browser assets ## Install, lint and run every test (and the database 
 
 bench: $(STAMP) ## Print benchmark numbers (not a test)
 	$(PY) bench/bench_core.py
+	$(PY) bench/bench_summary.py
 
 rules: $(STAMP) ## Print the rule catalogue for clinical review
 	$(PY) -m screening.rules
