@@ -89,8 +89,9 @@ class QuestionField:
         return self.stored() is None
 
     def stored(self) -> Any:
-        """The answer as stored, or None when unanswered (whether or not it is valid)."""
-        raise NotImplementedError
+        """The answer as stored, or None when unanswered (whether or not it is valid). By default the field's data,
+        with an empty value as None; fields whose stored form differs (numbers, dates, ticks) override it."""
+        return None if self.data in (None, "", [], ()) else self.data
 
     def label_text(self) -> str:
         return gettext(self.question.label)
