@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import io
 import re
 import secrets
 import string
@@ -107,8 +108,13 @@ def provisioning_uri(secret: str, *, email: str, issuer: str) -> str:
 
 
 def qr_svg(uri: str) -> str:
-    """The provisioning URI as an SVG QR code (served same-origin: a data: URL is blocked by the CSP)."""
-    return str(segno.make(uri, error="m").svg_inline(scale=5, title="QR code for your authenticator app"))
+    """The provisioning URI as an SVG QR code, served same-origin (a data: URL is blocked by the CSP) as an image: a
+    standalone SVG document, so with its namespace (without it browsers draw nothing) and a viewBox instead of a
+    size (the <img> sets the size, and the code scales to it rather than being cropped)."""
+    out = io.BytesIO()
+    segno.make(uri, error="m").save(out, kind="svg", scale=5, title="QR code for your authenticator app",
+                                    xmldecl=False, omitsize=True, nl=False)
+    return out.getvalue().decode("utf-8")
 
 
 def verify_totp(secret: str, code: str, *, last_step: int, now: datetime) -> int | None:

@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
-ERROR_TEMPLATES = {400: "errors/400.html", 404: "errors/404.html", 413: "errors/413.html"}
+ERROR_TEMPLATES = {400: "errors/400.html", 403: "errors/403.html", 404: "errors/404.html", 413: "errors/413.html",
+                   429: "errors/429.html"}
 
 
 def no_store(response: Response) -> Response:

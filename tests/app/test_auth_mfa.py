@@ -73,6 +73,8 @@ def test_mfa_first_sign_in_shows_setup_with_same_origin_svg_qr_and_text_key(app:
     assert "no-store" in qr.headers["Cache-Control"]
     svg = qr.get_data(as_text=True)
     assert "<svg" in svg and "</svg>" in svg and "<script" not in svg
+    # An image document: browsers draw it only with the SVG namespace, and scale it to the <img> with a viewBox
+    assert 'xmlns="http://www.w3.org/2000/svg"' in svg and "viewBox=" in svg
     assert key not in svg  # the key is in the QR modules, not in readable text
     assert account(app, staff.id).mfa_secret is None  # nothing stored before a code proves the app has it
 

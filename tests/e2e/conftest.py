@@ -21,7 +21,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from screening import create_app
 from screening.extensions import db
-from tests.e2e import a11y
+from tests.e2e import a11y, staff
 
 CHROMIUM = Path(os.environ.get("SCREENING_CHROMIUM", "/usr/bin/chromium"))
 # Debian's Chromium on a machine with no outside network: no GPU, no QUIC, none of Google's background calls.
@@ -71,6 +71,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         db.create_all()
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     live = LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+    staff.use_app(app)  # the tour's staff pages make accounts and submissions in this app's database
 
     def record(sender: Flask, exception: BaseException, **extra: object) -> None:
         live.errors.append(f"{type(exception).__name__}: {exception}")

@@ -2,14 +2,16 @@
 ``check(page, name)`` in each of its states (empty, with errors, filled, and any notice it can show). Used by
 test_every_page.py (axe, layout, screenshots) and test_valid_html.py (the Nu checker).
 
-A new page (staff pages, the printable summary) is one more entry, usually one line, e.g.
-``"staff-queue": partial(visit_path, "/staff/", "staff-queue", before=sign_in)``; a page with several states gets
-a ``visit_...`` function like those below.
+A new page (the printable summary, say) is one more entry, usually one line, e.g.
+``"admin-export": partial(visit_path, "/staff/admin/export", "admin-export", before=staff.signed_in(Role.ADMIN))``;
+a page with several states gets a ``visit_...`` function like those below. Staff pages sign in through the real
+login form with a new account each time and make their submissions in the live server's database (staff.py).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from datetime import date
 from functools import partial
@@ -18,8 +20,9 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from screening import journey
+from screening.models import Role, SubmissionStatus
 from screening.questionnaire import QUESTIONS
-from tests.e2e import a11y
+from tests.e2e import a11y, staff
 from tests.e2e.patient import EVERY_FOLLOW_UP, Patient, expect_reference, seed
 
 Check = Callable[[Page, str], object]
@@ -95,14 +98,164 @@ def visit_check_and_confirmation(page: Page, check: Check) -> None:
 
 
 def visit_path(path: str, name: str, page: Page, check: Check, *, status: int = 200,
-               before: Callable[[Page], object] | None = None) -> None:
-    """A page reached by its address alone (after ``before``, such as signing in), in one state."""
+               before: Callable[[Page], object] | None = None, heading: str | None = None) -> None:
+    """A page reached by its address alone (after ``before``, such as signing in), in one state; ``heading``: its
+    <h1>, when the status alone does not tell the right page was shown."""
     if before is not None:
         before(page)
     response = page.goto(path)
     assert response is not None and response.status == status, f"{path}: {response and response.status}"
+    if heading is not None:
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
     check(page, name)
 
+
+# --- staff pages -----------------------------------------------------------------------------------------------------
+def visit_staff_login(page: Page, check: Check) -> None:
+    account = staff.create_account(Role.RECEPTION)
+    assert account.secret is not None
+    page.goto("/staff/login")
+    check(page, "staff-login")
+    staff.enter_password(page, account, "not the password at all")
+    expect(page.get_by_role("link", name="Enter a correct email address and password")).to_be_visible()
+    check(page, "staff-login-error")
+    staff.enter_password(page, account)
+    staff.enter_code(page, staff.current_code(account.secret))
+    staff.press(page, "Sign out")
+    expect(page.get_by_text("You have signed out")).to_be_visible()
+    check(page, "staff-login-signed-out")
+
+
+def visit_staff_mfa(page: Page, check: Check) -> None:
+    account = staff.create_account(Role.CLINICIAN)
+    assert account.secret is not None
+    page.goto("/staff/login")
+    staff.enter_password(page, account)
+    check(page, "staff-mfa")
+    staff.enter_code(page, staff.wrong_code(account.secret))
+    expect(page.get_by_role("link", name=re.compile("^Enter the current code"))).to_be_visible()
+    check(page, "staff-mfa-error")
+
+
+def visit_staff_first_sign_in(page: Page, check: Check) -> None:
+    """An account an administrator just made: set up the authenticator app, then choose a password."""
+    account = staff.create_account(Role.CLINICIAN, enrolled=False, first_sign_in=True)
+    page.goto("/staff/login")
+    staff.enter_password(page, account)
+    qr_code = page.get_by_role("img", name=re.compile("^QR code"))
+    assert qr_code.evaluate("image => image.decode().then(() => image.naturalWidth > 0, () => false)"), "no QR code"
+    check(page, "staff-mfa-setup")
+    staff.enter_code(page, "12345")
+    check(page, "staff-mfa-setup-error")
+    key = page.locator("code.app-key").inner_text().replace(" ", "")
+    staff.enter_code(page, staff.current_code(key))
+    expect(page.get_by_role("heading", name="Choose your own password")).to_be_visible()
+    check(page, "staff-password-forced")
+    page.get_by_label("Current password", exact=True).fill(staff.PASSWORD)
+    for label in ("New password", "Confirm new password"):
+        page.get_by_label(label, exact=True).fill("too short")
+    staff.press(page, "Change password")
+    check(page, "staff-password-error")
+    page.get_by_label("Current password", exact=True).fill(staff.PASSWORD)
+    for label in ("New password", "Confirm new password"):
+        page.get_by_label(label, exact=True).fill("marmalade quietly orbits 17")
+    staff.press(page, "Change password")
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+
+
+def visit_staff_queue(page: Page, check: Check) -> None:
+    staff.ensure_queue()
+    staff.sign_in(page, Role.RECEPTION)
+    check(page, "staff-queue")
+    search = page.get_by_label("Reference, name, date of birth or email address", exact=True)
+    search.fill("robin")
+    staff.press(page, "Search")
+    expect(page.get_by_role("heading", name="Search results")).to_be_visible()
+    check(page, "staff-queue-search")
+    search.fill("Nobody Of That Name")
+    staff.press(page, "Search")
+    expect(page.get_by_text("No submissions match your search.")).to_be_visible()
+    check(page, "staff-queue-search-empty")
+    search.fill("")
+    staff.press(page, "Search")
+    expect(page.get_by_role("link", name="Enter a reference, name, date of birth or email address")).to_be_visible()
+    check(page, "staff-queue-search-error")
+    page.goto("/staff/")
+    page.get_by_label("Highest severity", exact=True).select_option("urgent")
+    staff.press(page, "Apply filters")
+    check(page, "staff-queue-filtered")
+
+
+def visit_staff_submission(page: Page, check: Check) -> None:
+    """A submission with flags of every severity, medicines and history, as a clinician sees it; then a form's error,
+    someone else's change meanwhile (409), and the page after acknowledging a flag and changing the status."""
+    reference = staff.submit(**staff.FLAGGED)
+    colleague = staff.create_account(Role.RECEPTION)
+    staff.add_note(reference, colleague, "Patient phoned to ask about parking.\nPrefers morning appointments.")
+    staff.change_status(reference, colleague, SubmissionStatus.IN_REVIEW)
+    staff.sign_in(page, Role.CLINICIAN)
+    page.goto(f"/staff/submissions/{reference}")
+    check(page, "staff-submission")
+    staff.press(page, "Change status")
+    check(page, "staff-submission-error")
+    page.get_by_role("group", name="Change the status to").get_by_role("radio", name="Awaiting patient").check()
+    staff.add_note(reference, colleague, "Left a voicemail.")  # meanwhile, in another browser
+    staff.press(page, "Change status")
+    expect(page.get_by_role("link", name=re.compile("^Changed by"))).to_be_visible()
+    check(page, "staff-submission-conflict")
+    urgent = page.locator(".app-flag").first
+    urgent.get_by_role("radio", name="Discussed", exact=True).check()
+    urgent.get_by_label("Note (optional)", exact=True).fill("Spoke to the patient: safe today, GP informed.")
+    with page.expect_navigation():
+        urgent.get_by_role("button", name=re.compile("^Save acknowledgement")).click()
+    page.get_by_role("group", name="Change the status to").get_by_role("radio", name="Consultation offered").check()
+    staff.press(page, "Change status")
+    expect(page.get_by_text("Status changed to consultation offered")).to_be_visible()
+    check(page, "staff-submission-reviewed")
+
+
+def visit_admin_audit(page: Page, check: Check) -> None:
+    staff.sign_in(page, Role.ADMIN)
+    page.goto("/staff/admin/audit")
+    check(page, "admin-audit")
+    page.get_by_role("group", name="Date from").get_by_label("Day", exact=True).fill("31")
+    page.get_by_role("group", name="Date from").get_by_label("Month", exact=True).fill("2")
+    page.get_by_role("group", name="Date from").get_by_label("Year", exact=True).fill("2026")
+    staff.press(page, "Filter")
+    expect(page.get_by_role("link", name="Date from must be a real date")).to_be_visible()
+    check(page, "admin-audit-error")
+
+
+def visit_admin_staff_new(page: Page, check: Check) -> None:
+    staff.sign_in(page, Role.ADMIN)
+    page.goto("/staff/admin/staff/new")
+    check(page, "admin-staff-new")
+    staff.press(page, "Create account")
+    expect(page.get_by_role("link", name="Enter their full name")).to_be_visible()
+    check(page, "admin-staff-new-error")
+    page.get_by_label("Full name", exact=True).fill("Jo Newstarter")
+    page.get_by_label("Work email address", exact=True).fill(staff.new_email("jo.newstarter"))
+    page.get_by_role("radio", name="Clinician", exact=True).check()
+    staff.press(page, "Create account")
+    expect(page.get_by_role("heading", name="Account created")).to_be_visible()
+    check(page, "admin-staff-created")
+
+
+STAFF_TOUR: dict[str, Callable[[Page, Check], None]] = {
+    "staff-login": visit_staff_login,
+    "staff-mfa": visit_staff_mfa,
+    "staff-first-sign-in": visit_staff_first_sign_in,
+    "staff-password": partial(visit_path, "/staff/password", "staff-password", before=staff.signed_in(Role.CLINICIAN)),
+    "staff-queue": visit_staff_queue,
+    "staff-submission": visit_staff_submission,
+    "staff-forbidden": partial(visit_path, "/staff/admin/audit", "staff-forbidden", status=403,
+                               before=staff.signed_in(Role.RECEPTION),
+                               heading="You do not have permission to view this page"),
+    "admin-audit": visit_admin_audit,
+    "admin-export": partial(visit_path, "/staff/admin/export", "admin-export", before=staff.signed_in(Role.ADMIN)),
+    "admin-staff": partial(visit_path, "/staff/admin/staff", "admin-staff", before=staff.signed_in(Role.ADMIN)),
+    "admin-staff-new": visit_admin_staff_new,
+}
 
 TOUR: dict[str, Callable[[Page, Check], None]] = {
     "start": visit_start,
@@ -110,6 +263,7 @@ TOUR: dict[str, Callable[[Page, Check], None]] = {
     "about_you-notices": visit_about_you_notices,
     "check-and-confirmation": visit_check_and_confirmation,
     "not-found": partial(visit_path, "/questionnaire/no-such-page", "not-found", status=404),
+    **STAFF_TOUR,
 }
 #: Names of the TOUR entries this process has been through completely (test_valid_html.py renders the others).
 VISITED: set[str] = set()
