@@ -214,6 +214,23 @@ def visit_staff_submission(page: Page, check: Check) -> None:
     check(page, "staff-submission-reviewed")
 
 
+def visit_staff_summary(page: Page, check: Check) -> None:
+    """The consulting doctor's printable summary of a flagged submission with a note, reached from the submission's
+    page: as shown on screen, and as printed (print media: the screen-only links hidden)."""
+    reference = staff.submit(**staff.FLAGGED)
+    staff.add_note(reference, staff.create_account(Role.CLINICIAN), "Phoned: partner can collect after the infusion.")
+    staff.sign_in(page, Role.RECEPTION)
+    page.goto(f"/staff/submissions/{reference}")
+    with page.expect_navigation():
+        page.get_by_role("link", name=re.compile("^Printable summary")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Pre-screening summary")
+    check(page, "staff-summary")
+    page.emulate_media(media="print")
+    expect(page.get_by_role("link", name="Download the PDF")).to_be_hidden()
+    check(page, "staff-summary-print")
+    page.emulate_media(media="screen")
+
+
 def visit_admin_audit(page: Page, check: Check) -> None:
     staff.sign_in(page, Role.ADMIN)
     page.goto("/staff/admin/audit")
@@ -248,6 +265,7 @@ STAFF_TOUR: dict[str, Callable[[Page, Check], None]] = {
     "staff-password": partial(visit_path, "/staff/password", "staff-password", before=staff.signed_in(Role.CLINICIAN)),
     "staff-queue": visit_staff_queue,
     "staff-submission": visit_staff_submission,
+    "staff-summary": visit_staff_summary,
     "staff-forbidden": partial(visit_path, "/staff/admin/audit", "staff-forbidden", status=403,
                                before=staff.signed_in(Role.RECEPTION),
                                heading="You do not have permission to view this page"),
