@@ -25,6 +25,7 @@ from weasyprint import CSS, HTML  # noqa: E402
 from screening import create_app, pdf, summary  # noqa: E402
 from screening.extensions import db  # noqa: E402
 from screening.models import Submission  # noqa: E402
+from screening.views.summary import pdf_stylesheets  # noqa: E402
 from tests.summary_cases import TYPICAL, add_every_rule, maximal_answers, submit  # noqa: E402
 
 RUNS = 20
@@ -64,8 +65,7 @@ def main() -> None:
                                        clipped_marker=summary.CLIPPED)
 
             document = html()
-            link = url_for("static", filename="summary/summary.css")
-            sheets = {pdf.BASE_URL.rstrip("/") + link.split("bench.invalid", 1)[-1]: css}
+            sheets = pdf_stylesheets("a4")
             pages = pdf.render(document, sheets).pages
             build_mean, _ = timed(html)
             app_mean, app_p95 = timed(lambda document=document, sheets=sheets: pdf.render(document, sheets))

@@ -1,10 +1,14 @@
-"""Demo and test answer sets: the healthy baseline of clinical-rules.md, keyword-only builders, and
+"""Demo and test answer sets: the healthy baseline of clinical-rules.md, keyword-only builders, ``submit_answers``
+(an answer set through the real submit path, as the demo data and the tests make submissions), and
 ``add_demo_submissions`` for a development database (``flask --app screening demo-data``)."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from screening.models import Submission
 
 TODAY = date(2026, 11, 24)  # the day the vignettes of clinical-rules.md are evaluated on
 
@@ -103,18 +107,26 @@ DEMO_PATIENTS: tuple[dict[str, Any], ...] = (
 )
 
 
-def add_demo_submissions() -> list[tuple[str, int]]:
-    """Submit each demo patient through the real path (draft, validation, rules). Returns (reference,
-    number of flags) for each."""
+def submit_answers(values: dict[str, Any], *, today: date | None = None, now: datetime | None = None) -> Submission:
+    """Submit ``values`` as a patient who answered every page shown to them would, through the real path (draft,
+    validation, rules, one transaction), inside an app context. ``today`` defaults to the real date, ``now`` (the
+    submission time) to the real time."""
     from screening import journey, services
     from screening.article import load
 
+    draft, _token = services.start_draft(draft_days=1)
+    draft.answers = values
+    draft.completed_steps = ["start", *(step.id for step in journey.shown_steps(values))]
+    return services.submit(draft, article=load(), today=today or date.today(), min_age=18, remote_addr=None,
+                           now=now)
+
+
+def add_demo_submissions() -> list[tuple[str, int]]:
+    """Submit each demo patient through the real path (draft, validation, rules). Returns (reference,
+    number of flags) for each."""
     created = []
     for patient in DEMO_PATIENTS:
-        draft, _token = services.start_draft(draft_days=1)
-        draft.answers = answers(**patient)
-        draft.completed_steps = ["start", *(step.id for step in journey.shown_steps(draft.answers))]
-        submission = services.submit(draft, article=load(), today=date.today(), min_age=18, remote_addr=None)
+        submission = submit_answers(answers(**patient))
         created.append((submission.reference, len(submission.flags)))
     return created
 

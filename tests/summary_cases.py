@@ -9,11 +9,10 @@ import subprocess
 from datetime import UTC, date, datetime
 from typing import Any
 
-from screening import journey, questionnaire, rules, services
-from screening.article import load
+from screening import questionnaire, rules
 from screening.extensions import db
 from screening.models import Flag, Submission
-from tests.answer_sets import answers, auditc, born, gad7, phq9
+from tests.answer_sets import answers, auditc, born, gad7, phq9, submit_answers
 
 TYPICAL_MEDICINES = ["Pregabalin 150mg twice a day", "co-codamol 30/500 two tablets qds", "amlodipine 5mg",
                      "Atorvastatin 20 mg at night", "omeprazole 20mg od", "Sertraline 50mg mane",
@@ -64,12 +63,8 @@ def hostile_answers() -> dict[str, Any]:
 
 
 def submit(values: dict[str, Any], *, today: date = date(2026, 11, 24)) -> Submission:
-    """Submit ``values`` through the real path (inside an app context); returns the stored submission."""
-    draft, _token = services.start_draft(draft_days=1)
-    draft.answers = values
-    draft.completed_steps = ["start", *(step.id for step in journey.shown_steps(values))]
-    return services.submit(draft, article=load(), today=today, min_age=18, remote_addr=None,
-                           now=datetime(2026, 11, 24, 9, 30, tzinfo=UTC))
+    """Submit ``values`` through the real path (inside an app context) on 24 Nov 2026; the stored submission."""
+    return submit_answers(values, today=today, now=datetime(2026, 11, 24, 9, 30, tzinfo=UTC))
 
 
 def add_every_rule(submission: Submission, evidence_length: int = 400) -> None:

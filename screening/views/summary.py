@@ -38,6 +38,14 @@ def _stylesheet(static_folder: str, filename: str) -> bytes:
     return (Path(static_folder) / filename).read_bytes()
 
 
+def pdf_stylesheets(paper: str) -> dict[str, bytes]:
+    """What the PDF renderer may load for ``paper``: each bundled stylesheet's URL (as the template links it,
+    resolved against ``pdf.BASE_URL``) -> its bytes. Needs an app context."""
+    static_folder = current_app.static_folder or ""
+    return {urljoin(pdf.BASE_URL, url_for("static", filename=name)): _stylesheet(static_folder, name)
+            for name in STYLESHEETS[paper]}
+
+
 def _html(submission: Submission, paper: str, *, for_pdf: bool) -> str:
     user = current_staff()
     view = summary.build(submission, clinic_name=settings()["CLINIC_NAME"], generated_by=user.name,
@@ -68,12 +76,9 @@ def pdf_download(reference: str) -> ResponseReturnValue:
     submission = find_or_404(reference)
     paper = _paper()
     html = _html(submission, paper, for_pdf=True)
-    static_folder = current_app.static_folder or ""
-    stylesheets = {urljoin(pdf.BASE_URL, url_for("static", filename=name)): _stylesheet(static_folder, name)
-                   for name in STYLESHEETS[paper]}
     g.no_store = True
     try:
-        rendered = pdf.render(html, stylesheets)
+        rendered = pdf.render(html, pdf_stylesheets(paper))
     except pdf.RenderRefused as refusal:
         log.warning("summary PDF refused: %s", refusal)  # the reason only: no patient data in logs
         return render_template("summary/refused.html", reference=submission.reference, paper=paper,

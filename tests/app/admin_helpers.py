@@ -3,7 +3,7 @@ TOTP code), and submissions made through ``services.submit`` (the path the patie
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import pyotp
@@ -13,11 +13,10 @@ from flask.cli import FlaskGroup
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from screening import accounts, auth, journey, services
-from screening.article import load
+from screening import accounts, auth
 from screening.extensions import db
 from screening.models import Role, StaffUser, Submission
-from tests.answer_sets import answers
+from tests.answer_sets import answers, submit_answers
 from tests.conftest import Browser
 
 PASSWORD = "correct horse battery staple 2026"
@@ -57,12 +56,7 @@ def sign_in_admin(client: FlaskClient, app: Flask) -> int:
 def add_submission(app: Flask, *, submitted_at: datetime | None = None, **changes: Any) -> str:
     """A submission of the healthy baseline with ``changes`` (see ``answers``); returns its reference."""
     with app.app_context():
-        draft, _token = services.start_draft(draft_days=1)
-        draft.answers = answers(**changes)
-        draft.completed_steps = ["start", *(step.id for step in journey.shown_steps(draft.answers))]
-        submission = services.submit(draft, article=load(), today=date.today(), min_age=18, remote_addr=None,
-                                     now=submitted_at)
-        return submission.reference
+        return submit_answers(answers(**changes), now=submitted_at).reference
 
 
 def staff_user(app: Flask, user_id: int) -> StaffUser:

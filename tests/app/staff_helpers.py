@@ -14,11 +14,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from screening import accounts, auth, journey, services
-from screening.article import load
+from screening import accounts, auth
 from screening.extensions import db
 from screening.models import AuditEvent, Role, Submission
-from tests.answer_sets import answers
+from tests.answer_sets import answers, submit_answers
 from tests.conftest import Browser
 
 PASSWORD = "correct horse battery staple 2026"
@@ -85,12 +84,8 @@ def make_submission(app: Flask, *, priority: int = -1, submitted_at: datetime | 
     """Submit an answer set through ``services.submit`` (the real path) and return its reference. ``priority``
     picks answers that make that highest severity; ``changes`` change the healthy baseline further."""
     with app.app_context():
-        draft, _ = services.start_draft(draft_days=1)
-        draft.answers = answers(**{**BY_PRIORITY[priority], **changes})
-        draft.completed_steps = ["start", *(step.id for step in journey.shown_steps(draft.answers))]
         today = (submitted_at or datetime.now().astimezone()).date()
-        submission = services.submit(draft, article=load(), today=today, min_age=18, remote_addr=None,
-                                     now=submitted_at)
+        submission = submit_answers(answers(**{**BY_PRIORITY[priority], **changes}), today=today, now=submitted_at)
         assert submission.priority == priority, f"answers made priority {submission.priority}, not {priority}"
         return submission.reference
 

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from screening import pdf, review, summary
 from screening.extensions import db
-from screening.models import Flag, Submission
+from screening.models import Flag, StaffUser, Submission
 from tests.app.staff_helpers import audit_events, sign_in
 from tests.conftest import Browser
 from tests.summary_cases import (
@@ -229,7 +229,6 @@ def test_notes_and_acknowledgements_are_printed(app: Flask, clinician: Browser) 
     reference = stored(app, TYPICAL)
     with app.app_context():
         submission = db.session.scalars(select(Submission).where(Submission.reference == reference)).one()
-        from screening.models import StaffUser
         actor = db.session.scalars(select(StaffUser)).first()
         assert actor is not None
         review.add_note(submission, "Called the patient: will bring a list", actor=actor,

@@ -14,7 +14,6 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
 from typing import Any
 
@@ -22,11 +21,10 @@ import pyotp
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from screening import accounts, auth, journey, review, services
-from screening.article import load
+from screening import accounts, auth, review
 from screening.extensions import db
 from screening.models import Role, StaffUser, Submission, SubmissionStatus
-from tests.answer_sets import answers
+from tests.answer_sets import answers, submit_answers
 
 PASSWORD = "tangerine lighthouse rowing 42"
 #: Answers whose flags have every severity (urgent, discuss, caution, info) and whose medicines include a line
@@ -145,11 +143,7 @@ def signed_in(role: Role) -> Callable[[Page], Account]:
 def submit(**changes: Any) -> str:
     """A submission of the healthy baseline with ``changes``, through the real submit path; its reference."""
     with app().app_context():
-        draft, _token = services.start_draft(draft_days=1)
-        draft.answers = answers(**changes)
-        draft.completed_steps = ["start", *(step.id for step in journey.shown_steps(draft.answers))]
-        submission = services.submit(draft, article=load(), today=date.today(), min_age=18, remote_addr=None)
-        return submission.reference
+        return submit_answers(answers(**changes)).reference
 
 
 def ensure_queue() -> tuple[str, ...]:
