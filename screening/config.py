@@ -50,11 +50,21 @@ DEFAULTS: Mapping[str, Any] = {
     "CLINIC_PHONE": "",
     "CLINIC_EMAIL": "",
     "REPLY_TIME": "within 3 working days",
+    # what a patient whose answers raised an urgent flag is told instead of REPLY_TIME (confirmation page)
+    "URGENT_REPLY_TIME": "We aim to call you today if you sent this before 4pm on a working day, otherwise on "
+                         "the next working day.",
     "MIN_AGE": 18,
     "DRAFT_DAYS": 7,
     "ARTICLE_PATH": "",
-    # urgent-submission emails (notifications.py): sent only when ONCALL_EMAIL is set
+    # urgent alerts (alerts.py): production needs a route (ONCALL_EMAIL and/or ALERT_WEBHOOK_URL) or URGENT_ALERTS off
+    "URGENT_ALERTS": True,
     "ONCALL_EMAIL": "",
+    "ESCALATION_EMAIL": "",  # where an urgent submission nobody picked up goes (default: the on-call route again)
+    "ALERT_WEBHOOK_URL": "",
+    "ALERT_WEBHOOK_SECRET": "",
+    "ALERT_FILE": "",  # development only: alerts appended to this file (make run: instance/alerts.log)
+    "URGENT_ESCALATE_MINUTES": 60,
+    "OPENING_HOURS": "Mon-Fri 09:00-17:00",
     "SMTP_HOST": "127.0.0.1",
     "SMTP_PORT": 25,
     "SMTP_USERNAME": "",
@@ -64,7 +74,8 @@ DEFAULTS: Mapping[str, Any] = {
     "BASE_URL": "",  # where staff reach the app, e.g. https://screening.example.org (the link in emails)
     "RETENTION_DAYS": None,  # the default for `flask purge --older-than` (retention.py); None: give it each time
 }
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "CLINIC_EMAIL", "REPLY_TIME")
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "CLINIC_EMAIL", "REPLY_TIME",
+                          "URGENT_REPLY_TIME")
 
 
 def _crisis_lines(text: str) -> tuple[CrisisLine, ...]:

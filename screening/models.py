@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from screening.extensions import UTCDateTime, db, utcnow
@@ -80,6 +80,14 @@ class Submission(db.Model):  # type: ignore[name-defined,misc]
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     submission_token: Mapped[str] = mapped_column(String(64), unique=True)
     version_id: Mapped[int] = mapped_column(default=1)
+    #: Steps the patient did not reach because they chose to send early (from the support step), in order.
+    skipped_steps: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: An urgent submission is "picked up" when a clinician says they are calling the patient; until then the
+    #: staff pages count it and the worker escalates it (``alerts``).
+    picked_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    picked_up_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+
+    picked_up_by: Mapped[StaffUser | None] = relationship(foreign_keys=[picked_up_by_id])
 
     flags: Mapped[list[Flag]] = relationship(back_populates="submission", cascade="all, delete-orphan",
                                              order_by="Flag.position", passive_deletes=True)
@@ -214,15 +222,23 @@ class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
 
 
 class Notification(db.Model):  # type: ignore[name-defined,misc]
-    """Outbox of staff notifications (an urgent submission is waiting). Written in the submit transaction,
-    sent after it commits, retried until sent: a failed send never loses the submission or the message."""
+    """Outbox of staff alerts: one row per alert (``kind``: an urgent submission, or its escalation) and per
+    delivery channel (``email``, ``webhook``, or ``file`` in development). Written in the submit transaction
+    (or by the worker, for an escalation), sent after it commits, retried with back-off until sent: a failed
+    send never loses the submission or the alert. ``next_attempt_at`` is when it may next be tried: a claim
+    moves it forward by a lease, so a worker that dies mid-send leaves the alert to be retried. The unique
+    (kind, reference, channel) means an alert exists once, however many workers decide to raise it."""
 
     __tablename__ = "notification"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     reference: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20), default="email")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (UniqueConstraint("kind", "reference", "channel"),)
