@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,8 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     )
     app.config.update({key: value for key, value in (test_config or {}).items() if key.isupper()
                        and key not in settings.DEFAULTS})
+    if not screening["URGENT_ALERTS"]:  # said at every start, and shown to admins on every staff page
+        print(settings.ALERTS_OFF_WARNING, file=sys.stderr, flush=True)  # noqa: T201
 
 
 @event.listens_for(Engine, "connect")

@@ -1,15 +1,17 @@
 """Flask commands: ``create-staff`` (an account with a one-time password), ``purge-expired`` (drafts past
-their lifetime), ``purge`` (submissions past the retention period), ``send-notifications`` (the outbox's
-urgent emails, for cron), ``demo-data`` (sample submissions and staff accounts for a development database)
-and ``rules`` (print the rule catalogue)."""
+their lifetime), ``purge`` (submissions past the retention period), ``worker`` (sends urgent alerts, retries
+and escalates), ``send-test-alert`` (checks the alert routes), ``demo-data`` (sample submissions and staff
+accounts for a development database) and ``rules`` (print the rule catalogue)."""
 
 from __future__ import annotations
+
+import threading
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from screening import accounts, auth, notifications, retention, services
+from screening import accounts, auth, notifications, retention, services, worker
 from screening.models import Role
 
 
@@ -57,17 +59,41 @@ def purge(days: int | None, yes_really: bool, dry_run: bool) -> None:
                f"{result.cutoff.isoformat(timespec='seconds')} ({days} days).")
 
 
-@click.command("send-notifications")
-@click.option("--limit", type=click.IntRange(min=1, max=1000), default=100, help="Send at most this many.")
-def send_notifications(limit: int) -> None:
-    """Send the urgent-submission emails still waiting in the outbox (retries failed ones). Run it every
-    few minutes from cron; exits with status 1 when a send failed."""
-    outcome = notifications.send_pending(limit=limit)
-    if not current_app.config["SCREENING"]["ONCALL_EMAIL"]:
-        click.echo(f"SCREENING_ONCALL_EMAIL is not set: {outcome.pending} notification(s) waiting, none sent.")
+@click.command("worker")
+@click.option("--interval", type=click.FloatRange(min=0.1, max=300), default=worker.DEFAULT_INTERVAL_SECONDS,
+              show_default=True, help="Seconds between passes.")
+@click.option("--once", is_flag=True, help="Make one pass and exit (status 1 when a send failed).")
+def run_worker(interval: float, once: bool) -> None:
+    """Send urgent alerts and escalate urgent submissions nobody has picked up, retrying failed alerts with
+    back-off, until stopped (SIGTERM or Ctrl+C). Run it beside the web server, e.g. as a systemd service."""
+    routes = notifications.channels(current_app.config["SCREENING"])
+    if once:
+        escalated, outcome = worker.run_once()
+        click.echo(f"Escalated {len(escalated)}; sent {outcome.sent}, failed {outcome.failed}; "
+                   f"{outcome.pending} still waiting.")
+        if outcome.failed:
+            raise click.exceptions.Exit(1)
         return
-    click.echo(f"Sent {outcome.sent}, failed {outcome.failed}; {outcome.pending} still waiting.")
-    if outcome.failed:
+    click.echo(f"Alert worker started: routes {', '.join(routes) or 'none (urgent alerts are off)'}; "
+               f"a pass every {interval:g} s. Stop with Ctrl+C.")
+    stop = threading.Event()
+    worker.stop_on_signals(stop)
+    worker.run_forever(stop, interval=interval, report=lambda line: click.echo(f"[worker] {line}"))
+    click.echo("Alert worker stopped.")
+
+
+@click.command("send-test-alert")
+def send_test_alert() -> None:
+    """Send a test alert through every configured route (reference KT-TEST-ALERT, no patient data), to check the
+    settings before go-live. Exits with status 1 unless every route delivered it."""
+    routes = notifications.channels(current_app.config["SCREENING"])
+    if not routes:
+        raise click.ClickException("No alert route is configured (SCREENING_ONCALL_EMAIL, "
+                                   "SCREENING_ALERT_WEBHOOK_URL) or SCREENING_URGENT_ALERTS is off")
+    outcome = notifications.send_test()
+    for route, problem in outcome.items():
+        click.echo(f"  {route}: {'delivered' if problem is None else 'FAILED: ' + problem}")
+    if any(problem is not None for problem in outcome.values()):
         raise click.exceptions.Exit(1)
 
 
@@ -94,5 +120,5 @@ def print_rules() -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (create_staff, purge_expired, purge, send_notifications, demo_data, print_rules):
+    for command in (create_staff, purge_expired, purge, run_worker, send_test_alert, demo_data, print_rules):
         app.cli.add_command(command)

@@ -1,8 +1,9 @@
 """Settings: defaults, the SCREENING_* environment variables that override them, and locale defaults.
 
 Every setting can be set from the environment (``SCREENING_<NAME>``); tests pass ``test_config`` instead.
-Production (``SCREENING_ENV=production``) refuses to start without a secret key and the clinic's contact
-details. Imports only the standard library.
+Production (``SCREENING_ENV=production``) refuses to start without a secret key, the clinic's contact details
+and reply times, and a route for urgent alerts (or alerts explicitly switched off). Imports only the standard
+library and the pure ``opening_hours``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from screening import opening_hours
 
 
 class ConfigError(RuntimeError):
@@ -108,6 +111,18 @@ def _port(text: str) -> int:
     return port
 
 
+def _minutes(text: str) -> int:
+    minutes = int(text)
+    if not 1 <= minutes <= 24 * 60:
+        raise ValueError(f"give a whole number of minutes from 1 to 1440, not {minutes}")
+    return minutes
+
+
+def _opening_hours(text: str) -> str:
+    opening_hours.parse(text)  # raises OpeningHoursError (a ValueError) with how to write them
+    return text
+
+
 def _days(text: str) -> int:
     days = int(text)
     if days < 1:
@@ -122,6 +137,9 @@ _PARSERS: Mapping[str, Callable[[str], Any]] = {
     "SMTP_PORT": _port,
     "SMTP_STARTTLS": _boolean,
     "RETENTION_DAYS": _days,
+    "URGENT_ALERTS": _boolean,
+    "URGENT_ESCALATE_MINUTES": _minutes,
+    "OPENING_HOURS": _opening_hours,
 }
 _NAMES = (*DEFAULTS, "SECRET_KEY", "DATABASE_URL", "EMERGENCY_NUMBER", "CRISIS_LINES", "DATE_ORDER", "TIMEZONE")
 
@@ -151,20 +169,54 @@ def _development_secret(instance_path: Path) -> str:
 
 
 def _check_mail(settings: Mapping[str, Any]) -> None:
-    """Production: with an on-call address set, urgent emails must be sendable, carry a working staff link,
-    and never send the SMTP password in clear text to another machine."""
-    if not settings["ONCALL_EMAIL"]:
+    """Production: with an on-call or escalation address set, alert emails must be sendable, carry a working staff
+    link, and never send the SMTP password in clear text to another machine."""
+    if not (settings["ONCALL_EMAIL"] or settings["ESCALATION_EMAIL"]):
         return
     missing = [f"SCREENING_{name}" for name in ("MAIL_FROM", "BASE_URL", "SMTP_HOST") if not settings[name]]
     if missing:
-        raise ConfigError(f"SCREENING_ONCALL_EMAIL is set, so production also needs: {', '.join(missing)}")
-    if not str(settings["BASE_URL"]).startswith("https://"):
-        raise ConfigError("SCREENING_BASE_URL must start with https:// (it is the staff link in emails)")
+        raise ConfigError(f"An alert email address is set, so production also needs: {', '.join(missing)}")
     if bool(settings["SMTP_USERNAME"]) != bool(settings["SMTP_PASSWORD"]):
         raise ConfigError("Set both SCREENING_SMTP_USERNAME and SCREENING_SMTP_PASSWORD, or neither")
     local = settings["SMTP_HOST"] in ("127.0.0.1", "::1", "localhost")
     if settings["SMTP_USERNAME"] and not settings["SMTP_STARTTLS"] and not local:
         raise ConfigError("SCREENING_SMTP_STARTTLS must be true to sign in to a mail server on another machine")
+
+
+MIN_WEBHOOK_SECRET = 32
+NO_ROUTE = ("Production needs a route for urgent alerts, so that an urgent patient reaches a person the same day: "
+            "set SCREENING_ONCALL_EMAIL (with the SCREENING_SMTP_* settings) and/or SCREENING_ALERT_WEBHOOK_URL (with "
+            "SCREENING_ALERT_WEBHOOK_SECRET). To run without alerts, set SCREENING_URGENT_ALERTS=off (urgent "
+            "submissions then only sort to the top of the queue)")
+ALERTS_OFF_WARNING = ("WARNING: urgent alerts are switched off (SCREENING_URGENT_ALERTS=off). An urgent submission "
+                      "only sorts to the top of the review queue: make sure someone watches it all day.")
+
+
+def _check_webhook(settings: Mapping[str, Any], *, production: bool) -> None:
+    url = str(settings["ALERT_WEBHOOK_URL"])
+    if not url:
+        return
+    if not url.startswith(("https://", "http://")) or (production and not url.startswith("https://")):
+        raise ConfigError("SCREENING_ALERT_WEBHOOK_URL must start with https://" + ("" if production else
+                                                                                    " (or http:// in development)"))
+    if len(str(settings["ALERT_WEBHOOK_SECRET"])) < MIN_WEBHOOK_SECRET:
+        raise ConfigError(f"SCREENING_ALERT_WEBHOOK_SECRET: give a shared secret of at least {MIN_WEBHOOK_SECRET} "
+                          "characters (the webhook is signed with it)")
+
+
+def _check_alerts(settings: Mapping[str, Any]) -> None:
+    """Production: an alert route is mandatory unless the clinic has explicitly switched alerts off; a file is a
+    development convenience that reaches no one; the staff link in every alert must work."""
+    if not settings["URGENT_ALERTS"]:
+        return
+    if settings["ALERT_FILE"]:
+        raise ConfigError("SCREENING_ALERT_FILE is for development only: a file reaches no one. Use "
+                          "SCREENING_ONCALL_EMAIL and/or SCREENING_ALERT_WEBHOOK_URL")
+    if not (settings["ONCALL_EMAIL"] or settings["ALERT_WEBHOOK_URL"]):
+        raise ConfigError(NO_ROUTE)
+    if not str(settings["BASE_URL"]).startswith("https://"):
+        raise ConfigError("SCREENING_BASE_URL must be set and start with https:// (it is the staff link in alerts)")
+    _check_mail(settings)
 
 
 def build(instance_path: Path, environ: Mapping[str, str], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -182,7 +234,8 @@ def build(instance_path: Path, environ: Mapping[str, str], overrides: Mapping[st
         missing = [f"SCREENING_{name}" for name in REQUIRED_IN_PRODUCTION if not given.get(name)]
         if missing:
             raise ConfigError(f"Production needs these settings: {', '.join(missing)}")
-        _check_mail(settings)
+        _check_alerts(settings)
+    _check_webhook(settings, production=settings["ENV"] == "production")
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = _development_secret(instance_path)
     settings.setdefault("DATABASE_URL", f"sqlite:///{instance_path / 'screening.sqlite3'}")

@@ -28,6 +28,7 @@ from screening.models import Acknowledgement, Flag, ReviewEvent, Role, StaffUser
 from screening.services import audit
 
 NOTE_MAX_LENGTH = 2000
+URGENT_PRIORITY = 3  # Submission.priority of an urgent submission (rules.Severity.URGENT.rank)
 ACKNOWLEDGEMENT_NOTE_MAX_LENGTH = 500
 
 _ALL_ROLES = (SubmissionStatus.IN_REVIEW, SubmissionStatus.AWAITING_PATIENT, SubmissionStatus.WITHDRAWN)
@@ -235,3 +236,42 @@ def acknowledge_flag(flag: Flag, acknowledgement: Acknowledgement, *, actor: Sta
         audit("flag.acknowledged", reference=submission.reference, staff_id=actor.id, remote_addr=remote_addr,
               event=event.id, flag=flag.id, rule_id=flag.rule_id, acknowledgement=acknowledgement.value,
               previous=previous.value if previous is not None else None, with_note=text is not None)
+
+
+def may_pick_up(role: Role) -> bool:
+    return role is Role.CLINICIAN
+
+
+PICK_UP_NOTE = "Picked up: calling the patient"
+
+
+def pick_up(submission: Submission, *, actor: StaffUser, expected_version: int,
+            remote_addr: str | None = None) -> ReviewEvent:
+    """A clinician says "I'm calling the patient" about an urgent submission: it stops waiting (the staff pages'
+    counter) and is not escalated. A new submission moves to ``in_review``. One review event and a
+    ``submission.picked_up`` audit event. Raises ``NotAllowed`` for a role other than clinician, ``Invalid`` for
+    a submission that is not urgent, and ``Conflict`` when someone picked it up first or it changed meanwhile.
+    Commits."""
+    if not may_pick_up(actor.role):
+        raise NotAllowed(f"{actor.role.value} may not pick up urgent submissions")
+    if submission.picked_up_at is not None:
+        by = submission.picked_up_by
+        raise Conflict(by.name if by is not None else None, submission.picked_up_at, submission.version_id)
+    if submission.priority != URGENT_PRIORITY:
+        raise Invalid("Only urgent submissions are picked up", "pick_up")
+    _check_version(submission, expected_version)
+    current = submission.status
+    with _versioned_write(submission):
+        submission.picked_up_at = clock.now()
+        submission.picked_up_by_id = actor.id
+        moved = current is SubmissionStatus.NEW
+        event = ReviewEvent(submission=submission, staff_id=actor.id, at=submission.picked_up_at,
+                            from_status=current if moved else None,
+                            to_status=SubmissionStatus.IN_REVIEW if moved else None, note=PICK_UP_NOTE)
+        if moved:
+            submission.status = SubmissionStatus.IN_REVIEW
+        db.session.add(event)
+        db.session.flush()  # the event's id, for the audit event
+        audit("submission.picked_up", reference=submission.reference, staff_id=actor.id, remote_addr=remote_addr,
+              event=event.id, from_status=current.value)
+    return event

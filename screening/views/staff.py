@@ -7,7 +7,7 @@ scores, medicines, answers; status, notes, history, flag acknowledgement). Reads
 from __future__ import annotations
 
 import re
-from datetime import date, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from werkzeug.routing import BaseConverter
 from wtforms import Field, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, ValidationError
 
-from screening import clock, review, review_queue, scoring, staff_display
+from screening import clock, escalation, notifications, review, review_queue, scoring, staff_display
 from screening.access import ALL_STAFF, roles
 from screening.models import Acknowledgement, Role, StaffUser, Submission, SubmissionStatus
 
@@ -48,7 +48,42 @@ def _register(state: BlueprintSetupState) -> None:
     state.app.url_map.converters.setdefault("rule_id", RuleIdConverter)
     state.app.jinja_env.globals.update(status_labels=staff_display.STATUS_LABELS,
                                        severity_labels=staff_display.SEVERITY_LABELS,
-                                       acknowledgement_labels=staff_display.ACKNOWLEDGEMENT_LABELS)
+                                       acknowledgement_labels=staff_display.ACKNOWLEDGEMENT_LABELS,
+                                       urgent_waiting=urgent_waiting, alert_problems=alert_problems)
+
+
+def waited(since: datetime, now: datetime) -> str:
+    """"35 minutes", "1 hour 20 minutes", "2 days 3 hours": how long something has waited, in words."""
+    minutes = max(int((now - since).total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "day"), (hours, "hour")] + ([(minutes, "minute")] if not days else [])
+    words = [f"{count} {unit}{'s' if count != 1 else ''}" for count, unit in parts if count]
+    return " ".join(words) or "less than a minute"
+
+
+def urgent_waiting() -> dict[str, Any] | None:
+    """The staff pages' counter (staff/base.html): urgent submissions nobody has picked up, and how long the oldest
+    has waited; None when there are none."""
+    now = clock.now()
+    waiting = escalation.waiting()
+    if not waiting.count or waiting.oldest is None:
+        return None
+    return {"count": waiting.count, "waited": waited(waiting.oldest, now)}
+
+
+def alert_problems() -> list[str]:
+    """Warnings about the urgent alert route for the staff pages: switched off (admins), or alerts not going out
+    (everyone: until they do, the queue is the only way an urgent patient is seen)."""
+    problems = []
+    if not settings()["URGENT_ALERTS"] and current_user.is_authenticated and current_user.role is Role.ADMIN:
+        problems.append("Urgent alerts are switched off (SCREENING_URGENT_ALERTS=off): nobody is emailed or paged "
+                        "about an urgent submission. Make sure someone watches this queue all day.")
+    stuck = notifications.overdue(now=clock.now())
+    if stuck:
+        problems.append(f"{stuck} urgent alert{'s are' if stuck != 1 else ' is'} not going out. Watch this queue, "
+                        "and ask your administrator to check the alert settings and the alert worker.")
+    return problems
 
 
 # --- forms (validated here; rendered by hand in the templates, so several can share a page without clashing ids) ---
@@ -82,6 +117,10 @@ class NoteForm(FlaskForm):
         DataRequired("Enter a note"),
         Length(max=review.NOTE_MAX_LENGTH, message=f"Enter a note of {review.NOTE_MAX_LENGTH} characters or fewer"),
         _no_hidden_characters])
+    version = IntegerField(validators=[InputRequired()])
+
+
+class PickUpForm(FlaskForm):
     version = IntegerField(validators=[InputRequired()])
 
 
@@ -197,7 +236,8 @@ def _conflict_message(conflict: review.Conflict) -> str:
 
 def _submission_page(submission: Submission, *, status: int = 200, status_form: StatusForm | None = None,
                      note_form: NoteForm | None = None, ack_form: AcknowledgeForm | None = None,
-                     ack_rule: str | None = None, conflict: review.Conflict | None = None) -> ResponseReturnValue:
+                     ack_rule: str | None = None, conflict: review.Conflict | None = None,
+                     conflict_target: str | None = None) -> ResponseReturnValue:
     """The page; every rendering (also with a form's errors) is a view of the answers and is audited."""
     user = current_staff()
     review.record_view(submission, actor=user, remote_addr=request.remote_addr)
@@ -205,7 +245,8 @@ def _submission_page(submission: Submission, *, status: int = 200, status_form: 
                                          date_order=settings()["DATE_ORDER"])
     errors = _error(status_form, "status") + _error(note_form, "note") + _error(ack_form, f"ack-{ack_rule}")
     if conflict is not None:
-        target = "#status-note" if status_form else "#note-note" if note_form else f"#ack-{ack_rule}-acknowledgement"
+        target = conflict_target or ("#status-note" if status_form else "#note-note" if note_form
+                                     else f"#ack-{ack_rule}-acknowledgement")
         errors.insert(0, {"text": _conflict_message(conflict), "href": target})
     current = submission.status
     choices = [(value.value, staff_display.STATUS_LABELS[value.value], review.is_move_back(current, value))
@@ -214,7 +255,32 @@ def _submission_page(submission: Submission, *, status: int = 200, status_form: 
                  status_form=status_form, note_form=note_form, ack_form=ack_form, ack_rule=ack_rule,
                  status_choices=choices, may_change=review.may_change_from(user.role, current),
                  can_acknowledge=review.may_acknowledge(user.role), has_errors=bool(errors),
-                 note_max=review.NOTE_MAX_LENGTH, ack_note_max=review.ACKNOWLEDGEMENT_NOTE_MAX_LENGTH)
+                 note_max=review.NOTE_MAX_LENGTH, ack_note_max=review.ACKNOWLEDGEMENT_NOTE_MAX_LENGTH,
+                 pick_up=_pick_up_view(submission, user))
+
+
+def _pick_up_view(submission: Submission, user: StaffUser) -> dict[str, Any] | None:
+    """The urgent panel at the top of an urgent submission: who picked it up and when, or how long it has waited,
+    when it escalates, the numbers to call, and whether this user may pick it up."""
+    if submission.priority != review.URGENT_PRIORITY:
+        return None
+    zone, now = clinic_zone(), clock.now()
+    phones = [value for key in ("contact_phone_today", "phone")
+              if isinstance(value := submission.answers.get(key), str) and value]
+    view: dict[str, Any] = {"phones": list(dict.fromkeys(phones)), "may_pick_up": review.may_pick_up(user.role)}
+    if submission.picked_up_at is not None:
+        by = submission.picked_up_by
+        view["picked_up"] = {"by": by.name if by is not None else "a former member of staff",
+                             "at": submission.picked_up_at.astimezone(zone), "iso": _iso(submission.picked_up_at)}
+    elif submission.status in escalation.WAITING_STATUSES:
+        due = escalation.deadline(submission)
+        view["waiting"] = {"waited": waited(submission.submitted_at, now), "escalates": due.astimezone(zone),
+                           "escalated": due <= now, "iso": _iso(due)}
+    return view
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(clinic_zone()).isoformat(timespec="minutes")
 
 
 @bp.get("/submissions/<reference:reference>")
@@ -279,6 +345,27 @@ def add_note(reference: str) -> ResponseReturnValue:
         return _submission_page(submission, status=400, note_form=form)
     flash("Note added")
     return _back(reference, "history")
+
+
+@bp.post("/submissions/<reference:reference>/pick-up")
+@roles(Role.CLINICIAN)
+def pick_up(reference: str) -> ResponseReturnValue:
+    """A clinician picks up an urgent submission: "I'm calling the patient" (stops the counter and the escalation)."""
+    submission = find_or_404(reference)
+    form = PickUpForm()
+    if not form.validate():
+        return _submission_page(submission, status=400)
+    try:
+        review.pick_up(submission, actor=current_staff(), expected_version=form.version.data or 0,
+                       remote_addr=request.remote_addr)
+    except review.NotAllowed:
+        _refused(submission, action="pick_up")
+    except review.Invalid:
+        abort(400)
+    except review.Conflict as conflict:
+        return _submission_page(submission, status=409, conflict=conflict, conflict_target="#pick-up")
+    flash("You have picked this up: the patient is waiting for your call")
+    return _back(reference, "pick-up")
 
 
 @bp.post("/submissions/<reference:reference>/flags/<rule_id:rule_id>")

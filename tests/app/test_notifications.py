@@ -1,70 +1,42 @@
-"""Urgent notifications against a real SMTP server (aiosmtpd on 127.0.0.1): one email per urgent submission,
-with no patient data; a failed send never loses the submission and is retried; nothing for the rest."""
+"""Urgent alerts against real peers on 127.0.0.1 (aiosmtpd for email, http.server for the webhook): one alert per
+urgent submission per route, with no patient data; written in the submit transaction and sent right after it; a
+failed send never loses the submission and is retried with back-off; nothing for the rest."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
-import socket
-from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from screening import config, notifications
-from screening.extensions import db
+from screening import clock, notifications
+from screening.extensions import db, utcnow
 from screening.models import Notification, Submission
 from tests.answer_sets import answers
 from tests.app.admin_helpers import add_submission, flask_command
+from tests.app.alert_helpers import (
+    CANARY,
+    CANARY_TEXTS,
+    ESCALATION,
+    ONCALL,
+    SECRET,
+    URGENT,
+    Hook,
+    Inbox,
+    configure,
+    free_port,
+    outbox,
+    references,
+    webhook,
+)
+from tests.app.auth_helpers import install_clock
 from tests.app.test_patient_flow import fill_every_step, start, submit
 from tests.conftest import Browser
-
-ONCALL = "oncall@clinic.example"
-CANARY = {"full_name": "Canary Patientname", "email": "canary.patient@example.org", "date_of_birth": "1979-06-23",
-          "phone": "01632 960 123"}
-URGENT = {**CANARY, "phq9_9": 1, "self_harm_intent": "yes", "self_harm_recent_attempt": "no",
-          "pain_description": "Canary pain words"}
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
-        self.envelopes.append(envelope)
-        return "250 Message accepted"
-
-    @property
-    def messages(self) -> list[Message]:
-        return [message_from_bytes(envelope.content) for envelope in self.envelopes]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    handler, port = Inbox(), free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
-
-
-def configure(app: Flask, port: int, **extra: Any) -> None:
-    app.config["SCREENING"].update(ONCALL_EMAIL=ONCALL, SMTP_HOST="127.0.0.1", SMTP_PORT=port,
-                                   MAIL_FROM="screening@clinic.example", BASE_URL="https://screening.clinic.example/",
-                                   **extra)
 
 
 def submit_as_patient(browser: Browser, **changes: Any) -> None:
@@ -75,18 +47,12 @@ def submit_as_patient(browser: Browser, **changes: Any) -> None:
     assert browser.status == 200
 
 
-def outbox(app: Flask) -> list[Notification]:
-    with app.app_context():
-        rows = list(db.session.scalars(select(Notification).order_by(Notification.id)))
-        db.session.expunge_all()
-        return rows
-
-
 def only_reference(app: Flask) -> str:
-    with app.app_context():
-        return db.session.scalars(select(Submission.reference)).one()
+    [reference] = references(app)
+    return reference
 
 
+# --- email ---------------------------------------------------------------------------------------------------------
 def test_urgent_submission_sends_one_email_without_patient_data(app: Flask, browser: Browser,
                                                                  inbox: tuple[Inbox, int]) -> None:
     handler, port = inbox
@@ -97,21 +63,22 @@ def test_urgent_submission_sends_one_email_without_patient_data(app: Flask, brow
     envelope, message = handler.envelopes[0], handler.messages[0]
     assert envelope.rcpt_tos == [ONCALL]
     assert message["Subject"] == "Urgent pre-screening submission waiting"
-    body = message.get_payload(decode=True).decode()
-    assert body.strip() == ("An urgent submission is waiting for review: "
-                            f"https://screening.clinic.example/staff/submissions/{reference}")
+    assert handler.bodies()[0].strip() == ("An urgent submission is waiting for review: "
+                                           f"https://screening.clinic.example/staff/submissions/{reference}")
     raw = envelope.content.decode("utf-8", "replace")
-    for value in (*CANARY.values(), "Canary", "1979", "Canary pain words", "self_harm", "phq9"):
+    for value in CANARY_TEXTS:
         assert value not in raw
     [notification] = outbox(app)
-    assert (notification.kind, notification.reference, notification.attempts) == ("urgent_submission", reference, 1)
+    assert (notification.kind, notification.reference, notification.channel, notification.attempts) == (
+        "urgent_submission", reference, "email", 1)
     assert notification.sent_at is not None and notification.last_error is None
 
 
-def test_urgent_submission_with_smtp_down_is_kept_and_sent_by_a_later_retry(app: Flask, browser: Browser,
-                                                                           inbox: tuple[Inbox, int],
-                                                                           caplog: pytest.LogCaptureFixture) -> None:
+def test_smtp_down_at_submit_then_up_the_worker_sends_exactly_one_within_its_back_off(
+        app: Flask, browser: Browser, inbox: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
     handler, port = inbox
+    now = install_clock(monkeypatch, utcnow() + timedelta(seconds=1))
     configure(app, free_port())  # nothing listens there
     with caplog.at_level(logging.WARNING, logger="screening.notifications"):
         submit_as_patient(browser, **URGENT)
@@ -120,18 +87,29 @@ def test_urgent_submission_with_smtp_down_is_kept_and_sent_by_a_later_retry(app:
     [pending] = outbox(app)
     assert (pending.reference, pending.attempts, pending.sent_at) == (reference, 1, None)
     assert pending.last_error == "ConnectionRefusedError"
-    assert f"urgent_submission for {reference}" in caplog.text
+    assert pending.next_attempt_at == now.current + timedelta(seconds=30)  # first back-off
+    assert f"urgent_submission for {reference} by email" in caplog.text
     assert handler.envelopes == []
 
-    configure(app, port)  # the mail server is back: cron's retry sends it
-    result = flask_command(app, "send-notifications")
+    configure(app, port)  # the mail server is back
+    now.advance(seconds=20)  # within the back-off: the worker leaves it
+    result = flask_command(app, "worker", "--once")
+    assert "sent 0, failed 0; 1 still waiting" in result.output
+    now.advance(seconds=11)  # past it: sent, once
+    result = flask_command(app, "worker", "--once")
     assert result.exit_code == 0, result.output
-    assert "Sent 1, failed 0; 0 still waiting." in result.output
+    assert "sent 1, failed 0; 0 still waiting" in result.output
     assert len(handler.envelopes) == 1
     [sent] = outbox(app)
     assert sent.attempts == 2 and sent.sent_at is not None and sent.last_error is None
-    assert flask_command(app, "send-notifications").output.startswith("Sent 0")
+    now.advance(hours=1)
+    assert "sent 0" in flask_command(app, "worker", "--once").output
     assert len(handler.envelopes) == 1  # never sent twice
+
+
+def test_back_off_doubles_from_30_seconds_to_at_most_15_minutes() -> None:
+    assert [notifications.backoff(n).total_seconds() for n in range(1, 9)] == [30, 60, 120, 240, 480, 900, 900, 900]
+    assert notifications.backoff(10_000) == timedelta(minutes=15)  # never overflows, never gives up
 
 
 def test_non_urgent_submission_records_and_sends_nothing(app: Flask, browser: Browser,
@@ -145,25 +123,27 @@ def test_non_urgent_submission_records_and_sends_nothing(app: Flask, browser: Br
     assert handler.envelopes == []
 
 
-def test_without_an_oncall_address_the_notification_is_kept_unsent_with_one_log_line(
-        app: Flask, inbox: tuple[Inbox, int], caplog: pytest.LogCaptureFixture) -> None:
-    handler, _port = inbox
+def test_without_a_route_no_alert_is_recorded_and_the_staff_counter_still_shows_it(app: Flask) -> None:
     reference = add_submission(app, **URGENT)
-    with caplog.at_level(logging.INFO, logger="screening.notifications"), app.app_context():
-        outcome = notifications.send_pending()
-    assert outcome == notifications.Outcome(sent=0, failed=0, pending=1)
-    assert [record.getMessage() for record in caplog.records] == [
-        "SCREENING_ONCALL_EMAIL is not set: 1 notification(s) recorded but not sent"]
-    [kept] = outbox(app)
-    assert (kept.reference, kept.attempts, kept.sent_at) == (reference, 0, None)
-    result = flask_command(app, "send-notifications")
-    assert "SCREENING_ONCALL_EMAIL is not set: 1 notification(s) waiting, none sent." in result.output
-    assert handler.envelopes == []
+    assert outbox(app) == []  # development without a route: nothing to send (production refuses to start)
+    with app.app_context():
+        assert db.session.scalar(select(Submission.priority).where(Submission.reference == reference)) == 3
+        assert notifications.send_pending() == notifications.Outcome(sent=0, failed=0, pending=0)
 
 
-def test_a_failing_notification_step_never_affects_the_patient(app: Flask, browser: Browser,
-                                                              monkeypatch: pytest.MonkeyPatch,
-                                                              caplog: pytest.LogCaptureFixture) -> None:
+def test_alerts_switched_off_record_nothing_even_with_routes(app: Flask, inbox: tuple[Inbox, int]) -> None:
+    handler, port = inbox
+    configure(app, port, URGENT_ALERTS=False)
+    add_submission(app, **URGENT)
+    assert outbox(app) == [] and handler.envelopes == []
+
+
+def test_a_failing_send_after_submit_never_affects_the_patient(app: Flask, browser: Browser,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             inbox: tuple[Inbox, int],
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    configure(app, inbox[1])
+
     def broken(**_: Any) -> None:
         raise RuntimeError(CANARY["full_name"])  # even a message with patient data must not reach the log
 
@@ -171,7 +151,7 @@ def test_a_failing_notification_step_never_affects_the_patient(app: Flask, brows
     submit_as_patient(browser, **URGENT)
     reference = only_reference(app)
     assert reference in browser.page
-    assert [row.reference for row in outbox(app)] == [reference]  # the outbox keeps it for cron
+    assert [row.reference for row in outbox(app)] == [reference]  # the outbox keeps it for the worker
     assert f"notifications for {reference} not sent after submit" in caplog.text
     assert "Canary" not in caplog.text
 
@@ -187,88 +167,176 @@ def test_failed_sign_in_to_the_mail_server_records_no_secret(app: Flask, inbox: 
     [pending] = outbox(app)
     assert pending.last_error == "SMTPNotSupportedError"
     assert "s3cret" not in caplog.text and "mailer" not in caplog.text
-    result = flask_command(app, "send-notifications")
-    assert result.exit_code == 1 and "failed 1" in result.output
-    assert handler.envelopes == []
+    handler.envelopes.clear()
 
 
-def test_a_failed_run_stops_at_the_first_failure_and_leaves_the_rest(app: Flask) -> None:
+def test_a_failed_channel_leaves_its_other_alerts_for_the_next_pass(app: Flask) -> None:
     configure(app, free_port())
     for _ in range(3):
         add_submission(app, **URGENT)
     with app.app_context():
         outcome = notifications.send_pending()
-    assert (outcome.sent, outcome.failed, outcome.pending) == (0, 1, 3)
-    assert [row.attempts for row in outbox(app)] == [1, 0, 0]
+    assert (outcome.sent, outcome.failed, outcome.pending) == (0, 3, 3)  # one connection tried, not three
+    rows = outbox(app)
+    assert [row.attempts for row in rows] == [1, 1, 1]
+    assert {row.last_error for row in rows} == {"ConnectionRefusedError"}
 
 
 def test_send_pending_sends_the_backlog_oldest_first_up_to_the_limit(app: Flask, inbox: tuple[Inbox, int]) -> None:
     handler, port = inbox
-    references = [add_submission(app, **URGENT) for _ in range(3)]
     configure(app, port)
+    app.config["SCREENING"]["URGENT_ALERTS"] = False
+    made = [add_submission(app, **URGENT) for _ in range(3)]
+    app.config["SCREENING"]["URGENT_ALERTS"] = True
     with app.app_context():
+        for reference in made:
+            notifications.enqueue(notifications.URGENT_SUBMISSION, reference)
+        db.session.commit()
         assert notifications.send_pending(limit=2) == notifications.Outcome(sent=2, failed=0, pending=1)
-        assert notifications.send_pending(reference=references[2]).sent == 1
-    bodies = [message.get_payload(decode=True).decode() for message in handler.messages]
-    assert [reference for reference in references if any(reference in body for body in bodies)] == references
+        assert notifications.send_pending(reference=made[2]).sent == 1
+    bodies = handler.bodies()
+    assert [reference for reference in made if any(reference in body for body in bodies)] == made
     assert all(row.sent_at is not None for row in outbox(app))
 
 
-def test_a_try_another_worker_has_claimed_is_skipped(app: Flask, inbox: tuple[Inbox, int]) -> None:
+def test_an_alert_another_worker_has_claimed_is_not_taken_again(app: Flask, inbox: tuple[Inbox, int]) -> None:
     handler, port = inbox
     configure(app, port)
-    add_submission(app, **URGENT)
+    app.config["SCREENING"]["URGENT_ALERTS"] = False
+    reference = add_submission(app, **URGENT)
+    app.config["SCREENING"]["URGENT_ALERTS"] = True
     with app.app_context():
-        notification = db.session.scalars(select(Notification)).one()
-        assert notification.attempts == 0
-        # another worker claims this try after we read the row
-        db.session.execute(update(Notification).values(attempts=1).execution_options(synchronize_session=False))
-        assert notifications._claim(notification) is False
+        notifications.enqueue(notifications.URGENT_SUBMISSION, reference)
+        db.session.commit()
+        [taken] = notifications.claim()
+        assert taken.attempts == 1 and taken.next_attempt_at > clock.now()
+        assert notifications.claim() == []  # leased to the first worker
+        assert notifications.send_pending().sent == 0
     assert handler.envelopes == []
 
 
-def test_submit_adds_the_outbox_row_in_the_submit_transaction(app: Flask) -> None:
+def test_an_alert_exists_once_per_kind_reference_and_channel(app: Flask, inbox: tuple[Inbox, int]) -> None:
+    configure(app, inbox[1])
+    reference = add_submission(app, **URGENT)
+    with app.app_context():
+        notifications.enqueue(notifications.URGENT_SUBMISSION, reference)
+        with pytest.raises(Exception, match="(?i)unique|duplicate"):
+            db.session.commit()
+        db.session.rollback()
+    assert len(outbox(app)) == 1
+
+
+def test_escalation_email_goes_to_the_escalation_address(app: Flask, inbox: tuple[Inbox, int]) -> None:
+    handler, port = inbox
+    configure(app, port, ESCALATION_EMAIL=ESCALATION)
+    reference = add_submission(app, **URGENT)
+    with app.app_context():
+        notifications.enqueue(notifications.URGENT_ESCALATION, reference)
+        db.session.commit()
+        notifications.send_pending()
+    assert [envelope.rcpt_tos for envelope in handler.envelopes] == [[ONCALL], [ESCALATION]]
+    assert handler.messages[1]["Subject"] == "ESCALATION: urgent pre-screening submission not picked up"
+    assert reference in handler.bodies()[1]
+
+
+# --- webhook -------------------------------------------------------------------------------------------------------
+def test_webhook_is_signed_and_carries_no_patient_data(app: Flask, browser: Browser, hook: tuple[Hook, str]) -> None:
+    receiver, url = hook
+    webhook(app, url)
+    submit_as_patient(browser, **URGENT)
+    reference = only_reference(app)
+    [(headers, body)] = receiver.requests
+    assert headers["Content-Type"] == "application/json"
+    timestamp, _, signature = headers[notifications.SIGNATURE_HEADER].partition(",")
+    assert timestamp.startswith("t=") and signature.startswith("v1=")
+    expected = hmac.new(SECRET.encode(), timestamp[2:].encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(signature[3:], expected)
+    assert abs(int(timestamp[2:]) - utcnow().timestamp()) < 60
+    payload = receiver.bodies[0]
+    assert {key: payload[key] for key in ("event", "reference", "severity", "link")} == {
+        "event": "urgent_submission", "reference": reference, "severity": "urgent",
+        "link": f"https://screening.clinic.example/staff/submissions/{reference}"}
+    text = body.decode()
+    for value in CANARY_TEXTS:
+        assert value not in text
+
+
+def test_a_webhook_answering_500_is_retried_until_it_accepts(app: Flask, hook: tuple[Hook, str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    receiver, url = hook
+    now = install_clock(monkeypatch, utcnow() + timedelta(seconds=1))
+    webhook(app, url)
+    receiver.status = 500
+    add_submission(app, **URGENT)
+    with app.app_context():
+        assert notifications.send_pending().failed == 1
+    [row] = outbox(app)
+    assert (row.attempts, row.last_error, row.sent_at) == (1, "DeliveryError (HTTP 500)", None)
+    now.advance(seconds=31)
+    with app.app_context():
+        assert notifications.send_pending().failed == 1  # still refusing: the next wait doubles
+    assert outbox(app)[0].next_attempt_at == now.current + timedelta(seconds=60)
+    receiver.status = 204
+    now.advance(seconds=61)
+    with app.app_context():
+        assert notifications.send_pending().sent == 1
+    assert len(receiver.requests) == 3
+    assert outbox(app)[0].attempts == 3 and outbox(app)[0].sent_at is not None
+
+
+def test_email_and_webhook_are_independent_routes(app: Flask, inbox: tuple[Inbox, int],
+                                                  hook: tuple[Hook, str]) -> None:
+    handler, port = inbox
+    receiver, url = hook
+    configure(app, port, ALERT_WEBHOOK_URL=url, ALERT_WEBHOOK_SECRET=SECRET)
+    receiver.status = 503
+    add_submission(app, **URGENT)
+    with app.app_context():
+        outcome = notifications.send_pending()
+    assert (outcome.sent, outcome.failed) == (1, 1)  # the email went, though the webhook failed
+    assert len(handler.envelopes) == 1
+    assert {row.channel: row.sent_at is not None for row in outbox(app)} == {"email": True, "webhook": False}
+
+
+# --- the development file, and the go-live check --------------------------------------------------------------------
+def test_development_alerts_go_to_the_alert_file_and_the_console(app: Flask, tmp_path: Any,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "alerts.log"
+    configure(app, ALERT_FILE=str(path))
+    reference = add_submission(app, **URGENT)
+    with app.app_context():
+        assert notifications.send_pending().sent == 1
+    line = path.read_text()
+    assert reference in line and "Urgent pre-screening submission waiting" in line
+    assert reference in capsys.readouterr().out
+    for value in CANARY_TEXTS:
+        assert value not in line
+
+
+def test_send_test_alert_checks_every_route(app: Flask, inbox: tuple[Inbox, int], hook: tuple[Hook, str]) -> None:
+    handler, port = inbox
+    receiver, url = hook
+    configure(app, port, ALERT_WEBHOOK_URL=url, ALERT_WEBHOOK_SECRET=SECRET)
+    result = flask_command(app, "send-test-alert")
+    assert result.exit_code == 0, result.output
+    assert "email: delivered" in result.output and "webhook: delivered" in result.output
+    assert notifications.TEST_REFERENCE in handler.bodies()[0]
+    assert receiver.bodies[0]["reference"] == notifications.TEST_REFERENCE
+    receiver.status = 500
+    result = flask_command(app, "send-test-alert")
+    assert result.exit_code == 1 and "webhook: FAILED: DeliveryError (HTTP 500)" in result.output
+    assert outbox(app) == []  # a test never touches the outbox
+    app.config["SCREENING"]["URGENT_ALERTS"] = False
+    assert flask_command(app, "send-test-alert").exit_code == 1
+
+
+def test_submit_adds_the_outbox_rows_in_the_submit_transaction(app: Flask, hook: tuple[Hook, str]) -> None:
+    webhook(app, hook[1], ONCALL_EMAIL=ONCALL, MAIL_FROM="screening@clinic.example")
     reference = add_submission(app, **URGENT)
     other = add_submission(app)
-    assert [(row.kind, row.reference) for row in outbox(app)] == [("urgent_submission", reference)]
+    rows = outbox(app)
+    assert [(row.kind, row.reference, row.channel) for row in rows] == [
+        ("urgent_submission", reference, "email"), ("urgent_submission", reference, "webhook")]
     assert other != reference
-
-
-# --- settings ---------------------------------------------------------------------------------------
-PRODUCTION = {"SCREENING_ENV": "production", "SCREENING_SECRET_KEY": "k" * 40, "SCREENING_CLINIC_NAME": "Clinic",
-              "SCREENING_CLINIC_PHONE": "01632 960 000", "SCREENING_CLINIC_EMAIL": "clinic@example.org",
-              "SCREENING_REPLY_TIME": "within 2 days"}
-MAIL = {"SCREENING_ONCALL_EMAIL": ONCALL, "SCREENING_MAIL_FROM": "screening@clinic.example",
-        "SCREENING_BASE_URL": "https://screening.clinic.example"}
-
-
-def test_mail_settings_come_from_the_environment(tmp_path: Path) -> None:
-    settings = config.build(tmp_path, {**MAIL, "SCREENING_SMTP_PORT": "587", "SCREENING_SMTP_STARTTLS": "true",
-                                       "SCREENING_RETENTION_DAYS": "2920"}, None)
-    assert (settings["SMTP_PORT"], settings["SMTP_STARTTLS"], settings["RETENTION_DAYS"]) == (587, True, 2920)
-    assert (settings["SMTP_HOST"], settings["ONCALL_EMAIL"]) == ("127.0.0.1", ONCALL)
-    defaults = config.build(tmp_path, {}, None)
-    assert (defaults["SMTP_PORT"], defaults["SMTP_STARTTLS"], defaults["RETENTION_DAYS"]) == (25, False, None)
-
-
-@pytest.mark.parametrize("environ", [
-    {"SCREENING_SMTP_PORT": "70000"}, {"SCREENING_SMTP_STARTTLS": "maybe"}, {"SCREENING_RETENTION_DAYS": "0"},
-    {**PRODUCTION, "SCREENING_ONCALL_EMAIL": ONCALL},
-    {**PRODUCTION, **MAIL, "SCREENING_BASE_URL": "http://screening.clinic.example"},
-    {**PRODUCTION, **MAIL, "SCREENING_SMTP_HOST": "mail.example.org", "SCREENING_SMTP_USERNAME": "u",
-     "SCREENING_SMTP_PASSWORD": "p"},
-    {**PRODUCTION, **MAIL, "SCREENING_SMTP_USERNAME": "u"},
-])
-def test_unusable_mail_settings_are_refused(tmp_path: Path, environ: dict[str, str]) -> None:
-    with pytest.raises(config.ConfigError):
-        config.build(tmp_path, environ, None)
-
-
-@pytest.mark.parametrize("environ", [
-    PRODUCTION,
-    {**PRODUCTION, **MAIL},
-    {**PRODUCTION, **MAIL, "SCREENING_SMTP_HOST": "mail.example.org", "SCREENING_SMTP_USERNAME": "u",
-     "SCREENING_SMTP_PASSWORD": "p", "SCREENING_SMTP_STARTTLS": "1"},
-])
-def test_usable_production_mail_settings_are_accepted(tmp_path: Path, environ: dict[str, str]) -> None:
-    assert config.build(tmp_path, environ, None)["ENV"] == "production"
+    with app.app_context():  # the row and the submission commit together
+        assert db.session.scalar(select(Notification.created_at).limit(1)) is not None

@@ -10,7 +10,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "screening"
 PURE = ("conditions", "questionnaire", "triggers", "rules", "scoring", "medications", "journey", "staff_display",
-        "summary")
+        "summary", "opening_hours", "act_now")
 
 
 def imported_modules(path: Path) -> set[str]:
