@@ -31,10 +31,17 @@ assets: static/dist/app.css ## Build the CSS and JavaScript (npm: GOV.UK Fronten
 browser: ## Install Debian's Chromium, Java and poppler-utils for the browser and PDF tests (apt-get, only when missing)
 	bash scripts/ensure-browser.sh
 
-run: $(STAMP) assets ## Install and run the app on SQLite with demo data at http://127.0.0.1:5000
+# make run: urgent alerts go to a local file (and the worker's console), escalate after 5 minutes, any time of day
+run: export SCREENING_ALERT_FILE ?= $(CURDIR)/instance/alerts.log
+run: export SCREENING_URGENT_ESCALATE_MINUTES ?= 5
+run: export SCREENING_OPENING_HOURS ?= always
+run: $(STAMP) assets ## Install and run the app on SQLite with demo data at http://127.0.0.1:5000, with the alert worker
 	@fresh=$$([ -f instance/screening.sqlite3 ] || echo yes); \
 	$(FLASK) db upgrade && if [ -n "$$fresh" ]; then echo "Demo submissions:"; $(FLASK) demo-data; fi
 	@echo "Open http://127.0.0.1:$(PORT)/ (Ctrl+C to stop)"
+	@echo "Urgent alerts: written to $$SCREENING_ALERT_FILE and printed below by the alert worker;"
+	@echo "an urgent submission nobody picks up is escalated after $$SCREENING_URGENT_ESCALATE_MINUTES minutes."
+	@$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 lint: $(STAMP) ## Run ruff on everything and mypy (strict) on the pure modules

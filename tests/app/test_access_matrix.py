@@ -48,6 +48,8 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "patient.check": PUBLIC,
     "patient.submit": PUBLIC,
     "patient.confirmation": PUBLIC,
+    "patient.important": PUBLIC,  # the act-now page after a step whose answers mean "act now"
+    "patient.finish": PUBLIC,  # "Finish and clear this page" on the confirmation
     # signing in: the password and second steps are reached before there is a signed-in user
     "auth.login": PUBLIC,
     "auth.mfa": PUBLIC,
@@ -65,8 +67,9 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     # notes and (administrative) statuses: every role; clinical statuses are refused inside the view
     "staff.add_note": ALL_STAFF,
     "staff.change_status": ALL_STAFF,
-    # acknowledge flags: clinicians only
+    # acknowledge flags, and pick up an urgent submission ("I'm calling the patient"): clinicians only
     "staff.acknowledge_flag": CLINICIAN,
+    "staff.pick_up": CLINICIAN,
     # audit log, exports, staff accounts: admins only
     "admin.audit": ADMIN,
     "admin.export_page": ADMIN,

@@ -23,7 +23,9 @@ from tests.conftest import TEST_DATABASE_URL, Browser, _reset_postgresql
 
 PRODUCTION = {"ENV": "production", "SECRET_KEY": "a-long-random-production-secret",
               "CLINIC_NAME": "Riverside Pain Clinic", "CLINIC_PHONE": "01632 960 123",
-              "CLINIC_EMAIL": "pain.clinic@example.org", "REPLY_TIME": "within 2 working days"}
+              "CLINIC_EMAIL": "pain.clinic@example.org", "REPLY_TIME": "within 2 working days",
+              "URGENT_REPLY_TIME": "We aim to call you today", "BASE_URL": "https://screening.example.org",
+              "ALERT_WEBHOOK_URL": "https://pager.example.org/hooks/screening", "ALERT_WEBHOOK_SECRET": "w" * 40}
 SUPPORT = {"phq9_9": 1, "self_harm_intent": "no", "self_harm_recent_attempt": "no", "phone": "01632 960 001"}
 
 
@@ -67,7 +69,8 @@ def make_app(environment: Callable[..., None], tmp_path: Path) -> Iterator[Calla
 
 
 # --- production ----------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "CLINIC_EMAIL", "REPLY_TIME"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "CLINIC_EMAIL", "REPLY_TIME",
+                                     "URGENT_REPLY_TIME"])
 def test_config_production_without_a_setting_refuses_to_start_naming_it(environment: Callable[..., None],
                                                                         missing: str) -> None:
     environment(**{name: value for name, value in PRODUCTION.items() if name != missing})
@@ -81,11 +84,11 @@ def test_config_production_with_nothing_set_names_every_missing_setting(environm
     environment(ENV="production")
     with pytest.raises(ConfigError) as raised:
         create_app()
-    for name in ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "CLINIC_EMAIL", "REPLY_TIME"):
+    for name in ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "CLINIC_EMAIL", "REPLY_TIME", "URGENT_REPLY_TIME"):
         assert f"SCREENING_{name}" in str(raised.value)
 
 
-@pytest.mark.parametrize("empty", ["CLINIC_PHONE", "REPLY_TIME"])
+@pytest.mark.parametrize("empty", ["CLINIC_PHONE", "REPLY_TIME", "URGENT_REPLY_TIME"])
 def test_config_production_with_an_empty_setting_refuses_to_start(environment: Callable[..., None],
                                                                   empty: str) -> None:
     environment(**{**PRODUCTION, empty: ""})
