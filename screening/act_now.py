@@ -4,8 +4,8 @@ questionnaire goes on (DESIGN.md, data flow 5). The staff side learns of them th
 
 Each entry names the answers that trigger it (FHIR ``enableWhen`` style, over cleaned answers) and the calm,
 plain words the patient reads. Every entry's trigger is also an ``urgent`` rule's trigger, so whatever stops
-the patient here also reaches a person the same day (a test checks it). Pure: standard library and the
-questionnaire only.
+the patient here also reaches a person the same day once the answers are sent (tests/unit/test_act_now.py
+checks it). Pure: standard library, ``conditions`` and ``questionnaire`` only.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from screening.conditions import Condition, When
-from screening.questionnaire import QUESTIONS, clean_answers
+from screening.questionnaire import QUESTIONS, check_condition, clean_answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,33 +34,52 @@ class ActNow:
         return frozenset(condition.question for condition in self.condition)
 
 
+# Plain, kind and calm (reading age about 12): what to do now, never what it might be. Each says not to wait for
+# the clinic; the page around them adds that the answers are saved and that the clinic sees them only once sent.
 ACT_NOW: tuple[ActNow, ...] = (
-    ActNow("chest_pain", When((Condition("angina_unstable", "=", "yes"),)),
-           "Chest pain needs a doctor today",
-           ("You told us you get chest pain when resting, or that your angina is new or getting worse.",
+    # NICE CG95 1.2.1.3, 1.2.1.7, 1.2.1.8: rest pain, or new or worsening angina, may be an acute coronary
+    # syndrome; pain now needs an emergency call, recent pain the same day. 1.2.1.11: after a heart attack, further
+    # chest pain is an emergency referral too. Either answer, whichever heart condition was ticked (each question
+    # is asked under one option). Urgent rule: cv_unstable_angina.
+    ActNow("chest_pain", When((Condition("angina_unstable", "=", "yes"),
+                               Condition("chest_pain_since_mi", "=", "yes")), "any"),
+           "Please get your chest pain checked today",
+           ("You told us you get chest pain when resting, or chest pain that is new or getting worse. A "
+            "doctor needs to check this today.",
             "If you have chest pain now, call {emergency} straight away.",
-            "If you do not have chest pain now, please contact your doctor or a walk-in service today. Do not "
-            "wait for us to call you."),
+            "If you do not have chest pain now, please contact your doctor or an urgent care service today. "
+            "Do not wait for us to call you."),
            crisis_lines=False),
+    # A plan or intent; or in the past 3 months an attempt, a started or stopped attempt, or getting ready
+    # (Posner 2011; NICE NG225). Urgent rule: psych_suicide_risk_urgent.
     ActNow("self_harm", When((Condition("self_harm_intent", "=", "yes"),
                               Condition("self_harm_recent_attempt", "=", "yes")), "any"),
-           "Please talk to someone now",
-           ("Thank you for telling us. You do not have to wait for us to call you.",
-            "If you feel you might act on these thoughts, or you are not safe right now, call {emergency} "
+           "Please talk to someone today",
+           ("Thank you for telling us. It can be hard to say these things. You do not have to wait for us to "
+            "call you.",
+            "If you are not safe right now, or you feel you might act on these thoughts, call {emergency} "
             "now.",
             "You can also call one of these support lines. They are there to listen, day or night."),
            crisis_lines=True),
 )
 
 
-def _check() -> None:
-    for entry in ACT_NOW:
+def check_entries(entries: tuple[ActNow, ...]) -> None:
+    """Raise ValueError unless every entry has a unique id and conditions that name defined questions with a
+    value they can take (a misspelt code would otherwise never trigger, silently)."""
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.id in seen:
+            raise ValueError(f"repeated act-now id {entry.id!r}")
+        seen.add(entry.id)
         unknown = sorted(entry.questions - set(QUESTIONS))
         if unknown:
             raise ValueError(f"act-now {entry.id} names unknown questions: {', '.join(unknown)}")
+        for condition in entry.condition:
+            check_condition(condition)
 
 
-_check()
+check_entries(ACT_NOW)
 
 
 def for_answers(answers: Mapping[str, Any], *, questions: Iterable[str] | None = None) -> tuple[ActNow, ...]:

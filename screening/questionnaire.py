@@ -1,4 +1,4 @@
-"""THE definition of the questionnaire (version 1): steps, question ids, types, answer codes and labels,
+"""THE definition of the questionnaire (version 2): steps, question ids, types, answer codes and labels,
 hints, required, conditions between questions, and which stored answers are valid.
 
 Pure: imports only the standard library and ``conditions``. Everything else (web forms, check-your-
@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from screening.conditions import Condition, When, any_of, when
 
-QUESTIONNAIRE_VERSION = "1"
+QUESTIONNAIRE_VERSION = "2"  # 2: self_harm_recent_attempt also asks about started, stopped and prepared attempts
 CONSENT_VERSION = "1"
 MAX_AGE_YEARS = 110
 
@@ -409,6 +409,14 @@ HEALTH = Step("health", "Your health", "Ketamine can raise blood pressure and af
            "Heart attack in past 6 months",
            "Select yes if you have had a heart attack in the past 6 months",
            enable_when=when("heart_conditions", "has", "heart_attack")),
+    # Version 2 (unreleased): angina_unstable is asked only with coronary_disease, and a follow-up on two options
+    # could not be nested under either, so a heart attack has its own chest-pain question (NICE CG95 1.2.1.11: a
+    # recent ACS with further chest pain is an emergency referral; hazard H2 in docs/clinical-safety.md).
+    _yesno("chest_pain_since_mi", "Since your heart attack, have you had chest pain when resting, or chest "
+           "pain that is new or getting worse?", "Chest pain since heart attack (at rest, new or worsening)",
+           "Select yes if, since your heart attack, you have had chest pain when resting, or chest pain that "
+           "is new or getting worse",
+           enable_when=when("heart_conditions", "has", "heart_attack")),
     _yesno("angina_unstable", "Do you get chest pain when resting, or is your angina new or "
            "getting worse?", "Unstable angina",
            "Select yes if you get chest pain when resting, or your angina is new or getting worse",
@@ -550,9 +558,15 @@ SUPPORT = Step("support", "Support for you", "Thank you for telling us how you h
     _yesno("self_harm_intent", "Do you have a plan, or do you intend to act on these thoughts?",
            "Self-harm: plan or intent",
            "Select yes if you have a plan or intend to act on these thoughts"),
-    _yesno("self_harm_recent_attempt", "In the past 3 months, have you tried to end your life or "
-           "harm yourself?", "Self-harm: attempt in past 3 months",
-           "Select yes if you have tried to end your life or harm yourself in the past 3 months"),
+    # Version 2, in our own words (not the C-SSRS, which needs a licence): interrupted and aborted attempts and
+    # preparations carry risk too (Posner 2011; Burke 2016), so the question and its hint ask about them.
+    _yesno("self_harm_recent_attempt", "In the past 3 months, have you tried to end your life or harm "
+           "yourself, or got ready to?",
+           "Self-harm attempt (incl. stopped or interrupted) or preparations in past 3 months",
+           "Select yes if, in the past 3 months, you have tried to end your life or harm yourself, or got "
+           "ready to",
+           "Answer yes even if you stopped, or someone stopped you. Getting ready could be saving up tablets "
+           "or writing a goodbye note."),
     Question("contact_phone_today", QType.TEL, "A phone number we can reach you on today",
              "Phone for today", "Enter a phone number we can reach you on today",
              "So that someone from the clinic can call you.", max_length=30,

@@ -1,4 +1,4 @@
-"""The rule catalogue of clinical-rules.md (rule set 2026.1) and ``evaluate(answers)``.
+"""The rule catalogue of clinical-rules.md (rule set 2026.2) and ``evaluate(answers)``.
 
 A rule only flags an answer for a clinician to discuss; nothing here decides eligibility. Rules are
 data: an id, a severity, a trigger (``triggers``), the clinician-facing rationale and its sources, the
@@ -40,9 +40,9 @@ from screening.triggers import (
     UnrecognisedMedicine,
 )
 
-RULESET_VERSION = "2026.1"
-__all__ = ["RULES", "RULESET_VERSION", "SOURCES", "Assessment", "Flag", "Rule", "RuleConfig", "Severity",
-           "assess", "check_catalogue", "evaluate", "fingerprint"]
+RULESET_VERSION = "2026.2"
+__all__ = ["RETIRED_RULE_IDS", "RULES", "RULESET_VERSION", "SOURCES", "Assessment", "Flag", "Rule", "RuleConfig",
+           "Severity", "assess", "check_catalogue", "evaluate", "fingerprint"]
 
 
 class Severity(StrEnum):
@@ -96,6 +96,24 @@ SOURCES: Mapping[str, str] = {
                 "Pain 2019;160:19-27",
     "BP-SERIES": "Blood pressure during subanaesthetic ketamine infusions: 684-infusion report (J Affect "
                  "Disord) and Yale series, Gen Hosp Psychiatry 2024",
+    "NICE-CG95": "NICE CG95. Recent-onset chest pain of suspected cardiac origin: assessment and diagnosis "
+                 "(2010, updated 2016). 1.2.1.3: symptoms that may indicate an ACS include 'new onset chest "
+                 "pain, or abrupt deterioration in previously stable angina, with recurrent chest pain occurring "
+                 "frequently and with little or no exertion'; 1.2.1.7: refer as an emergency if an ACS is "
+                 "suspected and there is chest pain now, or pain in the last 12 hours with a resting 12-lead ECG "
+                 "abnormal or not available; 1.2.1.8: otherwise urgent same-day assessment if the last pain was "
+                 "within 72 hours; 1.2.1.11: 'Refer people to hospital as an emergency if they have a recent "
+                 "(confirmed or suspected) ACS and develop further chest pain'",
+    "POSNER2011": "Posner K et al. The Columbia-Suicide Severity Rating Scale: initial validity and internal "
+                  "consistency findings from three multisite studies with adolescents and adults. Am J "
+                  "Psychiatry 2011;168(12):1266-77 (suicidal behaviour includes interrupted and aborted "
+                  "attempts and preparatory acts; intent, or intent with a plan, predicted attempts)",
+    "BURKE2016": "Burke TA et al. Suicide risk characteristics among aborted, interrupted, and actual suicide "
+                 "attempters. Psychiatry Res 2016;242:357-64 (few clinically meaningful differences from "
+                 "people who carried out an attempt)",
+    "NICE-NG225": "NICE NG225. Self-harm: assessment, management and preventing recurrence (2022). Self-harm is "
+                  "'intentional self-poisoning or injury, irrespective of the apparent purpose'; risk assessment "
+                  "tools and scales are not to be used to predict suicide or to decide who is offered treatment",
 }
 
 
@@ -188,8 +206,12 @@ _SUPPORT_NOW = ("Thank you for telling us how you have been feeling. You do not 
 _SUPPORT_IF_WORSE = ("Thank you for telling us how you have been feeling. If these thoughts get stronger, or "
                      "you feel you might act on them, please call one of the support lines below or the "
                      "emergency number. You do not have to wait for us.")
-_CHEST_PAIN = ("If you have chest pain now, call the emergency number straight away. If your angina is new "
-               "or getting worse, please contact your doctor today.")
+# One message for both heart rules, so a patient for whom both fire reads it once (the confirmation page shows
+# each distinct message once). Calm and plain: what to do, not what it might be.
+_CHEST_PAIN = ("If you have chest pain now, call the emergency number straight away. If your chest pain is new "
+               "or getting worse, please contact your doctor today. You do not have to wait for us to call you.")
+_CORONARY = when("heart_conditions", "has", "coronary_disease")
+_HEART_ATTACK = when("heart_conditions", "has", "heart_attack")
 
 URGENT, DISCUSS, CAUTION, INFO = Severity.URGENT, Severity.DISCUSS, Severity.CAUTION, Severity.INFO
 
@@ -209,16 +231,26 @@ RULES: tuple[Rule, ...] = (
          _any(_has("heart_conditions", "high_blood_pressure"), BloodPressure("raised")),
          "Hypertensive patients have larger peaks during dosing; check BP on the day",
          ("SPRAVATO", "BP-SERIES"), not_with=("cv_bp_severely_elevated", "cv_hypertension_uncontrolled")),
-    Rule("cv_recent_mi_or_unstable_angina", DISCUSS, "Recent heart attack or unstable angina",
-         _any(_is("heart_attack_recent", "yes"), _is("angina_unstable", "yes"),
-              _unanswered(when("heart_conditions", "has", "heart_attack"), "heart_attack_recent"),
-              _unanswered(when("heart_conditions", "has", "coronary_disease"), "angina_unstable")),
-         "Ketamine increases myocardial oxygen demand", ("ASRA2018", "KETALAR", "MILLER"),
+    # Unstable angina and a recent heart attack were one discuss rule until 2026.2 (RETIRED_RULE_IDS). Two
+    # questions feed it: angina_unstable (asked with coronary disease) and chest_pain_since_mi (asked with a heart
+    # attack), each with its fail-safe: the follow-up decides between urgent and a lower rule, so unanswered fires.
+    Rule("cv_unstable_angina", URGENT, "Possible unstable angina: same-day assessment",
+         _any(_is("angina_unstable", "yes"), _is("chest_pain_since_mi", "yes"),
+              _unanswered(_CORONARY, "angina_unstable"), _unanswered(_HEART_ATTACK, "chest_pain_since_mi")),
+         "Rest pain, or new or worsening angina, may be an acute coronary syndrome (NICE CG95 1.2.1.3); a "
+         "recent ACS with further chest pain needs emergency referral (1.2.1.11). Call today to ask when the "
+         "last pain was: pain now, or in the last 12 h without a normal ECG, needs emergency referral "
+         "(1.2.1.7); pain within 72 h needs same-day assessment (1.2.1.8). Ketamine also increases myocardial "
+         "oxygen demand", ("NICE-CG95", "ASRA2018", "KETALAR"),
          patient_message=_CHEST_PAIN),
+    Rule("cv_recent_mi", DISCUSS, "Heart attack in the past 6 months",
+         _any(_is("heart_attack_recent", "yes"), _unanswered(_HEART_ATTACK, "heart_attack_recent")),
+         "Recent myocardial infarction: ketamine increases myocardial oxygen demand and blood pressure",
+         ("ASRA2018", "KETALAR", "MILLER"), patient_message=_CHEST_PAIN),
     Rule("cv_coronary_disease_stable", CAUTION, "Coronary disease or previous heart attack",
          _has("heart_conditions", "heart_attack", "coronary_disease"),
          "Baseline ECG advised with known or suspected cardiovascular disease", ("ASRA2018",),
-         not_with=("cv_recent_mi_or_unstable_angina",)),
+         not_with=("cv_unstable_angina", "cv_recent_mi")),
     Rule("cv_stroke_or_tia", DISCUSS, "Previous stroke or TIA", _has("heart_conditions", "stroke_tia"),
          "Prior cerebrovascular event is a listed contraindication: a BP surge could be harmful",
          ("KETALAR", "KETAMIN-CH")),
@@ -262,7 +294,9 @@ RULES: tuple[Rule, ...] = (
     Rule("psych_suicide_risk_urgent", URGENT, "Suicide risk: same-day assessment",
          _any(Answered("phq9_9", "=", 3), _is("self_harm_intent", "yes"), _is("self_harm_recent_attempt", "yes"),
               _unanswered(_PHQ9_ITEM9, "self_harm_intent", "self_harm_recent_attempt")),
-         "Intent, plan, recent attempt or daily thoughts need same-day assessment", ("SIMON2013", "PHQ9-2001"),
+         "Intent, a plan, daily thoughts, or in the past 3 months an attempt, a started, interrupted or aborted "
+         "attempt, or preparations (all carry risk) need same-day assessment by a person, not a score",
+         ("SIMON2013", "PHQ9-2001", "POSNER2011", "BURKE2016", "NICE-NG225"),
          patient_message=_SUPPORT_NOW, support_contacts=True),
     Rule("psych_suicidal_ideation", DISCUSS, "Thoughts of death or self-harm (PHQ-9 item 9)",
          Answered("phq9_9", ">=", 1),
@@ -379,6 +413,11 @@ RULES: tuple[Rule, ...] = (
 RULES_BY_ID: Mapping[str, Rule] = {rule.id: rule for rule in RULES}
 _ORDER = {rule.id: index for index, rule in enumerate(RULES)}
 
+#: Rule ids no longer in the catalogue, with why (stored flags keep them): an id is never reused.
+RETIRED_RULE_IDS: Mapping[str, str] = {
+    "cv_recent_mi_or_unstable_angina": "2026.2: split into cv_unstable_angina (urgent) and cv_recent_mi (discuss)",
+}
+
 
 # --- evaluation ------------------------------------------------------------------------------------
 def _flag(rule: Rule, evidence: list[str]) -> Flag:
@@ -435,12 +474,15 @@ _RULE_ID = re.compile(r"[a-z]+_[a-z0-9_]+")
 
 
 def check_catalogue(catalogue: tuple[Rule, ...]) -> None:
-    """Raise ValueError unless every rule has a unique id, known sources, suppressors that come
-    before it, and conditions that name questions and codes ``questionnaire`` defines."""
+    """Raise ValueError unless every rule has a unique id that was never retired, known sources,
+    suppressors that come before it, and conditions that name questions and codes ``questionnaire``
+    defines."""
     seen: set[str] = set()
     for rule in catalogue:
         if not _RULE_ID.fullmatch(rule.id) or rule.id in seen:
             raise ValueError(f"bad or repeated rule id {rule.id!r}")
+        if rule.id in RETIRED_RULE_IDS:
+            raise ValueError(f"{rule.id} is retired ({RETIRED_RULE_IDS[rule.id]}): rule ids are never reused")
         if not set(rule.not_with) <= seen:
             raise ValueError(f"{rule.id}: suppressing rules must come earlier in the catalogue")
         if unknown := set(rule.sources) - set(SOURCES):

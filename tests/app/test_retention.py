@@ -4,6 +4,7 @@ notifications, leaving a tombstone per submission without patient data; the cloc
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -35,7 +36,9 @@ def references(app: Flask) -> list[str]:
         return list(db.session.scalars(select(Submission.reference).order_by(Submission.submitted_at)))
 
 
-def test_purge_deletes_old_submissions_with_their_rows_and_leaves_tombstones(app: Flask, frozen: datetime) -> None:
+def test_purge_deletes_old_submissions_with_their_rows_and_leaves_tombstones(app: Flask, frozen: datetime,
+                                                                             tmp_path: Path) -> None:
+    app.config["SCREENING"]["ALERT_FILE"] = str(tmp_path / "alerts.log")  # a route, so urgent ones have an alert
     old = add_submission(app, submitted_at=frozen - timedelta(days=400, hours=1), **URGENT)
     recent = add_submission(app, submitted_at=frozen - timedelta(days=100), **URGENT)
     staff_id, _ = create_account(app)

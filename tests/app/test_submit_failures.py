@@ -30,7 +30,7 @@ from tests.conftest import Browser
 
 CANARY = answers(full_name="Wilhelmina Failsafe-Canary", email="wilhelmina.canary@example.org", phq9_9=1,
                  self_harm_intent="no", self_harm_recent_attempt="no", phone="01632 960 001",
-                 heart_conditions=["heart_attack"], heart_attack_recent="yes")
+                 heart_conditions=["heart_attack"], heart_attack_recent="yes", chest_pain_since_mi="no")
 
 
 def counts(app: Flask) -> dict[str, int]:
@@ -247,11 +247,12 @@ CONFIRMATIONS: list[tuple[str, dict[str, Any], str, str | None, bool]] = [
      "psych_suicidal_ideation", "If these thoughts get stronger", True),
     ("self-harm with intent", {"phq9_9": 2, "self_harm_intent": "yes", "self_harm_recent_attempt": "no"},
      "psych_suicide_risk_urgent", "please call the emergency number or one of the support lines below now", True),
-    ("recent heart attack", {"heart_conditions": ["heart_attack"], "heart_attack_recent": "yes"},
-     "cv_recent_mi_or_unstable_angina", "If you have chest pain now, call the emergency number straight away",
+    ("recent heart attack",
+     {"heart_conditions": ["heart_attack"], "heart_attack_recent": "yes", "chest_pain_since_mi": "no"},
+     "cv_recent_mi", "If you have chest pain now, call the emergency number straight away",
      False),
     ("unstable angina", {"heart_conditions": ["coronary_disease"], "angina_unstable": "yes"},
-     "cv_recent_mi_or_unstable_angina", "If your angina is new or getting worse, please contact your doctor today",
+     "cv_unstable_angina", "If your chest pain is new or getting worse, please contact your doctor today",
      False),
     ("no message", {}, "", None, False),
 ]

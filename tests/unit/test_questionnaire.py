@@ -105,6 +105,8 @@ SPEC: list[tuple[str, str, str, bool | str, tuple[str, ...] | None, Any]] = [
     ("health", "bp_systolic", "int", False, (), None),
     ("health", "bp_diastolic", "int", False, (), None),
     ("health", "heart_attack_recent", "yesno", WHEN_SHOWN, YN, ("heart_conditions", "has", "heart_attack")),
+    # Version 2, hazard H2 of docs/clinical-safety.md (NICE CG95 1.2.1.11), not yet in questionnaire.md.
+    ("health", "chest_pain_since_mi", "yesno", WHEN_SHOWN, YN, ("heart_conditions", "has", "heart_attack")),
     ("health", "angina_unstable", "yesno", WHEN_SHOWN, YN, ("heart_conditions", "has", "coronary_disease")),
     ("health", "other_conditions", "multi", True,
      ("liver_disease", "kidney_disease", "bladder_symptoms", "ketamine_bladder", "epilepsy",
@@ -297,8 +299,9 @@ def _base_answers(**overrides: Any) -> dict[str, Any]:
 
 
 # --- structure: steps, ids, types, codes, required, conditions ----------------------------------------
-def test_questionnaire_version_is_one() -> None:
-    assert QUESTIONNAIRE_VERSION == "1"
+def test_questionnaire_version_is_two() -> None:
+    # 2: self_harm_recent_attempt also asks about started, stopped and prepared attempts (a meaning changed)
+    assert QUESTIONNAIRE_VERSION == "2"
 
 
 def test_steps_in_order_match_spec() -> None:

@@ -40,11 +40,11 @@ VIGNETTES: dict[str, tuple[dict[str, Any], set[str]]] = {
     "V2": ({"date_of_birth": born(58), "sex_at_birth": "male", "pain_conditions": ["back_neck"],
             "pain_duration": "gt_5y", "heart_conditions": ["high_blood_pressure", "heart_attack", "heart_failure"],
             "bp_controlled": "unsure", "bp_crisis_recent": "no", "heart_attack_recent": "yes",
-            "bp_systolic": 186, "bp_diastolic": 104, "other_conditions": ["liver_disease"],
+            "chest_pain_since_mi": "no", "bp_systolic": 186, "bp_diastolic": 104, "other_conditions": ["liver_disease"],
             "liver_severity": "moderate", "snoring_loud": "yes", "daytime_tiredness": "yes",
             "observed_apnoea": "yes", "height_cm": 170, "weight_kg": 107, "neck_large": "yes",
             **auditc(2, 1, 2), "medicines": ["amlodipine", "lisinopril", "aspirin", "atorvastatin"]},
-           {"cv_bp_severely_elevated", "cv_recent_mi_or_unstable_angina", "cv_heart_failure_or_valve_disease",
+           {"cv_bp_severely_elevated", "cv_recent_mi", "cv_heart_failure_or_valve_disease",
             "hep_liver_disease_or_risk", "resp_osa_risk", "sub_alcohol_unhealthy", "pain_condition_evidence"}),
     "V3": ({"date_of_birth": born(31), "pain_conditions": ["crps"], "pain_duration": "6_12m",
             "pregnancy_status": "breastfeeding", "mental_health_history": ["bipolar"], "mania_recent": "yes",
@@ -88,8 +88,10 @@ SUPPRESSIONS = {  # (suppressed, suppressor): an answer set where both triggers 
                                                                   "bp_systolic": 190, "bp_diastolic": 95},
     ("cv_hypertension", "cv_bp_severely_elevated"): {"bp_systolic": 185, "bp_diastolic": 95},
     ("cv_hypertension", "cv_hypertension_uncontrolled"): {**HIGH_BP, "bp_controlled": "no"},
-    ("cv_coronary_disease_stable", "cv_recent_mi_or_unstable_angina"): {
+    ("cv_coronary_disease_stable", "cv_unstable_angina"): {
         "heart_conditions": ["coronary_disease"], "angina_unstable": "yes"},
+    ("cv_coronary_disease_stable", "cv_recent_mi"): {
+        "heart_conditions": ["heart_attack"], "heart_attack_recent": "yes"},
     ("psych_psychosis_history", "psych_psychosis_current"): {"psychosis_ever": "yes", "psychosis_current": "yes"},
     ("psych_suicidal_ideation", "psych_suicide_risk_urgent"): {"phq9_9": 3, "self_harm_intent": "no",
                                                                "self_harm_recent_attempt": "no"},
@@ -114,8 +116,10 @@ FAIL_SAFES = [  # (changes with the deciding follow-up missing, the higher rule,
      "cv_hypertension"),
     ({"heart_conditions": ["high_blood_pressure"], "bp_crisis_recent": "no"}, "cv_hypertension_uncontrolled",
      "cv_hypertension"),
-    ({"heart_conditions": ["heart_attack"]}, "cv_recent_mi_or_unstable_angina", "cv_coronary_disease_stable"),
-    ({"heart_conditions": ["coronary_disease"]}, "cv_recent_mi_or_unstable_angina", "cv_coronary_disease_stable"),
+    ({"heart_conditions": ["heart_attack"]}, "cv_recent_mi", "cv_coronary_disease_stable"),
+    ({"heart_conditions": ["heart_attack"], "heart_attack_recent": "no"}, "cv_unstable_angina",
+     "cv_coronary_disease_stable"),
+    ({"heart_conditions": ["coronary_disease"]}, "cv_unstable_angina", "cv_coronary_disease_stable"),
     ({"other_conditions": ["overactive_thyroid"]}, "endo_hyperthyroidism_uncontrolled", None),
     ({"other_conditions": ["liver_disease"]}, "hep_severe_liver_disease", "hep_liver_disease_or_risk"),
     ({"pregnancy_status": None}, "preg_pregnant", "preg_planning"),
@@ -173,15 +177,16 @@ def test_evidence_names_the_answers_that_fired_it(rule_id: str, changes: dict[st
 
 def test_flag_carries_rationale_source_and_patient_message() -> None:
     flag = next(f for f in flags(heart_conditions=["heart_attack"], heart_attack_recent="yes")
-                if f.rule_id == "cv_recent_mi_or_unstable_angina")
+                if f.rule_id == "cv_recent_mi")
     assert flag.severity is Severity.DISCUSS
     assert flag.source == "ASRA2018, KETALAR, MILLER"
     assert flag.patient_message and "emergency number" in flag.patient_message
 
 
-def test_patient_messages_belong_to_the_three_documented_rules() -> None:
+def test_patient_messages_belong_to_the_four_documented_rules() -> None:
     with_message = {rule.id for rule in RULES if rule.patient_message}
-    assert with_message == {"psych_suicide_risk_urgent", "psych_suicidal_ideation", "cv_recent_mi_or_unstable_angina"}
+    assert with_message == {"psych_suicide_risk_urgent", "psych_suicidal_ideation", "cv_unstable_angina",
+                            "cv_recent_mi"}
     assert {rule.id for rule in RULES if rule.support_contacts} == {"psych_suicide_risk_urgent",
                                                                      "psych_suicidal_ideation"}
 
@@ -247,7 +252,7 @@ def test_unknown_question_or_code_in_a_rule_fails_the_catalogue_check() -> None:
 
 # Pinned: a change to the catalogue, the RuleConfig defaults or the medicine vocabulary changes the
 # fingerprint. Bump RULESET_VERSION, then update both values here in the same commit.
-PINNED = ("2026.1", "ce801621854aa57d016e9428a6043a36995391a5e97c7ddd01f8169dcfb90b9e")
+PINNED = ("2026.2", "c8dfdfd3b70a3c42ce9e90b17250c6db40fd942ed224886a4892612780be6c72")
 
 
 def test_ruleset_version_pins_the_catalogue_config_and_vocabulary() -> None:
