@@ -12,7 +12,7 @@ summary is govuk-frontend-wtf's ``wtforms_errors(form)``: it links to ``#<field.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -326,14 +326,18 @@ def post_data(step_id: str, answers: Mapping[str, Any]) -> MultiDict[str, str]:
     return MultiDict(pairs)
 
 
-def first_invalid_step(answers: Mapping[str, Any], *, today: date, min_age: int) -> str | None:
+def first_invalid_step(answers: Mapping[str, Any], *, today: date, min_age: int,
+                       skip: Collection[str] = ()) -> str | None:
     """The first shown step whose stored answers would not pass its form (a required answer missing, an
     invalid or wrongly typed value, a failed check, under age), or None when every step passes. Feeds the
-    answers through the same form classes as a POST (CSRF off). Needs an app context."""
+    answers through the same form classes as a POST (CSRF off). ``skip``: ids of steps not checked (the pages
+    a patient who sends early has not answered). Needs an app context."""
     stored = answers if isinstance(answers, Mapping) else {}
     earlier: dict[str, Any] = {}
     for step in STEPS:
         if step.enable_when is not None and not step.enable_when.holds(earlier):
+            continue
+        if step.id in skip:
             continue
         form = step_form_class(step.id)(formdata=post_data(step.id, stored), meta={"csrf": False})
         if not form.validate_step(earlier, today=today, min_age=min_age):

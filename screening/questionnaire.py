@@ -567,9 +567,10 @@ SUPPORT = Step("support", "Support for you", "Thank you for telling us how you h
            "ready to",
            "Answer yes even if you stopped, or someone stopped you. Getting ready could be saving up tablets "
            "or writing a goodbye note."),
-    Question("contact_phone_today", QType.TEL, "A phone number we can reach you on today",
-             "Phone for today", "Enter a phone number we can reach you on today",
-             "So that someone from the clinic can call you.", max_length=30,
+    Question("contact_phone_today", QType.TEL, "A phone number we can call you on",
+             "Phone to call back", "Enter a phone number we can call you on",
+             "We will use it to call you about your answers. If you need help before we call, use the numbers "
+             "at the top of this page.", max_length=30,
              enable_when=when("phone", "exists", False), name="The phone number"),
 ), enable_when=when("phq9_9", ">=", 1))
 

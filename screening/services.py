@@ -19,10 +19,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from screening import questionnaire, rules
+from screening import notifications, questionnaire, rules
 from screening.article import Article
 from screening.extensions import db, utcnow
-from screening.models import NO_FLAGS_PRIORITY, AuditEvent, Draft, Flag, Notification, Submission
+from screening.models import NO_FLAGS_PRIORITY, AuditEvent, Draft, Flag, Submission
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,17 @@ def find_submission_by_token(submission_token: str) -> Submission | None:
     return db.session.scalar(select(Submission).where(Submission.submission_token == submission_token))
 
 
-def _submission(draft: Draft, assessment: rules.Assessment, article: Article, now: datetime) -> Submission:
+def unanswered_steps(draft: Draft) -> list[str]:
+    """The ids of the pages shown to this patient that they have not answered yet, in order: what sending early
+    skips."""
+    from screening import journey
+
+    done = set(draft.completed_steps or ())
+    return [step.id for step in journey.shown_steps(draft.answers) if step.id not in done]
+
+
+def _submission(draft: Draft, assessment: rules.Assessment, article: Article, now: datetime,
+                skipped_steps: list[str]) -> Submission:
     answers = dict(assessment.answers.values)
     flags = assessment.flags
     date_of_birth = questionnaire.parse_date(answers.get("date_of_birth"))
@@ -133,7 +143,7 @@ def _submission(draft: Draft, assessment: rules.Assessment, article: Article, no
         answers=answers, scores={key: asdict(score) for key, score in assessment.scores.items()},
         medicines=[[line, [_match_json(m) for m in matches]] for line, matches in assessment.medicines],
         rule_config=asdict(assessment.config), full_name=answers["full_name"], date_of_birth=date_of_birth,
-        email=answers.get("email"), submission_token=draft.submission_token)
+        email=answers.get("email"), submission_token=draft.submission_token, skipped_steps=skipped_steps)
     submission.flags = [Flag(position=index, rule_id=flag.rule_id, severity=flag.severity.value, title=flag.title,
                              evidence=flag.evidence, rationale=flag.rationale, source=flag.source,
                              ruleset_version=rules.RULESET_VERSION) for index, flag in enumerate(flags)]
@@ -146,13 +156,17 @@ def _match_json(match: Any) -> dict[str, Any]:
 
 
 def submit(draft: Draft, *, article: Article, today: date, min_age: int, remote_addr: str | None,
-           now: datetime | None = None) -> Submission:
+           now: datetime | None = None, early: bool = False) -> Submission:
     """Turn a complete draft into a submission, in ONE transaction: the submission with its answers,
     scores, medicine matches, rule config and versions, its flags, a ``submission.created`` audit event,
     an outbox ``Notification`` when it is urgent (sent after the commit: ``notifications``), and the draft
     deleted. Every step is validated again first (raises ``SubmitError``). The draft's
     one-time submission token is unique in the database, so a double click or a replay yields the one
-    submission that exists (returned as it is). On any failure nothing is written and the draft stays."""
+    submission that exists (returned as it is). On any failure nothing is written and the draft stays.
+
+    ``early``: the patient chose "Send my answers now" (the support page) before answering every page. The pages
+    they have not answered (``unanswered_steps``) are stored in ``skipped_steps`` and not validated; the rules see
+    only what was given. The page with the name and date of birth can never be skipped."""
     from screening import forms  # forms need Flask; services are only called inside the app
 
     # Read now: after a rollback the draft is expired, and a concurrent submit may already have deleted its row.
@@ -160,12 +174,16 @@ def submit(draft: Draft, *, article: Article, today: date, min_age: int, remote_
     existing = find_submission_by_token(submission_token)
     if existing is not None:
         return existing
-    step_id = forms.first_invalid_step(draft.answers, today=today, min_age=min_age)
+    skipped = unanswered_steps(draft) if early else []
+    identity = questionnaire.STEP_OF["full_name"].id
+    if identity in skipped:  # a submission needs a name and a date of birth
+        raise SubmitError(identity)
+    step_id = forms.first_invalid_step(draft.answers, today=today, min_age=min_age, skip=skipped)
     if step_id is not None:
         raise SubmitError(step_id)
     now = now or utcnow()
     assessment = rules.assess(draft.answers, today=today)
-    submission = _submission(draft, assessment, article, now)
+    submission = _submission(draft, assessment, article, now, skipped)
     try:
         for _ in range(5):  # a reference collision (1 in 10^12) is retried with a new one
             if db.session.scalar(select(Submission.id).where(Submission.reference == submission.reference)) is None:
@@ -173,9 +191,9 @@ def submit(draft: Draft, *, article: Article, today: date, min_age: int, remote_
             submission.reference = new_reference()
         db.session.add(submission)
         audit("submission.created", reference=submission.reference, remote_addr=remote_addr,
-              flags=len(assessment.flags), priority=submission.priority)
+              flags=len(assessment.flags), priority=submission.priority, skipped_steps=len(skipped))
         if submission.priority == rules.Severity.URGENT.rank:  # the outbox row commits with the submission
-            db.session.add(Notification(kind="urgent_submission", reference=submission.reference))
+            notifications.enqueue(notifications.URGENT_SUBMISSION, submission.reference, now=now)
         db.session.delete(draft)
         db.session.commit()
     except (IntegrityError, StaleDataError):  # a concurrent request submitted the same draft first

@@ -275,6 +275,16 @@ def answer_sections(answers: Mapping[str, Any], *, date_order: str = "dmy") -> l
     return sections
 
 
+def sent_early(skipped_steps: Any) -> str | None:
+    """One line when the patient chose "Send my answers now" (the support page) and skipped pages, naming them by
+    title; None for a submission with every page answered."""
+    if not isinstance(skipped_steps, Sequence) or isinstance(skipped_steps, str):
+        return None
+    titles = [questionnaire.STEP_BY_ID[step_id].title if step_id in questionnaire.STEP_BY_ID else str(step_id)
+              for step_id in skipped_steps]
+    return f"Sent early from the support page: not answered: {', '.join(titles)}" if titles else None
+
+
 # --- history -------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
@@ -332,6 +342,7 @@ class SubmissionView:
     history: list[HistoryEntry]
     questionnaire_version: str
     ruleset_version: str
+    sent_early: str | None = None  # "Sent early from the support page: not answered: ..." (``sent_early``)
 
     @property
     def flag_count(self) -> int:
@@ -353,4 +364,5 @@ def submission_view(submission: Any, *, zone: tzinfo, today: date, date_order: s
                                                    submitted_version=submission.ruleset_version),
         scores=score_views(submission.scores), medicines=medicine_lines(submission.medicines),
         answers=answer_sections(submission.answers, date_order=date_order), history=history(submission, zone),
-        questionnaire_version=submission.questionnaire_version, ruleset_version=submission.ruleset_version)
+        questionnaire_version=submission.questionnaire_version, ruleset_version=submission.ruleset_version,
+        sent_early=sent_early(getattr(submission, "skipped_steps", None)))

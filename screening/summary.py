@@ -137,6 +137,7 @@ class Summary:
     notes_not_shown: int
     generated_by: str
     generated_at: str
+    sent_early: str | None = None  # "Sent early from the support page: not answered: ..." (staff_display.sent_early)
 
     @property
     def flag_count(self) -> int:
@@ -233,4 +234,5 @@ def build(submission: Any, *, clinic_name: str, generated_by: str, generated_at:
         scores=tuple(staff_display.score_views(submission.scores or {})),
         medicines=tuple(lines[:MEDICINES_SHOWN]), medicines_not_shown=max(0, len(lines) - MEDICINES_SHOWN),
         sections=sections, notes=tuple(notes), notes_not_shown=notes_not_shown,
-        generated_by=generated_by, generated_at=staff_display.local_time(generated_at, zone))
+        generated_by=generated_by, generated_at=staff_display.local_time(generated_at, zone),
+        sent_early=staff_display.sent_early(getattr(submission, "skipped_steps", None)))

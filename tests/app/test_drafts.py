@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from screening import journey, services
+from screening import act_now, journey, services
 from screening.extensions import db, utcnow
 from screening.models import Draft, Submission
 from screening.questionnaire import QUESTIONS, STEP_BY_ID, STEP_OF, clean_answers
@@ -26,7 +26,7 @@ from screening.views.patient import TIMED_OUT
 from tests.answer_sets import answers
 from tests.app.form_posts import form_data
 from tests.app.test_pages_structure import Html
-from tests.app.test_patient_flow import BRANCHES, fill_every_step, start, submit
+from tests.app.test_patient_flow import ACT_NOW_URL, BRANCHES, carry_on, fill_every_step, start, submit
 from tests.conftest import Browser
 
 EVERY_FOLLOW_UP = answers(**BRANCHES["every follow-up"])
@@ -199,7 +199,11 @@ def test_change_link_from_check_saves_and_returns_to_check(app: Flask, browser: 
     assert filled(page) == expected_values(step_id, EVERY_FOLLOW_UP)
     changed = {key: value for key, value in {**EVERY_FOLLOW_UP, **change}.items() if value is not None}
     browser.post(f"/questionnaire/{step_id}?return_to=check", form_data(step_id, changed))
-    assert browser.location == "/questionnaire/check"
+    if act_now.for_answers(changed, questions=[question.id for question in STEP_BY_ID[step_id]]):
+        assert browser.location == ACT_NOW_URL  # what to do now first, then on to check your answers
+        assert carry_on(browser) == "/questionnaire/check"
+    else:
+        assert browser.location == "/questionnaire/check"
     assert the_draft(app).answers == dict(clean_answers(changed).values)
     page = browser.get("/questionnaire/check")
     for qid, value in change.items():
@@ -340,14 +344,15 @@ def test_session_cookie_holds_only_the_draft_token_and_csrf_secret(app: Flask, c
     start(browser)
     fill_every_step(browser, given)
     data = session_data(app, client)
-    assert set(data) <= {"_permanent", "draft", "csrf_token"}
+    assert set(data) <= {"_permanent", "draft", "csrf_token", "last_step"}
+    assert data["last_step"] == {"step": journey.shown_steps(given)[-1].id, "check": False}, "a page, not an answer"
     assert len(data["draft"]) >= 43  # secrets.token_urlsafe(32): 256 random bits
     assert the_draft(app).token_hash != data["draft"], "the database keeps only a hash of the token"
     raw = "".join(cookie.value for cookie in client._cookies.values())  # every cookie the browser holds
     for value in ("Cornelius", "cornelius@example.org", "Lyrica", "endometriosis", "1985"):
         assert value not in raw
     submit(browser)
-    assert set(session_data(app, client)) <= {"_permanent", "csrf_token", "reference"}
+    assert set(session_data(app, client)) <= {"_permanent", "csrf_token", "reference", "reference_sent_at"}
 
 
 def test_redirects_never_carry_an_answer(browser: Browser) -> None:

@@ -36,8 +36,7 @@ def assert_no_traceback(page: str) -> None:
 
 # --- error pages ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("url", ["/no-such-page", "/questionnaire/no_such_step", "/questionnaire/start",
-                                 "/questionnaire/about_you/extra", "/questionnaire/confirmation",
-                                 "/static/no-such-file.css"])
+                                 "/questionnaire/about_you/extra", "/static/no-such-file.css"])
 def test_error_page_unknown_url_is_our_404_page(client: FlaskClient, browser: Browser, url: str) -> None:
     start(browser)
     response = client.get(url)

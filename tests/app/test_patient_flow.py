@@ -29,11 +29,28 @@ def start(browser: Browser) -> None:
     assert browser.location.endswith("/questionnaire/about_you")
 
 
+ACT_NOW_URL = "/questionnaire/important"
+_CARRY_ON = re.compile(r'<a class="govuk-button" href="([^"]+)"')
+
+
+def carry_on(browser: Browser) -> str:
+    """On the act-now page (a step's answers meant "act now"): the address of its carry-on button."""
+    browser.get(ACT_NOW_URL)
+    assert browser.status == 200, browser.location
+    found = _CARRY_ON.search(browser.page)
+    assert found, "no carry-on button on the act-now page"
+    return found.group(1).replace("&amp;", "&")
+
+
 def fill_every_step(browser: Browser, given: dict[str, Any]) -> list[str]:
-    """Answer each page in turn, following the redirects; returns the pages visited."""
+    """Answer each page in turn, following the redirects (and the carry-on button of an act-now page); returns
+    the pages visited."""
     visited = []
     url = "/questionnaire/about_you"
     while "/questionnaire/check" not in url:
+        if url == ACT_NOW_URL:
+            url = carry_on(browser)
+            continue
         step_id = url.rsplit("/", 1)[-1].split("?")[0]
         visited.append(step_id)
         browser.get(url)
@@ -68,7 +85,8 @@ BRANCHES: dict[str, dict[str, Any]] = {
         "medicines": ["Lyrica 150mg twice a day", "co-codamol 30/500 qds"],
         "medication_checklist": ["opioid", "gabapentinoid"], "opioid_daily": "yes",
         "heart_conditions": ["high_blood_pressure", "heart_attack", "coronary_disease"], "bp_controlled": "yes",
-        "bp_crisis_recent": "no", "heart_attack_recent": "no", "angina_unstable": "no", "bp_systolic": 150,
+        "bp_crisis_recent": "no", "heart_attack_recent": "no", "chest_pain_since_mi": "no",
+        "angina_unstable": "no", "bp_systolic": 150,
         "bp_diastolic": 95, "other_conditions": ["liver_disease", "overactive_thyroid", "sleep_apnoea"],
         "liver_severity": "moderate", "thyroid_controlled": "yes", "uses_cpap": "yes", "height_cm": 170,
         "weight_kg": 80, "mental_health_history": ["ptsd", "schizophrenia_psychosis"],

@@ -33,10 +33,16 @@ EVERY_FOLLOW_UP: dict[str, Any] = dict(clean_answers(answers(
     heart_conditions=["high_blood_pressure", "heart_attack", "coronary_disease"], bp_controlled="yes",
     bp_crisis_recent="no", heart_attack_recent="no", angina_unstable="no", bp_systolic=150, bp_diastolic=95,
     other_conditions=["liver_disease", "overactive_thyroid", "sleep_apnoea"], liver_severity="moderate",
-    thyroid_controlled="yes", uses_cpap="yes", height_cm=170, weight_kg=80,
+    thyroid_controlled="yes", uses_cpap="yes", height_cm=170, weight_kg=80, chest_pain_since_mi="no",
     mental_health_history=["ptsd", "schizophrenia_psychosis"], dissociation_frequent="no", psychosis_current="no",
     phq9_9=1, self_harm_intent="no", self_harm_recent_attempt="no", auditc_1="2", auditc_2="1", auditc_3="0",
     substance_treatment_ever="yes", substance_treatment_for=["alcohol"], contact_times=["mornings"])).values)
+
+#: Answers that mean "act now" on two pages (chest pain at rest on "Your health", a plan to act on thoughts of
+#: self-harm on "Support for you"): each shows the act-now page after Continue, and the submission is urgent.
+ACT_NOW_ANSWERS: dict[str, Any] = dict(clean_answers(answers(
+    heart_conditions=["coronary_disease"], angina_unstable="yes", phq9_9=2, self_harm_intent="yes",
+    self_harm_recent_attempt="no", phone="01632 960 001")).values)
 
 REFERENCE = re.compile(r"KT-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
 _CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')

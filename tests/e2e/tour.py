@@ -19,11 +19,12 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from screening import journey
+from screening import act_now, journey
 from screening.models import Role, SubmissionStatus
-from screening.questionnaire import QUESTIONS
+from screening.questionnaire import QUESTIONS, STEP_BY_ID
 from tests.e2e import a11y, staff
-from tests.e2e.patient import EVERY_FOLLOW_UP, Patient, expect_reference, seed
+from tests.e2e.keyboard import KeyboardUser
+from tests.e2e.patient import ACT_NOW_ANSWERS, EVERY_FOLLOW_UP, Patient, expect_reference, seed
 
 Check = Callable[[Page, str], object]
 STEPS = [step.id for step in journey.shown_steps(EVERY_FOLLOW_UP)]
@@ -95,6 +96,60 @@ def visit_check_and_confirmation(page: Page, check: Check) -> None:
     patient.press("Send my answers")
     expect_reference(page)
     check(page, "confirmation")
+
+
+def _act_now_heading(step_id: str) -> str:
+    """The heading of the act-now page that ``ACT_NOW_ANSWERS`` shows after ``step_id``."""
+    entries = act_now.for_answers(ACT_NOW_ANSWERS, questions=[question.id for question in STEP_BY_ID[step_id]])
+    assert len(entries) == 1, f"{step_id}: {entries}"
+    return entries[0].heading
+
+
+def visit_act_now(page: Page, check: Check) -> None:
+    """The act-now page after each page whose answers mean "act now" (chest pain at rest, a plan to act on thoughts
+    of self-harm), reached with Continue; the second one left by keyboard alone (Tab to the link, Enter)."""
+    patient = Patient(page)
+    seed(page, ACT_NOW_ANSWERS, until="health")
+    patient.open("/questionnaire/health")
+    patient.answer("health", ACT_NOW_ANSWERS)
+    patient.press("Continue")
+    assert patient.step_id == "important", page.url
+    expect(page.get_by_role("heading", level=1)).to_have_text(_act_now_heading("health"))
+    check(page, "act-now-chest-pain")
+    patient.follow("Carry on with the form")
+    assert patient.step_id == "mood"
+    patient.answer("mood", ACT_NOW_ANSWERS)
+    patient.press("Continue")
+    patient.answer("support", ACT_NOW_ANSWERS)
+    patient.press("Continue")
+    expect(page.get_by_role("heading", level=1)).to_have_text(_act_now_heading("support"))
+    check(page, "act-now")
+    user = KeyboardUser(page)
+    user.tab_to(lambda focus: focus.is_link("Carry on with the form"), "the carry-on link")
+    user.press_and_load("Enter")
+    assert patient.step_id == journey.next_step("support", ACT_NOW_ANSWERS)
+
+
+def visit_send_early_and_urgent_confirmation(page: Page, check: Check) -> None:
+    """Sending early with "Send my answers now" on the support page: the act-now page, check your answers for the
+    pages answered (the others named as skipped), then the confirmation of an urgent submission (the urgent promise,
+    the numbers above it), and "Finish and clear this page" back to the start page."""
+    patient = Patient(page)
+    seed(page, ACT_NOW_ANSWERS, until="support")
+    patient.open("/questionnaire/support")
+    patient.answer("support", ACT_NOW_ANSWERS)
+    patient.press("Send my answers now")
+    patient.follow("Carry on to check and send your answers")
+    expect(page.get_by_role("heading", name="You are sending your answers early")).to_be_visible()
+    check(page, "check-sent-early")
+    patient.press("Send my answers")
+    expect_reference(page)
+    expect(page.get_by_text("We are not an emergency service: if you need help sooner, use the numbers above.",
+                            exact=True)).to_be_visible()
+    check(page, "confirmation-urgent")
+    patient.press("Finish and clear this page")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Ketamine therapy for long-term pain: before your consultation")
 
 
 def visit_path(path: str, name: str, page: Page, check: Check, *, status: int = 200,
@@ -280,6 +335,8 @@ TOUR: dict[str, Callable[[Page, Check], None]] = {
     **{step_id: partial(visit_step, step_id) for step_id in STEPS},
     "about_you-notices": visit_about_you_notices,
     "check-and-confirmation": visit_check_and_confirmation,
+    "act-now": visit_act_now,
+    "send-early": visit_send_early_and_urgent_confirmation,
     "not-found": partial(visit_path, "/questionnaire/no-such-page", "not-found", status=404),
     **STAFF_TOUR,
 }
