@@ -221,6 +221,7 @@ def visit_staff_first_sign_in(page: Page, check: Check) -> None:
 def visit_staff_queue(page: Page, check: Check) -> None:
     staff.ensure_queue()
     staff.sign_in(page, Role.RECEPTION)
+    expect(page.locator("#urgent-waiting")).to_contain_text("not picked up: the oldest has waited")
     check(page, "staff-queue")
     search = page.get_by_label("Reference, name, date of birth or email address", exact=True)
     search.fill("robin")
@@ -243,7 +244,8 @@ def visit_staff_queue(page: Page, check: Check) -> None:
 
 def visit_staff_submission(page: Page, check: Check) -> None:
     """A submission with flags of every severity, medicines and history, as a clinician sees it; then a form's error,
-    someone else's change meanwhile (409), and the page after acknowledging a flag and changing the status."""
+    someone else's change meanwhile (409), the urgent panel after "I'm calling the patient", and the page after
+    acknowledging a flag and changing the status."""
     reference = staff.submit(**staff.FLAGGED)
     colleague = staff.create_account(Role.RECEPTION)
     staff.add_note(reference, colleague, "Patient phoned to ask about parking.\nPrefers morning appointments.")
@@ -258,6 +260,10 @@ def visit_staff_submission(page: Page, check: Check) -> None:
     staff.press(page, "Change status")
     expect(page.get_by_role("link", name=re.compile("^Changed by"))).to_be_visible()
     check(page, "staff-submission-conflict")
+    expect(page.get_by_role("region", name="Urgent: same-day contact")).to_contain_text("Nobody has picked this up")
+    staff.press(page, "I'm calling the patient")
+    expect(page.get_by_text(re.compile("^Picked up by"))).to_be_visible()
+    check(page, "staff-submission-picked-up")
     urgent = page.locator(".app-flag").first
     urgent.get_by_role("radio", name="Discussed", exact=True).check()
     urgent.get_by_label("Note (optional)", exact=True).fill("Spoke to the patient: safe today, GP informed.")
