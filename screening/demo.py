@@ -105,6 +105,9 @@ DEMO_PATIENTS: tuple[dict[str, Any], ...] = (
      "phone": "01632 960 001", "pain_conditions": ["fibromyalgia"]},
     {"full_name": "Demo Patient Four", "pregnancy_status": "breastfeeding", "mania_recent": "yes",
      "mental_health_history": ["bipolar"], "medicines": ["Lamictal 200", "Klonopin 0.5 at night"]},
+    # urgent: shows the alert (make run: instance/alerts.log), the staff counter, and the escalation after 5 minutes
+    {"full_name": "Demo Patient Five", "phq9_9": 2, "self_harm_intent": "yes", "self_harm_recent_attempt": "no",
+     "phone": "01632 960 005", "pain_conditions": ["neuropathic"]},
 )
 
 
