@@ -58,6 +58,7 @@ test: lint browser assets ## Install, lint and run every test (and the database 
 
 bench: $(STAMP) ## Print benchmark numbers (not a test)
 	$(PY) bench/bench_core.py
+	$(PY) bench/bench_medicine_recall.py
 	$(PY) bench/bench_summary.py
 
 rules: $(STAMP) ## Print the rule catalogue for clinical review

@@ -56,7 +56,7 @@ def test_vocabulary_ingredients_are_known_generics() -> None:
 
 
 # A product may add a class to its ingredients (Subutex adds oud_treatment) but drops one only by decision.
-PRODUCTS_THAT_DROP_A_CLASS = {"low dose naltrexone", "ldn"}  # naltrexone for pain, not for addiction
+PRODUCTS_THAT_DROP_A_CLASS: set[str] = set()  # none since issue 11 (low-dose naltrexone is an opioid antagonist too)
 
 
 def test_vocabulary_products_keep_their_ingredients_classes() -> None:
@@ -118,6 +118,7 @@ HEADER = "name,generics,classes,kind,country,source"
         (["Zimovane,Zopiclone,z_drug,brand,UK,curated"], "lowercase generic names"),
         (["a/b,zopiclone,z_drug,brand,UK,curated"], "a name without"),
         (["---,zopiclone,z_drug,brand,UK,curated"], "a name without"),
+        (["Lyrica. Tramadol,pregabalin,gabapentinoid,brand,UK,curated"], "a name without"),  # a full stop splits
     ],
 )
 def test_load_vocabulary_rejects_a_bad_row_naming_its_line(rows: list[str], message: str) -> None:
@@ -161,8 +162,8 @@ CLASS_BY_GENERIC_AND_BRAND = [  # class, a generic name, a brand (or other name)
     ("opioid", "oxycodone", "OxyContin", "oxycodone"),
     ("opioid", "tramadol", "Zydol", "tramadol"),
     ("opioid", "morphine", "Zomorph", "morphine"),
-    ("oud_treatment", "naltrexone", "Vivitrol", "naltrexone"),
-    ("oud_treatment", "lofexidine", "Espranor", "buprenorphine"),
+    ("opioid_antagonist", "naltrexone", "Vivitrol", "naltrexone"),
+    ("opioid_antagonist", "naltrexone", "Nalorex", "naltrexone"),
     ("maoi", "phenelzine", "Nardil", "phenelzine"),
     ("maoi", "linezolid", "Zyvox", "linezolid"),
     ("stimulant", "methylphenidate", "Ritalin", "methylphenidate"),
@@ -178,11 +179,21 @@ CLASS_BY_GENERIC_AND_BRAND = [  # class, a generic name, a brand (or other name)
     ("thyroid_hormone", "liothyronine", "Cytomel", "liothyronine"),
     ("ketamine", "ketamine", "Ketalar", "ketamine"),
     ("ketamine", "esketamine", "Spravato", "esketamine"),
+    ("nmda_antagonist", "memantine", "Ebixa", "memantine"),
+    ("nmda_antagonist", "amantadine", "Symmetrel", "amantadine"),
+    ("nmda_antagonist", "dextromethorphan", "Delsym", "dextromethorphan"),
 ]
+# oud_treatment belongs to products only (methadone and buprenorphine for opioid dependence), never to a generic
+PRODUCT_ONLY_CLASSES = {"oud_treatment"}
 
 
 def test_class_table_covers_every_class() -> None:
-    assert {row[0] for row in CLASS_BY_GENERIC_AND_BRAND} == CLASSES
+    assert {row[0] for row in CLASS_BY_GENERIC_AND_BRAND} | PRODUCT_ONLY_CLASSES == CLASSES
+
+
+def test_product_only_classes_are_on_no_generic_row() -> None:
+    generic_classes = set().union(*(e.classes for e in VOCABULARY.entries.values() if e.kind == "generic"))
+    assert generic_classes.isdisjoint(PRODUCT_ONLY_CLASSES)
 
 
 @pytest.mark.parametrize(("cls", "generic", "_brand", "_maps_to"), CLASS_BY_GENERIC_AND_BRAND)
@@ -259,10 +270,14 @@ def test_match_known_medicine_without_class_is_recognised(text: str) -> None:
         ("Sublocade", {"opioid", "oud_treatment"}),
         ("methadone", {"opioid"}),
         ("Physeptone", {"opioid", "oud_treatment"}),
-        ("naltrexone", {"oud_treatment"}),
-        ("Vivitrol", {"oud_treatment"}),
-        ("low dose naltrexone 4.5mg", set()),
-        ("LDN", set()),
+        ("Methadose", {"opioid", "oud_treatment"}),
+        ("naltrexone", {"opioid_antagonist"}),
+        ("Vivitrol", {"opioid_antagonist"}),
+        ("low dose naltrexone 4.5mg", {"opioid_antagonist"}),
+        ("LDN", {"opioid_antagonist"}),
+        ("Mysimba", {"opioid_antagonist"}),
+        ("lofexidine", set()),
+        ("naloxone", set()),
         ("Nytol", {"sedating_antihistamine"}),
         ("Nytol Herbal", set()),
         ("phenobarbital", {"barbiturate", "cyp_inducer"}),
@@ -493,7 +508,7 @@ def test_match_common_words_are_not_read_as_medicines(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["memantine", "amantadine", "dextromethorphan", "doxepin", "suvorexant", "pseudoephedrine", "kratom"]
+    "text", ["doxepin", "suvorexant", "pseudoephedrine", "kratom", "donepezil", "Sudafed", "Anadin Extra"]
 )
 def test_match_medicine_left_out_on_purpose_stays_unrecognised(text: str) -> None:
     # data/README.md: an interaction no class covers must reach the clinician as an unrecognised line
