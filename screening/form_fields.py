@@ -33,7 +33,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation
 
-from screening.questionnaire import EXCLUSIVE_CODE, MAX_AGE_YEARS, STANDARD_DRINK, QType, Question, parse_date
+from screening.questionnaire import EXCLUSIVE_CODE, MAX_AGE_YEARS, QType, Question, localise, parse_date
 from screening.scoring import age_on
 
 DATE_PARTS = ("day", "month", "year")
@@ -65,6 +65,12 @@ def first_text(valuelist: Sequence[Any]) -> str | None:
     return value if isinstance(value, str) else ""
 
 
+def localised(text: str, locale: str = DEFAULT_LOCALE) -> str:
+    """``text`` of the definition translated, with each ``{name}`` filled in with the locale's words, each
+    translated (``questionnaire.localise``: the standard drink, the AUDIT-C version's wording)."""
+    return localise(gettext(text), locale, gettext) if text else ""
+
+
 def short_name(field: QuestionField) -> str:
     """The question's patient-facing name (or its short name), translated, for messages such as "Date of birth
     must be a real date" or "Your height must be between 100 and 250"."""
@@ -93,21 +99,16 @@ class QuestionField:
         with an empty value as None; fields whose stored form differs (numbers, dates, ticks) override it."""
         return None if self.data in (None, "", [], ()) else self.data
 
-    def label_text(self) -> str:
-        return gettext(self.question.label)
+    def label_text(self, locale: str = DEFAULT_LOCALE) -> str:
+        """The label, translated, in the locale's words (``localised``)."""
+        return localised(self.question.label, locale)
 
     def hint_text(self, locale: str = DEFAULT_LOCALE) -> str:
-        """The hint, translated; ``{standard_drink}`` becomes the locale's standard drink."""
-        if not self.question.hint:
-            return ""
-        hint = gettext(self.question.hint)
-        if "{standard_drink}" in hint:
-            drink = STANDARD_DRINK.get(locale, STANDARD_DRINK[DEFAULT_LOCALE])
-            hint = hint.replace("{standard_drink}", gettext(drink))
-        return hint
+        """The hint, translated; ``{standard_drink}`` becomes the locale's standard drink (``localised``)."""
+        return localised(self.question.hint, locale)
 
-    def option_texts(self) -> tuple[OptionText, ...]:
-        return tuple(OptionText(option.code, gettext(option.label), gettext(option.hint) if option.hint else "",
+    def option_texts(self, locale: str = DEFAULT_LOCALE) -> tuple[OptionText, ...]:
+        return tuple(OptionText(option.code, localised(option.label, locale), localised(option.hint, locale),
                                 option.code == EXCLUSIVE_CODE and self.question.type is QType.MULTI,
                                 gettext("or") if option.code == EXCLUSIVE_CODE else "")
                      for option in self.question.options)

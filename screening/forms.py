@@ -26,6 +26,7 @@ from wtforms.validators import StopValidation, ValidationError
 
 from screening.form_fields import (
     DATE_CHECKS,
+    DEFAULT_LOCALE,
     FIELD_CLASSES,
     WHOLE_NUMBER,
     CheckboxesQuestionField,
@@ -33,6 +34,7 @@ from screening.form_fields import (
     RadioQuestionField,
     TextQuestionField,
     WholeNumberField,
+    localised,
     short_name,
 )
 from screening.questionnaire import (
@@ -68,7 +70,7 @@ class Answered:
 
     def __call__(self, form: Any, field: QuestionField) -> None:
         if field.is_empty():
-            raise StopValidation(gettext(self.message))
+            raise StopValidation(localised(self.message, _locale(form)))
 
 
 class MayBeEmpty:
@@ -134,12 +136,12 @@ def in_range(form: Any, field: WholeNumberField) -> None:
 
 def known_code(form: Any, field: RadioQuestionField) -> None:
     if field.data not in field.question.codes:
-        raise ValidationError(_choose_message(field.question))
+        raise ValidationError(_choose_message(field.question, _locale(form)))
 
 
 def known_codes(form: Any, field: CheckboxesQuestionField) -> None:
     if not set(field.data or ()) <= set(field.question.codes):
-        raise StopValidation(_choose_message(field.question))
+        raise StopValidation(_choose_message(field.question, _locale(form)))
 
 
 def exclusive_none(form: Any, field: CheckboxesQuestionField) -> None:
@@ -149,9 +151,15 @@ def exclusive_none(form: Any, field: CheckboxesQuestionField) -> None:
                                       "that apply", none=none))
 
 
-def _choose_message(question: Question) -> str:
+def _choose_message(question: Question, locale: str) -> str:
     """A posted code that is not an option (a tampered form): ask again, in the question's own words."""
-    return gettext(question.error) if question.error else gettext("Select an answer from the list")
+    return localised(question.error, locale) if question.error else gettext("Select an answer from the list")
+
+
+def _locale(form: Any) -> str:
+    """The locale the step form is validated in (``StepForm.validate_step``): its messages use its words."""
+    locale = getattr(form, "locale", DEFAULT_LOCALE)
+    return locale if isinstance(locale, str) else DEFAULT_LOCALE
 
 
 def _type_checks(question: Question) -> list[Callable[..., None]]:

@@ -18,7 +18,11 @@ from typing import Any, Literal
 
 from screening.conditions import Condition, When, any_of, when
 
-QUESTIONNAIRE_VERSION = "2"  # 2: self_harm_recent_attempt also asks about started, stopped and prepared attempts
+#: 2: self_harm_recent_attempt also asks about started, stopped and prepared attempts. 3 (issue 11): lung disease
+#: and porphyria ticks; breathlessness with heart failure or valve disease; the distressing-reaction question also
+#: after "not sure" to previous ketamine and after ketamine use; the opioid-addiction tick excludes low-dose
+#: naltrexone for pain.
+QUESTIONNAIRE_VERSION = "3"
 CONSENT_VERSION = "1"
 MAX_AGE_YEARS = 110
 
@@ -80,12 +84,17 @@ class Question:
     def __post_init__(self) -> None:
         object.__setattr__(self, "codes", tuple(option.code for option in self.options))
 
-    def option_label(self, code: str) -> str:
-        """The patient-facing label of ``code`` (the code itself if unknown)."""
+    def option_label(self, code: str, locale: str | None = None) -> str:
+        """The patient-facing label of ``code`` (the code itself if unknown); with ``locale``, in its words
+        (``localise``: a label may say ``{name}``)."""
         for option in self.options:
             if option.code == code:
-                return option.label
+                return option.label if locale is None else localise(option.label, locale)
         return code
+
+    def label_in(self, locale: str) -> str:
+        """The label in ``locale``'s words (``localise``)."""
+        return localise(self.label, locale)
 
 
 CheckKind = Literal["one_of_required", "required_when", "both_or_neither", "less_than", "not_both"]
@@ -136,14 +145,54 @@ PHQ_STEM = "Over the last 2 weeks, how often have you been bothered by any of th
 GAD_STEM = "Over the last 2 weeks, how often have you been bothered by the following problems?"
 PEG_INTERFERE_HINT = "0 means it does not interfere. 10 means it completely interferes."
 
-#: Standard drink wording by locale (``SCREENING_LOCALE``); the web layer puts it in the AUDIT-C
-#: hints where they say ``{standard_drink}``.
+#: Standard drink wording by locale (``SCREENING_LOCALE``): the AUDIT-C hints say ``{standard_drink}``.
 STANDARD_DRINK = {
-    "en-GB": "One drink is one UK unit (8 g of alcohol), such as half a pint of ordinary beer "
-    "or a single 25 ml measure of spirits.",
+    "en-GB": "One unit is 8 g of alcohol, such as half a pint of ordinary-strength beer, lager or cider, or a "
+    "single 25 ml measure of spirits. A 175 ml glass of wine is about 2 units.",
     "en-US": "One drink is one US standard drink (14 g of alcohol), such as a 12 oz can of "
     "regular beer, a 5 oz glass of wine or a 1.5 oz shot of spirits.",
 }
+DEFAULT_LOCALE = "en-GB"  # SCREENING_LOCALE's default (config.py)
+#: Words that differ by locale, filled in where a label, hint, error or option label says ``{name}``
+#: (``localise``; the web layer translates each piece). The AUDIT-C is one set of questions with one set of
+#: stored codes ("0"-"4", scored by code), worded as the UK version in en-GB (OHID, "Alcohol use screening
+#: tests": units, binge item at 6 units for women and 8 for men) and as the US version in en-US (Bush 1998,
+#: NIAAA / VA: standard drinks, "six or more drinks"); ``scoring.auditc`` applies the version's cut-off.
+LOCALE_WORDS: Mapping[str, Mapping[str, str]] = {
+    "en-GB": {
+        "standard_drink": STANDARD_DRINK["en-GB"],
+        "auditc_2_label": "How many units of alcohol do you drink on a typical day when you are drinking?",
+        "auditc_2_error": "how many units of alcohol you drink on a typical day when you are drinking",
+        "auditc_2_0": "0 to 2",
+        "auditc_2_1": "3 to 4",
+        "auditc_2_2": "5 to 6",
+        "auditc_3_label": "How often have you had 6 or more units if female, or 8 or more if male, on a single "
+                          "occasion in the last year?",
+        "auditc_3_error": "how often you have had 6 or more units if female, or 8 or more if male, on a single "
+                          "occasion in the last year",
+    },
+    "en-US": {
+        "standard_drink": STANDARD_DRINK["en-US"],
+        "auditc_2_label": "How many standard drinks containing alcohol do you have on a typical day?",
+        "auditc_2_error": "how many drinks you have on a typical day",
+        "auditc_2_0": "1 or 2",
+        "auditc_2_1": "3 or 4",
+        "auditc_2_2": "5 or 6",
+        "auditc_3_label": "How often do you have six or more drinks on one occasion?",
+        "auditc_3_error": "how often you have six or more drinks on one occasion",
+    },
+}
+LOCALES = tuple(LOCALE_WORDS)
+_PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
+
+
+def localise(text: str, locale: str, translate: Callable[[str], str] = str) -> str:
+    """``text`` with each ``{name}`` of ``LOCALE_WORDS[locale]`` filled in (``translate``d: the web layer passes
+    gettext); an unknown locale reads as ``DEFAULT_LOCALE``. Text without placeholders comes back as it is."""
+    if "{" not in text:
+        return text
+    words = LOCALE_WORDS.get(locale, LOCALE_WORDS[DEFAULT_LOCALE])
+    return _PLACEHOLDER.sub(lambda found: translate(words[found[1]]) if found[1] in words else found[0], text)
 
 
 def _options(*pairs: tuple[str, str] | tuple[str, str, str]) -> tuple[Option, ...]:
@@ -321,6 +370,14 @@ TREATMENTS = Step("treatments", "Treatments you have tried",
                    "Anything else about your ketamine treatment? (optional)",
                    "Previous ketamine: notes", 1000, enable_when=_HAD_KETAMINE,
                    name="What you wrote about your ketamine treatment"),
+    # Version 3: "not sure" has its own follow-up, nested under that one option (a follow-up on two options could not
+    # be nested and would be shown to everyone). It asks about any medicine given where ketamine is used.
+    _yesno("previous_ketamine_unsure_reaction", "Has a medicine ever made you feel very scared or upset?",
+           "Not sure about ketamine: a medicine (hospital, ambulance, operation) made them scared or upset",
+           "Select yes if a medicine has ever made you feel very scared or upset",
+           "Think of times in hospital, in an ambulance or at an operation. Ketamine is sometimes used there. You "
+           "may have seen or heard things that were not there, or felt panic.",
+           enable_when=when("previous_ketamine", "=", "unsure")),
 ))
 
 # --- 4. medicines ------------------------------------------------------------------------------
@@ -348,7 +405,8 @@ MEDICATIONS = Step("medications", "Your medicines",
                  ("opioid", "Opioid painkillers", "such as tramadol, codeine, co-codamol, "
                   "oxycodone, morphine, or a fentanyl or buprenorphine patch"),
                  ("opioid_addiction_treatment", "Treatment for opioid addiction",
-                  "such as buprenorphine, methadone or naltrexone"),
+                  "such as buprenorphine, methadone or naltrexone. Do not tick this for low-dose naltrexone "
+                  "taken for pain."),
                  ("stimulant", "Stimulants",
                   "such as methylphenidate, lisdexamfetamine, amphetamine or modafinil"),
                  ("theophylline", "Theophylline or aminophylline", "for asthma or COPD"),
@@ -374,6 +432,7 @@ MEDICATIONS = Step("medications", "Your medicines",
 
 # --- 5. health ---------------------------------------------------------------------------------
 _HIGH_BP = when("heart_conditions", "has", "high_blood_pressure")
+_LIGHT_THINGS = "Light things are things like getting dressed, or a slow walk on flat ground for a minute or two."
 HEALTH = Step("health", "Your health", "Ketamine can raise blood pressure and affect the heart, "
               "brain, liver, bladder and breathing, so we ask about each.", (
     Question("heart_conditions", QType.MULTI,
@@ -421,6 +480,17 @@ HEALTH = Step("health", "Your health", "Ketamine can raise blood pressure and af
            "getting worse?", "Unstable angina",
            "Select yes if you get chest pain when resting, or your angina is new or getting worse",
            enable_when=when("heart_conditions", "has", "coronary_disease")),
+    # Version 3: breathless at rest or on light activity (NYHA class III-IV) is severe heart disease, a label
+    # contraindication. One follow-up per tick, each nested under its own option (a follow-up on two options could
+    # not be nested and would be shown to everyone); "I'm not sure" counts as yes (docs/clinical-safety.md).
+    _yesnounsure("heart_failure_breathless", "Does your heart failure make you out of breath when you rest, or "
+                 "when you do light things?", "Heart failure: breathless at rest or on light activity (NYHA III-IV)",
+                 "Select yes if your heart failure makes you out of breath when you rest or do light things",
+                 _LIGHT_THINGS, enable_when=when("heart_conditions", "has", "heart_failure")),
+    _yesnounsure("valve_breathless", "Does your heart valve problem make you out of breath when you rest, or "
+                 "when you do light things?", "Valve disease: breathless at rest or on light activity (NYHA III-IV)",
+                 "Select yes if your heart valve problem makes you out of breath when you rest or do light things",
+                 _LIGHT_THINGS, enable_when=when("heart_conditions", "has", "valve_disease")),
     Question("other_conditions", QType.MULTI, "Do you have, or have you had, any of these?",
              "Other conditions", "Select the conditions you have had, or select 'None of these'",
              "Select all that apply.", options=(*_options(
@@ -438,7 +508,12 @@ HEALTH = Step("health", "Your health", "Ketamine can raise blood pressure and af
                  ("eye_injury_recent", "An eye injury or eye surgery in the past 3 months"),
                  ("overactive_thyroid", "An overactive thyroid"),
                  ("sleep_apnoea", "Sleep apnoea",
-                  "when your breathing stops and starts while you sleep")), NONE_OF_THESE)),
+                  "when your breathing stops and starts while you sleep"),
+                 ("lung_disease", "COPD or another long-term lung condition that makes you short of breath",
+                  "such as emphysema or scarring of the lungs. Tick this too if you use oxygen at home."),
+                 ("porphyria", "Porphyria",
+                  "a rare condition that often runs in families. It can cause attacks of very bad tummy pain, or "
+                  "skin that blisters in sunlight.")), NONE_OF_THESE)),
     Question("liver_severity", QType.CHOICE, "Which best describes your liver disease?",
              "Liver disease severity", "Select which best describes your liver disease",
              options=_options(
@@ -466,6 +541,11 @@ HEALTH = Step("health", "Your health", "Ketamine can raise blood pressure and af
     _yesnounsure("neck_large", "Is your shirt collar size 16 inches (41 cm) or more?",
                  "Neck 41 cm or more",
                  "Select yes if your shirt collar size is 16 inches (41 cm) or more"),
+    # STOP-Bang's neck item is 43 cm for men and 41 cm for women (stopbang.ca): everyone at 41 cm or more is
+    # asked the same follow-up (the page does not change with the sex answer); scoring uses it for men only.
+    _yesnounsure("neck_43cm", "Is your shirt collar size 17 inches (43 cm) or more?", "Neck 43 cm or more",
+                 "Select yes if your shirt collar size is 17 inches (43 cm) or more",
+                 enable_when=when("neck_large", "=", "yes")),
     _yesno("snoring_loud", "Do you snore loudly?", "Loud snoring", "Select yes if you snore loudly",
            "Loud enough to be heard through a closed door, or people have told you so."),
     _yesno("daytime_tiredness", "Do you often feel tired or sleepy during the day?",
@@ -583,14 +663,13 @@ SUBSTANCES = Step("substances", "Alcohol and drugs", "Your answers are confident
              options=_options(("0", "Never"), ("1", "Monthly or less"),
                               ("2", "2 to 4 times a month"), ("3", "2 to 3 times a week"),
                               ("4", "4 or more times a week"))),
-    Question("auditc_2", QType.CHOICE, "How many standard drinks containing alcohol do you have on "
-             "a typical day?", "AUDIT-C 2: drinks on a typical day",
-             "Select how many drinks you have on a typical day", "{standard_drink}",
-             options=_options(("0", "1 or 2"), ("1", "3 or 4"), ("2", "5 or 6"), ("3", "7 to 9"),
-                              ("4", "10 or more")), enable_when=_DRINKS),
-    Question("auditc_3", QType.CHOICE, "How often do you have six or more drinks on one occasion?",
-             "AUDIT-C 3: six or more drinks", "Select how often you have six or more drinks on "
-             "one occasion", "{standard_drink}",
+    # Items 2 and 3 are worded by locale (LOCALE_WORDS: UK units or US standard drinks); the codes are the same.
+    Question("auditc_2", QType.CHOICE, "{auditc_2_label}", "AUDIT-C 2: amount on a typical day",
+             "Select {auditc_2_error}", "{standard_drink}",
+             options=_options(("0", "{auditc_2_0}"), ("1", "{auditc_2_1}"), ("2", "{auditc_2_2}"),
+                              ("3", "7 to 9"), ("4", "10 or more")), enable_when=_DRINKS),
+    Question("auditc_3", QType.CHOICE, "{auditc_3_label}", "AUDIT-C 3: heavy drinking occasions",
+             "Select {auditc_3_error}", "{standard_drink}",
              options=_options(("0", "Never"), ("1", "Less than monthly"), ("2", "Monthly"),
                               ("3", "Weekly"), ("4", "Daily or almost daily")),
              enable_when=_DRINKS),
@@ -609,6 +688,12 @@ SUBSTANCES = Step("substances", "Alcohol and drugs", "Your answers are confident
                            ("sedatives", "Sedatives",
                             "such as benzodiazepines or sleeping pills not prescribed to you"),
                            ("other", "Something else")), NONE_OF_THESE)),
+    # Version 3: the distressing-reaction question after ketamine use too (nested under that one option).
+    _yesno("ketamine_use_bad_reaction", "When you used ketamine, did you have a frightening or upsetting "
+           "reaction?", "Ketamine use (not prescribed): distressing reaction",
+           "Select yes if you had a frightening or upsetting reaction when you used ketamine",
+           "For example, seeing or hearing things that were not there, or panic.",
+           enable_when=when("drugs_past_year", "has", "ketamine")),
     _yesno("prescribed_misuse", "In the past 12 months, have you taken a prescribed medicine in "
            "larger amounts or more often than prescribed?", "Prescribed medicine misuse",
            "Select yes if you have taken a prescribed medicine in larger amounts or more often "
@@ -738,14 +823,15 @@ def valid_value(question: Question, value: object) -> Any:
     return _VALIDATORS[question.type](question, value)
 
 
-def answer_text(question: Question, value: Any) -> str:
-    """A stored answer in the words the patient saw: option labels (never codes), numbers, text."""
+def answer_text(question: Question, value: Any, locale: str | None = None) -> str:
+    """A stored answer in the words the patient saw: option labels (never codes; in ``locale``'s words when
+    given, see ``localise``), numbers, text."""
     if question.type is QType.MULTI and isinstance(value, list | tuple):
-        return "; ".join(question.option_label(str(code)) for code in value)
+        return "; ".join(question.option_label(str(code), locale) for code in value)
     if question.type in (QType.CONSENT, QType.CHECKBOX):
         return "Yes" if value is True else "No"
     if question.options and not isinstance(value, bool):
-        return question.option_label(str(value))
+        return question.option_label(str(value), locale)
     return str(value)
 
 
@@ -843,4 +929,20 @@ def _check_definition() -> None:
                 check_condition(condition, earlier)
 
 
+
+def _check_locale_words() -> None:
+    """Every locale fills the same placeholders, and every ``{name}`` in the definition is one of them."""
+    names = {frozenset(words) for words in LOCALE_WORDS.values()}
+    if len(names) != 1:
+        raise ValueError("LOCALE_WORDS: every locale must fill the same placeholders")
+    known = next(iter(names))
+    for question in QUESTIONS.values():
+        texts = [question.label, question.short, question.error, question.hint, question.name,
+                 *(text for option in question.options for text in (option.label, option.hint))]
+        for text in texts:
+            if unknown := set(_PLACEHOLDER.findall(text)) - known:
+                raise ValueError(f"{question.id}: no locale fills {sorted(unknown)}")
+
+
 _check_definition()
+_check_locale_words()

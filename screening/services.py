@@ -182,7 +182,11 @@ def submit(draft: Draft, *, article: Article, today: date, min_age: int, remote_
     if step_id is not None:
         raise SubmitError(step_id)
     now = now or utcnow()
-    assessment = rules.assess(draft.answers, today=today)
+    from flask import current_app
+
+    # The clinic's locale worded the questionnaire and picks the AUDIT-C version that scores it; the assessment's
+    # config (stored as rule_config) records it, and the score records the version ("AUDIT-C (UK)").
+    assessment = rules.assess(draft.answers, today=today, locale=current_app.config["SCREENING"]["LOCALE"])
     submission = _submission(draft, assessment, article, now, skipped)
     try:
         for _ in range(5):  # a reference collision (1 in 10^12) is retried with a new one

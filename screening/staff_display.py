@@ -73,10 +73,49 @@ class SeverityGroup:
     flags: tuple[FlagView, ...]
 
 
+#: What a source key prints when today's ``rules.SOURCES`` no longer has it (a renamed, split or removed source): the
+#: stored flag keeps the key it was raised with, and the reader is told why there is no citation.
+RETIRED_SOURCE = "(retired source key: no longer in the rule set's list of sources)"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceEntry:
+    """One line of a legend of source keys: the key, its full citation, and whether the key is retired (then
+    ``citation`` is ``RETIRED_SOURCE``)."""
+
+    key: str
+    citation: str
+    retired: bool
+
+
+def source_keys(source: str | None) -> tuple[str, ...]:
+    """A flag's stored ``source`` (keys joined by commas at submission, e.g. ``"ASRA2018, KETALAR"``) -> its keys, in
+    order, each once; blanks dropped."""
+    return tuple(dict.fromkeys(key.strip() for key in (source or "").split(",") if key.strip()))
+
+
+def cite(key: str) -> SourceEntry:
+    """The citation of ``key`` from ``rules.SOURCES`` as it is now (read at every call, never copied, so a renamed or
+    split key shows at once); a key it no longer has is marked retired."""
+    citation = rules.SOURCES.get(key)
+    return SourceEntry(key, citation, False) if citation else SourceEntry(key, RETIRED_SOURCE, True)
+
+
 def expand_sources(source: str | None) -> tuple[tuple[str, str], ...]:
-    """``"ASRA2018, KETALAR"`` -> ((key, full citation), ...); an unknown key is kept as it is."""
-    keys = [key.strip() for key in (source or "").split(",") if key.strip()]
-    return tuple((key, rules.SOURCES.get(key, key)) for key in keys)
+    """``"ASRA2018, KETALAR"`` -> ((key, full citation), ...); a retired key gets ``RETIRED_SOURCE``."""
+    return tuple((entry.key, entry.citation) for entry in map(cite, source_keys(source)))
+
+
+def source_legend(keys: Iterable[str]) -> tuple[SourceEntry, ...]:
+    """The legend of the source keys a page shows: each key once, in alphabetical order (case ignored), with its full
+    citation (``cite``). Keys not given are never listed, so the legend is exactly the page's keys."""
+    unique = {key.strip() for key in keys if key.strip()}
+    return tuple(cite(key) for key in sorted(unique, key=lambda key: (key.casefold(), key)))
+
+
+def flags_legend(groups: Iterable[SeverityGroup]) -> tuple[SourceEntry, ...]:
+    """The legend of every source key cited by the flags of ``groups`` (``flag_groups``)."""
+    return source_legend(key for group in groups for view in group.flags for key, _citation in view.sources)
 
 
 def flag_view(flag: Any, zone: tzinfo = UTC) -> FlagView:
@@ -120,12 +159,15 @@ class RuleDifference:
 
 
 def compare_with_current_rules(answers: Mapping[str, Any], flags: Iterable[Any], *, submitted_on: date,
-                               submitted_version: str) -> RuleDifference:
-    """Re-evaluate the stored answers with today's catalogue and default thresholds, on the day of submission (so
-    only the rules, not the patient's age, can make a difference), and compare the sets of rule ids. Display only:
-    nothing stored changes."""
+                               submitted_version: str, rule_config: Any = None) -> RuleDifference:
+    """Re-evaluate the stored answers with today's catalogue and default thresholds, on the day of submission and in
+    the locale the submission was scored with (``rules.stored_locale`` of its stored ``rule_config``: en-US for
+    submissions stored without one, as their AUDIT-C was the US version), so only the rules, not the patient's age
+    or the clinic's setting, can make a difference; and compare the sets of rule ids. Display only: nothing stored
+    changes."""
     stored = {flag.rule_id: flag.title for flag in flags}
-    current = {flag.rule_id: flag.title for flag in rules.evaluate(answers, today=submitted_on)}
+    locale = rules.stored_locale(rule_config)
+    current = {flag.rule_id: flag.title for flag in rules.evaluate(answers, today=submitted_on, locale=locale)}
     added = tuple((rule_id, title) for rule_id, title in current.items() if rule_id not in stored)
     removed = tuple((rule_id, title) for rule_id, title in stored.items() if rule_id not in current)
     return RuleDifference(added, removed, submitted_version, rules.RULESET_VERSION)
@@ -134,7 +176,9 @@ def compare_with_current_rules(answers: Mapping[str, Any], flags: Iterable[Any],
 # --- scores --------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ScoreView:
-    """``text`` is ``scoring.describe`` without the name: "12 (moderate)", "at least 3 (...)", "not scored ..."."""
+    """``name`` is the stored score's version when it has one ("AUDIT-C (UK)", "AUDIT-C (US)"; scores stored before
+    rule set 2026.3 have none and read "AUDIT-C"), else the instrument's; ``text`` is ``scoring.describe`` without
+    the name: "12 (moderate)", "at least 3 (...)", "not scored ..."."""
 
     key: str
     name: str
@@ -144,19 +188,23 @@ class ScoreView:
 
 
 def _score(stored: Mapping[str, Any]) -> scoring.Score:
+    version, routes = stored.get("version"), stored.get("routes")
     return scoring.Score(value=stored.get("value"), band=stored.get("band"), complete=bool(stored.get("complete")),
                          lower_bound=bool(stored.get("lower_bound")), unknown=tuple(stored.get("unknown") or ()),
-                         cutoff=stored.get("cutoff"))
+                         cutoff=stored.get("cutoff"), version=version if isinstance(version, str) else None,
+                         routes=tuple(str(route) for route in routes) if isinstance(routes, list | tuple) else ())
 
 
 def score_views(scores: Mapping[str, Any]) -> list[ScoreView]:
-    """The stored scores in ``scoring.SCORE_NAMES`` order (PEG, PHQ-9, GAD-7, AUDIT-C, STOP-Bang, age, BMI)."""
+    """The stored scores in ``scoring.SCORE_NAMES`` order (PEG, PHQ-9, GAD-7, AUDIT-C, STOP-Bang, age, BMI), each
+    named by the version that scored it when it has one (``ScoreView``)."""
     views = []
-    for key, name in scoring.SCORE_NAMES.items():
+    for key in scoring.SCORE_NAMES:
         stored = scores.get(key)
         if not isinstance(stored, Mapping):
             continue
         score = _score(stored)
+        name = scoring.score_name(key, score)
         views.append(ScoreView(key, name, scoring.describe(key, score).removeprefix(name).strip(), score.band,
                                score.complete))
     return views
@@ -210,17 +258,20 @@ def medicine_lines(medicines: Sequence[Any]) -> list[MedicineLine]:
 class AnswerRow:
     """One shown question and its answer in the patient's words. ``items`` holds the labels of a multiple choice
     answer (``text`` joins them); ``multiline`` marks free text whose line breaks matter; ``answered`` is False for
-    an optional question left empty (or a stored value that is not valid for the question)."""
+    an optional question left empty (or a stored value that is not valid for the question). ``locale`` is the one
+    the patient was asked in (``rules.stored_locale``): the label and option labels are in its words (the AUDIT-C's
+    UK or US wording)."""
 
     question: Question
     text: str
     items: tuple[str, ...]
     answered: bool
     multiline: bool
+    locale: str = questionnaire.DEFAULT_LOCALE
 
     @property
     def label(self) -> str:
-        return self.question.label
+        return self.question.label_in(self.locale)
 
     @property
     def short(self) -> str:
@@ -238,38 +289,40 @@ class AnswerSection:
 
 
 def answer_row(question: Question, answers: questionnaire.Answers, raw: Mapping[str, Any],
-               date_order: str = "dmy") -> AnswerRow:
-    """The answer to one shown question in words, from the cleaned ``answers``. Free text that is stored but not
-    valid for the question (longer than it allows, say, or written straight into the database) is shown as the
-    text it is, never hidden as "Not answered"."""
+               date_order: str = "dmy", locale: str = questionnaire.DEFAULT_LOCALE) -> AnswerRow:
+    """The answer to one shown question in words (``locale``'s, see ``AnswerRow``), from the cleaned ``answers``.
+    Free text that is stored but not valid for the question (longer than it allows, say, or written straight into
+    the database) is shown as the text it is, never hidden as "Not answered"."""
     given = raw.get(question.id)
     if question.id in answers.invalid and question.type in questionnaire.TEXT_TYPES and isinstance(given, str):
-        return AnswerRow(question, given, (), True, question.type is QType.TEXTAREA)
-    return _row(question, answers.values.get(question.id), date_order)
+        return AnswerRow(question, given, (), True, question.type is QType.TEXTAREA, locale)
+    return _row(question, answers.values.get(question.id), date_order, locale)
 
 
-def _row(question: Question, value: Any, date_order: str) -> AnswerRow:
+def _row(question: Question, value: Any, date_order: str, locale: str) -> AnswerRow:
     if value is None and question.type is QType.CHECKBOX:  # an unticked box is an answer: "No"
-        return AnswerRow(question, "No", (), True, False)
+        return AnswerRow(question, "No", (), True, False, locale)
     if value is None:
-        return AnswerRow(question, "Not answered", (), False, False)
+        return AnswerRow(question, "Not answered", (), False, False, locale)
     if question.type is QType.MULTI:
-        items = tuple(question.option_label(str(code)) for code in value)
-        return AnswerRow(question, "; ".join(items), items, True, False)
+        items = tuple(question.option_label(str(code), locale) for code in value)
+        return AnswerRow(question, "; ".join(items), items, True, False, locale)
     if question.type is QType.DATE and (day := questionnaire.parse_date(value)) is not None:
-        return AnswerRow(question, words_date(day, date_order), (), True, False)
-    return AnswerRow(question, questionnaire.answer_text(question, value), (), True, question.type is QType.TEXTAREA)
+        return AnswerRow(question, words_date(day, date_order), (), True, False, locale)
+    return AnswerRow(question, questionnaire.answer_text(question, value, locale), (), True,
+                     question.type is QType.TEXTAREA, locale)
 
 
-def answer_sections(answers: Mapping[str, Any], *, date_order: str = "dmy") -> list[AnswerSection]:
-    """Every question the patient was shown, by step, in the questionnaire's order, with its answer (the same
-    questions check-your-answers lists). Answers to hidden questions, unknown keys and consent to store (asked
-    before the questionnaire) are left out; answers are cleaned as the rules clean them."""
+def answer_sections(answers: Mapping[str, Any], *, date_order: str = "dmy",
+                    locale: str = questionnaire.DEFAULT_LOCALE) -> list[AnswerSection]:
+    """Every question the patient was shown, by step, in the questionnaire's order, with its answer in ``locale``'s
+    words (the same questions check-your-answers lists). Answers to hidden questions, unknown keys and consent to
+    store (asked before the questionnaire) are left out; answers are cleaned as the rules clean them."""
     cleaned = questionnaire.clean_answers(answers)
     values = cleaned.values
     sections = []
     for step in journey.shown_steps(values):
-        rows = tuple(answer_row(question, cleaned, answers, date_order) for question in step
+        rows = tuple(answer_row(question, cleaned, answers, date_order, locale) for question in step
                      if questionnaire.is_shown(question, values))
         sections.append(AnswerSection(step, rows))
     return sections
@@ -343,6 +396,7 @@ class SubmissionView:
     questionnaire_version: str
     ruleset_version: str
     sent_early: str | None = None  # "Sent early from the support page: not answered: ..." (``sent_early``)
+    sources: tuple[SourceEntry, ...] = ()  # the legend of the flags' source keys (``flags_legend``)
 
     @property
     def flag_count(self) -> int:
@@ -353,16 +407,20 @@ def submission_view(submission: Any, *, zone: tzinfo, today: date, date_order: s
     """The view-model of a stored submission. ``zone`` is the clinic's time zone, ``today`` its date (for the age)."""
     status = getattr(submission.status, "value", submission.status)
     submitted_on = submission.submitted_at.astimezone(zone).date()
+    groups = flag_groups(submission.flags, zone)
+    rule_config = getattr(submission, "rule_config", None)  # its locale: the patient's wording, the re-evaluation
     return SubmissionView(
         reference=submission.reference, name=submission.full_name,
         date_of_birth=words_date(submission.date_of_birth, date_order),
         age=scoring.age_on(submission.date_of_birth, today),
         submitted=local_time(submission.submitted_at, zone), status=status,
         status_label=STATUS_LABELS.get(status, status), severity=severity_of_priority(submission.priority),
-        flag_groups=flag_groups(submission.flags, zone),
+        flag_groups=groups,
         rule_difference=compare_with_current_rules(submission.answers, submission.flags, submitted_on=submitted_on,
-                                                   submitted_version=submission.ruleset_version),
+                                                   submitted_version=submission.ruleset_version,
+                                                   rule_config=rule_config),
         scores=score_views(submission.scores), medicines=medicine_lines(submission.medicines),
-        answers=answer_sections(submission.answers, date_order=date_order), history=history(submission, zone),
+        answers=answer_sections(submission.answers, date_order=date_order, locale=rules.stored_locale(rule_config)),
+        history=history(submission, zone),
         questionnaire_version=submission.questionnaire_version, ruleset_version=submission.ruleset_version,
-        sent_early=sent_early(getattr(submission, "skipped_steps", None)))
+        sent_early=sent_early(getattr(submission, "skipped_steps", None)), sources=flags_legend(groups))

@@ -4,8 +4,9 @@ the print view and the PDF, so they never disagree.
 It is faithful to what was submitted: the flags, scores and medicine matches stored at submission (never
 re-derived), with one line when today's rule set would flag the answers differently. The order is the doctor's:
 flags first (by severity, with evidence, a short source and any acknowledgement), then scores, medicines, the key
-answers, and staff notes. Questions the patient was not asked are left out. Every piece of free text is clipped
-to the room it has on the page; a clipped text says the full text is on the staff page.
+answers with the legend of the flags' source keys (each key once, with its full citation from today's
+``rules.SOURCES``), and staff notes. Questions the patient was not asked are left out. Every piece of free text is
+clipped to the room it has on the page; a clipped text says the full text is on the staff page.
 
 Pure: the standard library and the pure modules only; the submission is read through its attributes.
 """
@@ -18,7 +19,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 
 from screening import questionnaire, scoring, staff_display
-from screening.staff_display import RuleDifference, ScoreView
+from screening.staff_display import RuleDifference, ScoreView, SourceEntry
 
 #: Room for each kind of free text on the page, in characters; longer text is clipped with ``CLIPPED``.
 ANSWER_ROOM = 280
@@ -138,6 +139,7 @@ class Summary:
     generated_by: str
     generated_at: str
     sent_early: str | None = None  # "Sent early from the support page: not answered: ..." (staff_display.sent_early)
+    sources: tuple[SourceEntry, ...] = ()  # the legend: each source key of the flags once (staff_display.flags_legend)
 
     @property
     def flag_count(self) -> int:
@@ -214,8 +216,9 @@ def build(submission: Any, *, clinic_name: str, generated_by: str, generated_at:
     raw = submission.answers if isinstance(submission.answers, Mapping) else {}
     cleaned = questionnaire.clean_answers(raw)
     submitted_on = submission.submitted_at.astimezone(zone).date()
+    flag_views = staff_display.flag_groups(submission.flags, zone)
     groups = tuple(SummaryFlagGroup(group.severity, group.label, tuple(_flag(view) for view in group.flags))
-                   for group in staff_display.flag_groups(submission.flags, zone))
+                   for group in flag_views)
     lines = [_medicine(line) for line in staff_display.medicine_lines(submission.medicines or [])]
     notes, notes_not_shown = _notes(submission.events, zone)
     sections = tuple(SummarySection(title, answers) for title, ids in KEY_ANSWERS
@@ -230,9 +233,11 @@ def build(submission: Any, *, clinic_name: str, generated_by: str, generated_at:
         questionnaire_version=submission.questionnaire_version, ruleset_version=submission.ruleset_version,
         article_version=submission.article_version, flag_groups=groups,
         rule_difference=staff_display.compare_with_current_rules(
-            raw, submission.flags, submitted_on=submitted_on, submitted_version=submission.ruleset_version),
+            raw, submission.flags, submitted_on=submitted_on, submitted_version=submission.ruleset_version,
+            rule_config=getattr(submission, "rule_config", None)),  # re-evaluated in the locale it was scored in
         scores=tuple(staff_display.score_views(submission.scores or {})),
         medicines=tuple(lines[:MEDICINES_SHOWN]), medicines_not_shown=max(0, len(lines) - MEDICINES_SHOWN),
         sections=sections, notes=tuple(notes), notes_not_shown=notes_not_shown,
         generated_by=generated_by, generated_at=staff_display.local_time(generated_at, zone),
-        sent_early=staff_display.sent_early(getattr(submission, "skipped_steps", None)))
+        sent_early=staff_display.sent_early(getattr(submission, "skipped_steps", None)),
+        sources=staff_display.flags_legend(flag_views))

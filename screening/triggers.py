@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol
 
 from screening import medications, scoring
 from screening.conditions import Condition, When
-from screening.questionnaire import QUESTIONS, Answers, answer_text
+from screening.questionnaire import LOCALES, QUESTIONS, Answers, answer_text
 
 MedicineLines = list[tuple[str, list[medications.Match]]]
 
@@ -29,6 +29,26 @@ class RuleConfig:
     bp_severe_diastolic: int = 100
     bp_raised_systolic: int = 140
     bp_raised_diastolic: int = 90
+    #: The clinic's SCREENING_LOCALE ("en-GB" by default, as in config.py): it worded the questionnaire and picks
+    #: the AUDIT-C version that scores it (``scoring.auditc_version``: UK in en-GB, US in en-US).
+    locale: str = "en-GB"
+
+    def __post_init__(self) -> None:
+        if self.locale not in LOCALES:
+            raise ValueError(f"locale must be one of {', '.join(LOCALES)}, not {self.locale!r}")
+
+
+#: The locale of a submission whose stored rule config has none (rule sets before 2026.3): those scored the
+#: AUDIT-C the US way (standard drinks; cut-offs 4 for men, 3 otherwise) whatever the clinic's locale, so they are
+#: read, worded and re-evaluated as en-US, as they were scored.
+LEGACY_LOCALE = "en-US"
+
+
+def stored_locale(rule_config: object) -> str:
+    """The locale a stored submission was scored with: its rule config's ``locale`` (``asdict(RuleConfig)``, stored
+    at submit), or ``LEGACY_LOCALE`` when it has none (or one this version does not know)."""
+    locale = rule_config.get("locale") if isinstance(rule_config, Mapping) else None
+    return locale if isinstance(locale, str) and locale in LOCALES else LEGACY_LOCALE
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +178,9 @@ class AllOf:
         return [text for texts in found for text in texts] if all(found) else []
 
     def describe(self) -> str:
-        return "(" + " AND ".join(part.describe() for part in self.parts) + ")"
+        # an OR inside an AND keeps its own brackets, so the catalogue reads unambiguously
+        return "(" + " AND ".join(f"({part.describe()})" if isinstance(part, AnyOf) else part.describe()
+                                  for part in self.parts) + ")"
 
     def conditions(self) -> Iterator[Condition]:
         for part in self.parts:
@@ -196,7 +218,9 @@ class BloodPressure:
 @dataclass(frozen=True, slots=True)
 class ScoreAtLeast:
     """A score at or above a cut-off. An incomplete sum is a minimum, and fires once the minimum
-    already reaches the cut-off. ``cutoff`` None means the instrument's own (AUDIT-C: by sex)."""
+    already reaches the cut-off. ``cutoff`` None means the instrument's own: AUDIT-C's positive cut-off in the
+    version the clinic's locale scores (``scoring.auditc_threshold``: UK 5; US 4 for men, 3 otherwise), as
+    recorded in the score. The evidence prints the cut-off once."""
 
     key: Literal["phq9", "gad7", "auditc", "stopbang"]
     cutoff: int | None = None
@@ -204,23 +228,49 @@ class ScoreAtLeast:
     def _cutoff(self, facts: Facts) -> int:
         if self.cutoff is not None:
             return self.cutoff
-        return scoring.auditc_threshold(facts.answers)
+        recorded = facts.scores[self.key].cutoff
+        return recorded if recorded is not None else scoring.auditc_threshold(facts.answers, facts.config.locale)
 
     def evidence(self, facts: Facts) -> list[str]:
         score = facts.scores[self.key]
         cutoff = self._cutoff(facts)
         if score.value is None or score.value < cutoff:
             return []
-        return [f"{scoring.describe(self.key, score)} (cut-off {cutoff})"]
+        text = scoring.describe(self.key, score)  # names the score's own cut-off, when it has one
+        return [text if score.cutoff == cutoff else f"{text} (cut-off {cutoff})"]
 
     def describe(self) -> str:
         name = scoring.INSTRUMENTS[self.key]
         if self.cutoff is None:
-            return f"{name} >= 4 if sex at birth is male, >= 3 otherwise (or not answered)"
+            return (f"{name} at or above the positive cut-off of the version the clinic's locale asks: UK AUDIT-C "
+                    f"(en-GB) >= {scoring.AUDITC_CUTOFF_UK}; US AUDIT-C (en-US) >= {scoring.AUDITC_CUTOFF_MALE} "
+                    f"if sex at birth is male, >= {scoring.AUDITC_CUTOFF_OTHER} otherwise (or not answered) (an "
+                    "incomplete score counts its minimum)")
         return f"{name} >= {self.cutoff} (an incomplete score counts its minimum)"
 
     def conditions(self) -> Iterator[Condition]:
         return iter(())
+
+
+@dataclass(frozen=True, slots=True)
+class StopBangHigh:
+    """STOP-Bang high risk by any of its criteria (``scoring.stopbang``: 5-8 items, or 2 or more STOP items plus
+    male sex, BMI > 35 or a large neck); an incomplete score fires once the items known already meet one. The
+    evidence names the criteria met."""
+
+    def evidence(self, facts: Facts) -> list[str]:
+        score = facts.scores["stopbang"]
+        return [scoring.describe("stopbang", score)] if score.routes else []
+
+    def describe(self) -> str:
+        return ("STOP-Bang high risk: 5 or more of the 8 items, or 2 or more of the 4 STOP items (loud snoring, "
+                "daytime tiredness, observed apnoea, high blood pressure) with male sex, with BMI over 35, or with a "
+                "large neck (collar 43 cm or more for men, 41 cm or more otherwise) (an incomplete score counts its "
+                "minimum)")
+
+    def conditions(self) -> Iterator[Condition]:
+        yield Condition("neck_large", "exists", True)
+        yield Condition("neck_43cm", "exists", True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,20 +340,29 @@ class UnrecognisedMedicine:
 @dataclass(frozen=True, slots=True)
 class GradedCodes:
     """A multi-choice answer that includes any of ``grades``' codes; the evidence names each code
-    with its grade (used for the strength of evidence by pain condition)."""
+    with its grade (used for the strength of evidence by pain condition). ``locale_notes`` adds a
+    note to a code's evidence for clinics of one locale only: (locale, code, note)."""
 
     question: str
     grades: tuple[tuple[str, str], ...]
+    locale_notes: tuple[tuple[str, str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if stray := {code for _where, code, _note in self.locale_notes} - {code for code, _grade in self.grades}:
+            raise ValueError(f"locale notes for codes without a grade: {sorted(stray)}")
 
     def evidence(self, facts: Facts) -> list[str]:
         ticked = facts.answers.get(self.question) or []
         label = QUESTIONS[self.question].option_label
-        return [f"{label(code)}: {grade}" for code, grade in self.grades if code in ticked]
+        notes = {code: note for where, code, note in self.locale_notes if where == facts.config.locale}
+        return [f"{label(code)}: {grade}" + (f" ({notes[code]})" if code in notes else "")
+                for code, grade in self.grades if code in ticked]
 
     def describe(self) -> str:
         label = QUESTIONS[self.question].option_label
         names = "; ".join(f"'{label(code)}' ({grade})" for code, grade in self.grades)
-        return f"{QUESTIONS[self.question].short} includes any of: {names}"
+        notes = "".join(f"; in {where} clinics '{label(code)}' also: {note}" for where, code, note in self.locale_notes)
+        return f"{QUESTIONS[self.question].short} includes any of: {names}{notes}"
 
     def conditions(self) -> Iterator[Condition]:
         for code, _grade in self.grades:

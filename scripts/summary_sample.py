@@ -1,6 +1,6 @@
 """Render the typical summary (tests/summary_cases.TYPICAL, with a note and an acknowledgement) to PDF through
 the real app and save page 1 as docs/screenshots/summary-page-1.png (Debian's pdftoppm, 100 dpi), the picture the
-README shows. Run: .venv/bin/python scripts/summary_sample.py [output.pdf]"""
+README shows. Run: .venv/bin/python scripts/summary_sample.py [output.pdf] [a4|letter]"""
 
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ def main() -> None:
     client = app.test_client()
     client.post("/staff/login", data={"email": "cleo@example.org", "password": PASSWORD})
     client.post("/staff/mfa", data={"code": pyotp.TOTP(secret).now()})
-    response = client.get(f"/staff/submissions/{reference}/summary.pdf")
+    paper = sys.argv[2] if len(sys.argv) > 2 else "a4"
+    response = client.get(f"/staff/submissions/{reference}/summary.pdf?paper={paper}")
     assert response.status_code == 200, response.status
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else folder / "summary.pdf"
     target.write_bytes(response.data)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from screening import exports
 from screening.extensions import db
 from screening.models import AuditEvent
-from screening.questionnaire import QUESTIONS
+from screening.questionnaire import QUESTIONNAIRE_VERSION, QUESTIONS
 from tests.app.admin_helpers import add_submission, sign_in_admin
 from tests.conftest import Browser
 
@@ -66,7 +66,7 @@ def test_export_has_one_row_per_submission_with_scores_severity_and_flags(app: F
     by_column = [dict(zip(header, record, strict=True)) for record in records]
     assert by_column[0]["submitted_at"] == "2026-03-01T09:30:00Z"
     assert by_column[0]["status"] == "new"
-    assert by_column[0]["questionnaire_version"] == "2"
+    assert by_column[0]["questionnaire_version"] == QUESTIONNAIRE_VERSION
     assert by_column[0]["age"].isdigit()
     assert (by_column[0]["phq9"], by_column[0]["phq9_band"]) == ("0", "minimal")
     assert (by_column[0]["bmi"], by_column[0]["bmi_band"]) == ("", "")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from screening import create_app, forms
-from screening.questionnaire import QUESTIONS, STEP_BY_ID, STEPS, clean_answers, is_shown
+from screening.questionnaire import QUESTIONS, STEP_BY_ID, STEPS, clean_answers, is_shown, localise
 from tests.answer_sets import TODAY, answers, born
 from tests.app.form_posts import form_data
 
@@ -26,16 +26,22 @@ EVERY_FOLLOW_UP = answers(
     previous_ketamine="yes", previous_ketamine_effect="helped_a_little", previous_ketamine_bad_reaction="no",
     previous_ketamine_notes="Three infusions in 2023", medicines=["Lyrica 150mg twice a day", "co-codamol 30/500"],
     medication_checklist=["gabapentinoid", "opioid"], opioid_daily="yes", other_allergies="Penicillin: a rash",
-    heart_conditions=["high_blood_pressure", "heart_attack", "coronary_disease"], bp_controlled="yes",
-    bp_crisis_recent="no", heart_attack_recent="no", chest_pain_since_mi="no", angina_unstable="no", bp_systolic=150,
-    bp_diastolic=95,
-    other_conditions=["liver_disease", "overactive_thyroid", "sleep_apnoea"], liver_severity="moderate",
-    thyroid_controlled="yes", uses_cpap="yes", height_cm=170, weight_kg=80,
+    heart_conditions=["high_blood_pressure", "heart_attack", "coronary_disease", "heart_failure", "valve_disease"],
+    bp_controlled="yes", bp_crisis_recent="no", heart_attack_recent="no", chest_pain_since_mi="no",
+    angina_unstable="no", heart_failure_breathless="no", valve_breathless="unsure", bp_systolic=150, bp_diastolic=95,
+    other_conditions=["liver_disease", "overactive_thyroid", "sleep_apnoea", "lung_disease", "porphyria"],
+    liver_severity="moderate",
+    thyroid_controlled="yes", uses_cpap="yes", height_cm=170, weight_kg=80, neck_large="yes", neck_43cm="no",
     mental_health_history=["ptsd", "schizophrenia_psychosis"], dissociation_frequent="no", psychosis_ever="yes",
     psychosis_current="no", phq9_9=1, self_harm_intent="no", self_harm_recent_attempt="no",
-    contact_phone_today="01632 960 002", auditc_1="2", auditc_2="1", auditc_3="0", substance_treatment_ever="yes",
-    substance_treatment_for=["alcohol"], contact_times=["mornings", "evenings"],
+    contact_phone_today="01632 960 002", auditc_1="2", auditc_2="1", auditc_3="0", drugs_past_year=["ketamine"],
+    ketamine_use_bad_reaction="no", substance_treatment_ever="yes", substance_treatment_for=["alcohol"],
+    contact_times=["mornings", "evenings"],
 )
+#: The follow-ups EVERY_FOLLOW_UP cannot show, because they sit under another option of the same question
+#: ("I'm not sure" to previous ketamine, where EVERY_FOLLOW_UP answers "Yes").
+OTHER_BRANCH = answers(previous_ketamine="unsure", previous_ketamine_unsure_reaction="no")
+OTHER_BRANCH_ONLY = ("previous_ketamine_unsure_reaction",)
 STEP_IDS = [step.id for step in STEPS]
 CSRF_OFF = {"csrf": False}
 
@@ -90,7 +96,7 @@ def test_step_form_class_choices_equal_codes_and_labels(ctx: None, question: Any
     field = _field(question.id)
     assert [choice.value for choice in field.choices] == list(question.codes)
     assert [str(choice.label) for choice in field.choices] == [option.label for option in question.options]
-    assert field.label_text() == question.label
+    assert field.label_text() == localise(question.label, "en-GB")  # the AUDIT-C's words by locale (en-GB default)
 
 
 def _field(question_id: str) -> Any:
@@ -110,7 +116,7 @@ def test_step_form_answers_before_validation_raises(ctx: None) -> None:
 
 # --- valid answers --------------------------------------------------------------------------------
 @pytest.mark.parametrize("step_id, given", [
-    *((step_id, EVERY_FOLLOW_UP) for step_id in STEP_IDS),
+    *((step_id, EVERY_FOLLOW_UP) for step_id in STEP_IDS), ("treatments", OTHER_BRANCH),
     *((step_id, answers()) for step_id in STEP_IDS if step_id != "support")])
 def test_validate_step_healthy_answers_valid_and_stored_unchanged(ctx: None, step_id: str,
                                                                   given: dict[str, Any]) -> None:
@@ -121,7 +127,9 @@ def test_validate_step_healthy_answers_valid_and_stored_unchanged(ctx: None, ste
 
 def test_every_follow_up_set_shows_every_question() -> None:
     values = clean_answers(EVERY_FOLLOW_UP).values
-    assert [q.id for q in QUESTIONS.values() if not is_shown(q, values)] == []
+    assert [q.id for q in QUESTIONS.values() if not is_shown(q, values)] == list(OTHER_BRANCH_ONLY)
+    other = clean_answers(OTHER_BRANCH).values
+    assert all(is_shown(QUESTIONS[qid], other) for qid in OTHER_BRANCH_ONLY)
 
 
 def test_answers_stored_types_follow_questionnaire_md(ctx: None) -> None:
@@ -199,11 +207,12 @@ REQUIRED = [q for q in QUESTIONS.values() if q.required]
 @pytest.mark.parametrize("question", REQUIRED, ids=lambda q: q.id)
 def test_validate_step_required_missing_shows_question_error(ctx: None, question: Any) -> None:
     step_id = next(step.id for step in STEPS if question in step.questions)
-    data = {key: value for key, value in form_data(step_id, EVERY_FOLLOW_UP).items()
+    given = OTHER_BRANCH if question.id in OTHER_BRANCH_ONLY else EVERY_FOLLOW_UP
+    data = {key: value for key, value in form_data(step_id, given).items()
             if key != question.id and not key.startswith(f"{question.id}-")}
-    form, valid = post(step_id, data)
+    form, valid = post(step_id, data, earlier=given)
     assert not valid
-    assert form[question.id].errors == [question.error]
+    assert form[question.id].errors == [localise(question.error, "en-GB")]
 
 
 def _check(step_id: str, kind: str, first: str) -> str:
@@ -382,8 +391,8 @@ def test_form_for_ignores_posted_form_data(form_app: Flask) -> None:
 
 # --- first_invalid_step ------------------------------------------------------------------------------
 @pytest.mark.parametrize("given", [answers(), EVERY_FOLLOW_UP, answers(sex_at_birth="male"),
-                                   answers(bp_controlled="yes", referrer_name="stale hidden answers")],
-                         ids=["baseline", "every follow-up", "male", "hidden answers kept"])
+                                   answers(bp_controlled="yes", referrer_name="stale hidden answers"), OTHER_BRANCH],
+                         ids=["baseline", "every follow-up", "male", "hidden answers kept", "other branch"])
 def test_first_invalid_step_complete_answers_none(ctx: None, given: dict[str, Any]) -> None:
     assert forms.first_invalid_step(given, today=TODAY, min_age=18) is None
 
@@ -438,15 +447,20 @@ def _flat(nodes: tuple[forms.Node, ...]) -> list[str]:
 @pytest.mark.parametrize("step_id, nested", [
     ("pain", {"pain_conditions": {"other": ["pain_conditions_other"]}}),
     ("treatments", {"previous_ketamine": {"yes": ["previous_ketamine_effect", "previous_ketamine_bad_reaction",
-                                                  "previous_ketamine_notes"]}}),
+                                                  "previous_ketamine_notes"],
+                                          "unsure": ["previous_ketamine_unsure_reaction"]}}),
     ("medications", {"medication_checklist": {"opioid": ["opioid_daily"]}}),
     ("health", {"heart_conditions": {"high_blood_pressure": ["bp_controlled", "bp_crisis_recent"],
                                      "heart_attack": ["heart_attack_recent", "chest_pain_since_mi"],
-                                     "coronary_disease": ["angina_unstable"]},
+                                     "coronary_disease": ["angina_unstable"],
+                                     "heart_failure": ["heart_failure_breathless"],
+                                     "valve_disease": ["valve_breathless"]},
                 "other_conditions": {"liver_disease": ["liver_severity"], "overactive_thyroid": ["thyroid_controlled"],
-                                     "sleep_apnoea": ["uses_cpap"]}}),
+                                     "sleep_apnoea": ["uses_cpap"]},
+                "neck_large": {"yes": ["neck_43cm"]}}),
     ("mood", {"mental_health_history": {"ptsd": ["dissociation_frequent"]}}),
-    ("substances", {"substance_treatment_ever": {"yes": ["substance_treatment_for"]}}),
+    ("substances", {"drugs_past_year": {"ketamine": ["ketamine_use_bad_reaction"]},
+                    "substance_treatment_ever": {"yes": ["substance_treatment_for"]}}),
     ("about_you", {}), ("support", {}), ("practicalities", {}), ("start", {}),
 ])
 def test_layout_single_option_follow_ups_nested_under_option(step_id: str, nested: dict[str, Any]) -> None:

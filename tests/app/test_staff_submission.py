@@ -119,8 +119,8 @@ def test_scores_are_shown_with_their_bands(app: Flask, clinician: Browser) -> No
     assert rows["PHQ-9"] == "10 (moderate)"
     assert rows["GAD-7"] == "0 (minimal)"
     assert rows["PEG"] == "5.3"
-    assert rows["AUDIT-C"] == "0 (negative, cut-off 3)"
-    assert set(rows) == {"PEG", "PHQ-9", "GAD-7", "AUDIT-C", "STOP-Bang", "Age", "BMI"}
+    assert rows["AUDIT-C (UK)"] == "0 (negative, cut-off 5)"  # the version that scored it (en-GB: the UK one)
+    assert set(rows) == {"PEG", "PHQ-9", "GAD-7", "AUDIT-C (UK)", "STOP-Bang", "Age", "BMI"}
 
 
 def test_medicines_show_matches_with_classes_and_mark_unrecognised_lines(app: Flask, clinician: Browser) -> None:

@@ -14,7 +14,16 @@ from playwright.sync_api import Locator, Page, expect
 
 from screening import journey
 from screening.forms import layout
-from screening.questionnaire import QUESTIONS, STEP_BY_ID, QType, Question, clean_answers, parse_date
+from screening.questionnaire import (
+    DEFAULT_LOCALE,
+    QUESTIONS,
+    STEP_BY_ID,
+    QType,
+    Question,
+    clean_answers,
+    localise,
+    parse_date,
+)
 from tests.answer_sets import answers
 from tests.app.form_posts import form_data
 
@@ -30,13 +39,16 @@ EVERY_FOLLOW_UP: dict[str, Any] = dict(clean_answers(answers(
     previous_ketamine="yes", previous_ketamine_effect="helped_a_little", previous_ketamine_bad_reaction="no",
     previous_ketamine_notes="Three infusions in 2023", medicines=["Lyrica 150mg twice a day", "co-codamol 30/500"],
     medication_checklist=["opioid", "gabapentinoid"], opioid_daily="yes", other_allergies="Penicillin: a rash",
-    heart_conditions=["high_blood_pressure", "heart_attack", "coronary_disease"], bp_controlled="yes",
-    bp_crisis_recent="no", heart_attack_recent="no", angina_unstable="no", bp_systolic=150, bp_diastolic=95,
-    other_conditions=["liver_disease", "overactive_thyroid", "sleep_apnoea"], liver_severity="moderate",
-    thyroid_controlled="yes", uses_cpap="yes", height_cm=170, weight_kg=80, chest_pain_since_mi="no",
+    heart_conditions=["high_blood_pressure", "heart_attack", "coronary_disease", "heart_failure", "valve_disease"],
+    bp_controlled="yes", bp_crisis_recent="no", heart_attack_recent="no", angina_unstable="no",
+    heart_failure_breathless="no", valve_breathless="unsure", bp_systolic=150, bp_diastolic=95,
+    other_conditions=["liver_disease", "overactive_thyroid", "sleep_apnoea", "lung_disease", "porphyria"],
+    liver_severity="moderate", thyroid_controlled="yes", uses_cpap="yes", height_cm=170, weight_kg=80,
+    neck_large="yes", neck_43cm="no", chest_pain_since_mi="no",
     mental_health_history=["ptsd", "schizophrenia_psychosis"], dissociation_frequent="no", psychosis_current="no",
     phq9_9=1, self_harm_intent="no", self_harm_recent_attempt="no", auditc_1="2", auditc_2="1", auditc_3="0",
-    substance_treatment_ever="yes", substance_treatment_for=["alcohol"], contact_times=["mornings"])).values)
+    drugs_past_year=["ketamine"], ketamine_use_bad_reaction="no", substance_treatment_ever="yes",
+    substance_treatment_for=["alcohol"], contact_times=["mornings"])).values)
 
 #: Answers that mean "act now" on two pages (chest pain at rest on "Your health", a plan to act on thoughts of
 #: self-harm on "Support for you"): each shows the act-now page after Continue, and the submission is urgent.
@@ -121,14 +133,18 @@ class Patient:
 
     def give(self, question: Question, value: Any) -> None:
         """One answer, the way a person would give it: type into the labelled box, choose the option by its words."""
-        label = question.label
+        label = localise(question.label, DEFAULT_LOCALE)  # the live server runs in the default locale (en-GB)
+
+        def words(code: str) -> str:
+            return localise(question.option_label(code), DEFAULT_LOCALE)
+
         if question.type in (QType.CONSENT, QType.CHECKBOX):
             self.page.get_by_role("checkbox", name=label, exact=True).set_checked(value is True)
         elif question.type is QType.MULTI:
             for code in value:
-                self.option("checkbox", label, question.option_label(code)).check()
+                self.option("checkbox", label, words(code)).check()
         elif question.options:
-            self.option("radio", label, question.option_label(str(value))).check()
+            self.option("radio", label, words(str(value))).check()
         elif question.type is QType.DATE:
             day = parse_date(value)
             assert day is not None

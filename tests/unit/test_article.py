@@ -6,6 +6,7 @@ treat the Markdown as untrusted, because a clinic may point SCREENING_ARTICLE_PA
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from pathlib import Path
@@ -212,6 +213,110 @@ def test_bundled_article_external_links_are_https_with_rel(bundled: Article) -> 
     assert links
     for link in links:
         assert 'href="https://' in link and 'rel="noopener noreferrer"' in link, link
+
+
+# --- the corrections of article 2026-12-1 (issue 11, item 11; hazard log H40) -------------------------------------
+#: The bundled article's version and the SHA-256 of its text. Changing a word of the article without bumping its
+#: version fails here: the version is stored with every submission, so it must name the words the patient read.
+PINNED_ARTICLE = ("2026-12-1", "2cab6fe47aa5963386d7fc5fbf4cdc983fab2e89faf79bdb89d5b33ea7e894ed")
+
+
+def sources_items(doc: Article) -> list[str]:
+    """The Sources list, one plain-text item per citation."""
+    return [plain_text(item) for item in re.findall(r"<li>(.*?)</li>", section_html(doc, "sources"), flags=re.S)]
+
+
+def prose_sentences(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"(?<=[.!?])\s+", text) if part.strip()]
+
+
+def test_bundled_article_text_is_pinned_to_its_version(bundled: Article) -> None:
+    digest = hashlib.sha256(BUNDLED.read_bytes()).hexdigest()
+    assert (bundled.version, digest) == PINNED_ARTICLE, (
+        "the article changed: bump 'version' in its front matter (and 'reviewed'), then update PINNED_ARTICLE")
+
+
+def test_bundled_article_is_the_corrected_version(bundled: Article) -> None:
+    assert bundled.version != "2026-11-1"  # the version before the corrections of the clinical review
+    assert bundled.reviewed >= "2026-12-01"
+
+
+def test_bundled_article_aneurysm_anywhere_in_the_body_not_only_the_brain(bundled: Article) -> None:
+    """SPRAVATO label: aneurysmal vascular disease (thoracic and abdominal aorta, intracranial and peripheral
+    arterial vessels) or arteriovenous malformation, and intracerebral haemorrhage, are contraindications."""
+    suited = plain_text(section_html(bundled, "right for me"))
+    item = next((line for line in re.findall(r"<li>(.*?)</li>", section_html(bundled, "right for me"), flags=re.S)
+                 if "aneurysm" in line.lower()), "")
+    assert item, "the 'Is it right for me?' list names no aneurysm"
+    item = plain_text(item)
+    assert "anywhere in the body" in item
+    assert sum(place in item for place in ("brain", "chest", "tummy", "arms", "legs")) >= 4, item
+    assert "tangle of blood vessels" in item  # arteriovenous malformation, in plain words
+    assert re.search(r"\bstroke\b", suited) and "bleed in the brain" in suited
+    assert "blood vessel in the brain" not in plain_text(bundled.html)  # the old, brain-only wording
+
+
+@pytest.mark.parametrize(("effect", "pattern"), [
+    ("anxiety", r"\banxious\b|\banxiety\b"),
+    ("panic", r"\bpanic\b"),
+    ("blurred vision", r"\bblurred\b.{0,20}\bvision\b"),
+    ("double vision", r"\bdouble vision\b"),
+])
+def test_bundled_article_side_effects_list_has(bundled: Article, effect: str, pattern: str) -> None:
+    items = [plain_text(item) for item in re.findall(r"<li>(.*?)</li>", section_html(bundled, "side effects"),
+                                                      flags=re.S)]
+    assert any(re.search(pattern, item) for item in items), effect
+
+
+def test_bundled_article_never_claims_fewer_opioids(bundled: Article) -> None:
+    """No cited source shows that ketamine for chronic pain lets people take fewer opioids: any sentence about taking
+    fewer or less of them must say that it is not known (or tell the reader not to cut down on their own)."""
+    about = [sentence for sentence in prose_sentences(plain_text(bundled.html))
+             if "opioid" in sentence and re.search(r"\b(fewer|less|lower|reduc\w*|cut\w*|wean\w*)\b", sentence)]
+    assert about, "the article should say what is known about opioids"
+    for sentence in about:
+        assert re.search(r"\b(not|unless|no)\b", sentence), sentence
+    benefits = section_html(bundled, "evidence").split("What people may notice", 1)[1].split("</ul>", 1)[0]
+    assert "opioid" not in benefits.lower()  # not among the things people may notice
+    assert re.search(r"do not know.{0,80}fewer opioids", plain_text(bundled.html))
+
+
+def test_bundled_article_crps_evidence_is_from_multi_day_infusion_courses(bundled: Article) -> None:
+    """ASRA 2018: moderate evidence for CRPS from infusions of 22 mg/h for 4 days (Sigtermans 2009) or
+    0.35 mg/kg/h over 4 hours daily for 10 days (Schwartzman 2009), with benefit up to 12 weeks."""
+    crps = next((plain_text(item) for item in re.findall(r"<li>(.*?)</li>", section_html(bundled, "evidence"),
+                                                         flags=re.S) if "crps" in item.lower()), "")
+    assert "several days" in crps and "4 hours a day for 10 days" in crps and "about 4 days" in crps, crps
+    assert "schwartzman and others, 2009" in crps and "sigtermans and others, 2009" in crps
+    assert "one short drip" in crps  # and says that a single short drip is not what was studied
+    faq = plain_text(section_html(bundled, "questions"))
+    assert re.search(r"12 weeks after a course of drips over several days", faq)
+    cited = " ".join(sources_items(bundled))
+    for needle in ("schwartzman rj", "pain. 2009;147(1-3):107-115", "10.1016/j.pain.2009.08.015",
+                   "sigtermans mj", "pain. 2009;145(3):304-311", "10.1016/j.pain.2009.06.023"):
+        assert needle in cited, needle
+
+
+def test_bundled_article_mental_health_crisis_nhs_111_option_2_in_england(bundled: Article) -> None:
+    """NHS England: in a mental health crisis, call 111 and select the mental health option (option 2); 999 or A&E
+    when life is at risk."""
+    faq = section_html(bundled, "questions")
+    answer = next((plain_text(part) for part in faq.split("<h3")[1:] if "unsafe" in part.split("</h3>")[0].lower()),
+                  "")
+    assert answer, "no question 'What if I feel very low or unsafe?'"
+    assert re.search(r"in england.{0,40}nhs 111.{0,40}mental health option.{0,20}option 2", answer), answer
+    assert "999" in answer and "a&e" in answer
+    assert "day and night" in answer  # 24/7
+    assert "somewhere else" in answer  # and what to do outside England
+    assert any("nhs 111" in item and "mental health option" in item for item in sources_items(bundled))
+
+
+def test_bundled_article_every_citation_in_the_text_is_in_the_sources_list(bundled: Article) -> None:
+    cited = re.findall(r"\(([a-z]+) and others, (\d{4})\)", plain_text(bundled.html))
+    assert {name for name, _year in cited} >= {"cohen", "schwartzman", "sigtermans"}
+    items = sources_items(bundled)
+    for name, year in cited:
+        assert any(item.startswith(name) and year in item for item in items), (name, year)
 
 
 # --- parse: front matter --------------------------------------------------------------------------------

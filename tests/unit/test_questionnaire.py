@@ -33,6 +33,7 @@ from screening.questionnaire import (
     is_shown,
     valid_value,
 )
+from tests.unit import readability
 
 # --- the specification, transcribed ---------------------------------------------------------------
 WHEN_SHOWN = "when shown"  # required whenever the question's condition holds (it is only asked then)
@@ -84,6 +85,8 @@ SPEC: list[tuple[str, str, str, bool | str, tuple[str, ...] | None, Any]] = [
     ("treatments", "previous_ketamine_bad_reaction", "yesno", WHEN_SHOWN, YN,
      ("previous_ketamine", "=", "yes")),
     ("treatments", "previous_ketamine_notes", "textarea", False, (), ("previous_ketamine", "=", "yes")),
+    # Version 3 (issue 11), not yet in questionnaire.md: nested under the one option "not sure".
+    ("treatments", "previous_ketamine_unsure_reaction", "yesno", WHEN_SHOWN, YN, ("previous_ketamine", "=", "unsure")),
     # 4. medications
     ("medications", "no_medications", "checkbox", False, (), None),
     ("medications", "current_medications", "textarea", WHEN_SHOWN, (), ("no_medications", "exists", False)),
@@ -108,10 +111,14 @@ SPEC: list[tuple[str, str, str, bool | str, tuple[str, ...] | None, Any]] = [
     # Version 2, hazard H2 of docs/clinical-safety.md (NICE CG95 1.2.1.11), not yet in questionnaire.md.
     ("health", "chest_pain_since_mi", "yesno", WHEN_SHOWN, YN, ("heart_conditions", "has", "heart_attack")),
     ("health", "angina_unstable", "yesno", WHEN_SHOWN, YN, ("heart_conditions", "has", "coronary_disease")),
+    # Version 3 (issue 11): breathless at rest or on light activity, one follow-up under each tick.
+    ("health", "heart_failure_breathless", "yesnounsure", WHEN_SHOWN, YNU,
+     ("heart_conditions", "has", "heart_failure")),
+    ("health", "valve_breathless", "yesnounsure", WHEN_SHOWN, YNU, ("heart_conditions", "has", "valve_disease")),
     ("health", "other_conditions", "multi", True,
      ("liver_disease", "kidney_disease", "bladder_symptoms", "ketamine_bladder", "epilepsy",
       "raised_brain_pressure", "head_injury_recent", "glaucoma", "eye_injury_recent", "overactive_thyroid",
-      "sleep_apnoea", "none"), None),
+      "sleep_apnoea", "lung_disease", "porphyria", "none"), None),
     ("health", "liver_severity", "choice", WHEN_SHOWN, ("severe", "moderate", "unsure"),
      ("other_conditions", "has", "liver_disease")),
     ("health", "thyroid_controlled", "yesnounsure", WHEN_SHOWN, YNU,
@@ -120,6 +127,8 @@ SPEC: list[tuple[str, str, str, bool | str, tuple[str, ...] | None, Any]] = [
     ("health", "height_cm", "int", False, (), None),
     ("health", "weight_kg", "int", False, (), None),
     ("health", "neck_large", "yesnounsure", True, YNU, None),
+    # Version 3 (issue 11), not yet in questionnaire.md: STOP-Bang's neck item is 43 cm for men (stopbang.ca).
+    ("health", "neck_43cm", "yesnounsure", WHEN_SHOWN, YNU, ("neck_large", "=", "yes")),
     ("health", "snoring_loud", "yesno", True, YN, None),
     ("health", "daytime_tiredness", "yesno", True, YN, None),
     ("health", "observed_apnoea", "yesno", True, YN, None),
@@ -150,6 +159,8 @@ SPEC: list[tuple[str, str, str, bool | str, tuple[str, ...] | None, Any]] = [
     ("substances", "drugs_past_year", "multi", True,
      ("cannabis", "cocaine", "ketamine", "pcp", "psychedelics", "mdma", "amphetamines", "opioids",
       "sedatives", "other", "none"), None),
+    # Version 3 (issue 11): the distressing-reaction question after ketamine use too.
+    ("substances", "ketamine_use_bad_reaction", "yesno", WHEN_SHOWN, YN, ("drugs_past_year", "has", "ketamine")),
     ("substances", "prescribed_misuse", "yesno", True, YN, None),
     ("substances", "substance_treatment_ever", "yesno", True, YN, None),
     ("substances", "substance_treatment_for", "multi", WHEN_SHOWN,
@@ -231,6 +242,8 @@ PEG_ANCHORS = {
     "peg_enjoyment": ("does not interfere", "completely interferes"),
     "peg_activity": ("does not interfere", "completely interferes"),
 }
+# The US version (en-US: Bush 1998, NIAAA / VA: standard drinks) and the UK version (en-GB: OHID, "Alcohol use
+# screening tests": units), one set of questions worded by locale (questionnaire.LOCALE_WORDS).
 AUDITC_LABELS = {
     "auditc_1": "How often do you have a drink containing alcohol?",
     "auditc_2": "How many standard drinks containing alcohol do you have on a typical day?",
@@ -243,6 +256,13 @@ AUDITC_OPTIONS = {
     "auditc_2": ("1 or 2", "3 or 4", "5 or 6", "7-9", "10 or more"),
     "auditc_3": ("Never", "Less than monthly", "Monthly", "Weekly", "Daily or almost daily"),
 }
+AUDITC_UK_LABELS = {
+    "auditc_1": "How often do you have a drink containing alcohol?",
+    "auditc_2": "How many units of alcohol do you drink on a typical day when you are drinking?",
+    "auditc_3": "How often have you had 6 or more units if female, or 8 or more if male, on a single occasion in "
+                "the last year?",
+}
+AUDITC_UK_OPTIONS = {**AUDITC_OPTIONS, "auditc_2": ("0-2", "3-4", "5-6", "7-9", "10 or more")}
 CONSENT_TEXTS = {
     "consent_store": "I agree that the clinic stores my answers and that its staff review them.",
     "consent_not_decision": "I understand this questionnaire does not decide whether ketamine therapy is "
@@ -299,9 +319,11 @@ def _base_answers(**overrides: Any) -> dict[str, Any]:
 
 
 # --- structure: steps, ids, types, codes, required, conditions ----------------------------------------
-def test_questionnaire_version_is_two() -> None:
-    # 2: self_harm_recent_attempt also asks about started, stopped and prepared attempts (a meaning changed)
-    assert QUESTIONNAIRE_VERSION == "2"
+def test_questionnaire_version_is_three() -> None:
+    # 2: self_harm_recent_attempt also asks about started, stopped and prepared attempts (a meaning changed);
+    # 3: issue 11's new questions and options (lung disease, porphyria, breathlessness, distressing reactions)
+    assert QUESTIONNAIRE_VERSION == "3"
+    assert QUESTIONS["self_harm_recent_attempt"].label.endswith("or got ready to?"), "version 2's words are kept"
 
 
 def test_steps_in_order_match_spec() -> None:
@@ -521,12 +543,15 @@ def test_peg_item_label_and_anchors_are_published_wording(qid: str, label: str) 
     assert _words(high) in _words(question.hint)
 
 
-@pytest.mark.parametrize(("qid", "label"), AUDITC_LABELS.items())
-def test_auditc_item_label_and_options_are_published_wording(qid: str, label: str) -> None:
+@pytest.mark.parametrize(("locale", "labels", "options"), [("en-US", AUDITC_LABELS, AUDITC_OPTIONS),
+                                                           ("en-GB", AUDITC_UK_LABELS, AUDITC_UK_OPTIONS)])
+@pytest.mark.parametrize("qid", AUDITC_LABELS)
+def test_auditc_item_label_and_options_are_published_wording(qid: str, locale: str, labels: dict[str, str],
+                                                             options: dict[str, tuple[str, ...]]) -> None:
     question = _question(qid)
-    assert _words(question.label) == _words(label)
-    expected = [_words(text) for text in AUDITC_OPTIONS[qid]]
-    assert [_words(option.label) for option in question.options] == expected
+    assert _words(question.label_in(locale)) == _words(labels[qid])
+    expected = [_words(text) for text in options[qid]]
+    assert [_words(question.option_label(code, locale)) for code in question.codes] == expected
 
 
 @pytest.mark.parametrize("qid", ["auditc_2", "auditc_3"])
@@ -1013,3 +1038,38 @@ def test_question_option_label_on_defined_questions_matches_options() -> None:
     for question in QUESTIONS.values():
         for option in question.options:
             assert question.option_label(option.code) == option.label
+
+
+# --- version 3 (issue 11): the new questions ----------------------------------------------------------------------
+V3_FOLLOW_UPS = {  # follow-up: (parent question, the one option it is nested under)
+    "previous_ketamine_unsure_reaction": ("previous_ketamine", "unsure"),
+    "heart_failure_breathless": ("heart_conditions", "heart_failure"),
+    "valve_breathless": ("heart_conditions", "valve_disease"),
+    "ketamine_use_bad_reaction": ("drugs_past_year", "ketamine"),
+}
+
+
+@pytest.mark.parametrize("qid", V3_FOLLOW_UPS)
+def test_v3_follow_up_is_asked_under_exactly_one_option_of_its_parent(qid: str) -> None:
+    parent, code = V3_FOLLOW_UPS[qid]
+    condition = QUESTIONS[qid].enable_when
+    assert condition is not None and len(condition.conditions) == 1, "a follow-up on two options is not nested"
+    (only,) = condition.conditions
+    assert (only.question, only.value) == (parent, code)
+    assert only.operator == ("has" if QUESTIONS[parent].type is QType.MULTI else "=")
+
+
+@pytest.mark.parametrize("qid", V3_FOLLOW_UPS)
+def test_v3_follow_up_is_in_plain_words(qid: str) -> None:
+    question = QUESTIONS[qid]
+    words = f"{question.label} {question.hint}".strip()
+    assert readability.grade(words) <= 7.0, "reading age about 12"
+    assert readability.longest_sentence(words) <= 20
+    assert question.error.startswith("Select yes if")
+
+
+@pytest.mark.parametrize("code", ["lung_disease", "porphyria"])
+def test_v3_other_conditions_options_are_in_plain_words(code: str) -> None:
+    option = QUESTIONS["other_conditions"].options[QUESTIONS["other_conditions"].codes.index(code)]
+    words = f"{option.label}. {option.hint}"
+    assert readability.grade(words) <= 7.0 and readability.longest_sentence(words) <= 20

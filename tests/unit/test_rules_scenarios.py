@@ -40,7 +40,8 @@ VIGNETTES: dict[str, tuple[dict[str, Any], set[str]]] = {
     "V2": ({"date_of_birth": born(58), "sex_at_birth": "male", "pain_conditions": ["back_neck"],
             "pain_duration": "gt_5y", "heart_conditions": ["high_blood_pressure", "heart_attack", "heart_failure"],
             "bp_controlled": "unsure", "bp_crisis_recent": "no", "heart_attack_recent": "yes",
-            "chest_pain_since_mi": "no", "bp_systolic": 186, "bp_diastolic": 104, "other_conditions": ["liver_disease"],
+            "chest_pain_since_mi": "no", "heart_failure_breathless": "no", "bp_systolic": 186, "bp_diastolic": 104,
+            "other_conditions": ["liver_disease"],
             "liver_severity": "moderate", "snoring_loud": "yes", "daytime_tiredness": "yes",
             "observed_apnoea": "yes", "height_cm": 170, "weight_kg": 107, "neck_large": "yes",
             **auditc(2, 1, 2), "medicines": ["amlodipine", "lisinopril", "aspirin", "atorvastatin"]},
@@ -96,6 +97,9 @@ SUPPRESSIONS = {  # (suppressed, suppressor): an answer set where both triggers 
     ("psych_suicidal_ideation", "psych_suicide_risk_urgent"): {"phq9_9": 3, "self_harm_intent": "no",
                                                                "self_harm_recent_attempt": "no"},
     ("hep_liver_disease_or_risk", "hep_severe_liver_disease"): {"other_conditions": ["liver_disease"]},
+    ("cv_heart_failure_or_valve_disease", "cv_heart_failure_or_valve_severe"): {
+        "heart_conditions": ["heart_failure", "valve_disease"], "heart_failure_breathless": "no",
+        "valve_breathless": "yes"},
 }
 
 
@@ -130,6 +134,11 @@ FAIL_SAFES = [  # (changes with the deciding follow-up missing, the higher rule,
     ({"phq9_9": 1, "self_harm_recent_attempt": "no"}, "psych_suicide_risk_urgent", "psych_suicidal_ideation"),
     ({"mental_health_history": ["ptsd"]}, "psych_dissociative_disorder", None),
     ({"previous_ketamine": "yes"}, "psych_prior_adverse_reaction_ketamine", None),
+    ({"previous_ketamine": "unsure"}, "psych_prior_adverse_reaction_ketamine", None),
+    ({"drugs_past_year": ["ketamine"]}, "psych_prior_adverse_reaction_ketamine", None),
+    ({"heart_conditions": ["heart_failure"]}, "cv_heart_failure_or_valve_severe", "cv_heart_failure_or_valve_disease"),
+    ({"heart_conditions": ["valve_disease"]}, "cv_heart_failure_or_valve_severe", "cv_heart_failure_or_valve_disease"),
+    ({"substance_treatment_ever": "yes"}, "sub_substance_use_history", None),
 ]
 
 
@@ -166,8 +175,12 @@ def test_flags_are_ordered_by_severity_then_catalogue_order() -> None:
     ("med_unrecognised", {"medicines": ["paracetamol", "wibblezorp 5mg"]}, "not recognised: 'wibblezorp 5mg'"),
     ("age_65_plus", {"date_of_birth": born(70)}, "age 70 on 2026-11-24"),
     ("pain_condition_evidence", {"pain_conditions": ["crps", "fibromyalgia", "arthritis"]},
-     "Complex regional pain syndrome (CRPS): moderate evidence, benefit up to 12 weeks; "
-     "Fibromyalgia: weak or no evidence of lasting benefit"),
+     "Complex regional pain syndrome (CRPS): moderate evidence, benefit up to 12 weeks (NICE NG193: do not "
+     "initiate ketamine for chronic primary pain); Fibromyalgia: weak or no evidence, even short-term (NICE NG193: "
+     "do not initiate ketamine for chronic primary pain)"),
+    ("pain_condition_evidence", {"pain_conditions": ["spinal_cord_injury", "neuropathic"]},
+     "Pain after a spinal cord injury: weak evidence, short-term benefit only; "
+     "Nerve pain, such as neuropathy or sciatica: weak or no evidence, even short-term"),
     ("med_benzodiazepine", {"medicines": ["diazepam"], "medication_checklist": ["benzodiazepine"]},
      "Medicine checklist: Benzodiazepines; 'diazepam' - diazepam (benzodiazepine)"),
 ])
@@ -175,11 +188,29 @@ def test_evidence_names_the_answers_that_fired_it(rule_id: str, changes: dict[st
     assert evidence_of(rule_id, **changes) == expected
 
 
+@pytest.mark.parametrize(("locale", "nice"), [("en-GB", True), ("en-US", False)])
+def test_nice_ng193_is_in_the_pain_evidence_for_en_gb_clinics_only(locale: str, nice: bool) -> None:
+    result = evaluate(answers(pain_conditions=["crps", "fibromyalgia", "neuropathic"]), today=TODAY,
+                      config=RuleConfig(locale=locale))
+    evidence = next(flag.evidence for flag in result if flag.rule_id == "pain_condition_evidence")
+    assert evidence.count("NICE NG193: do not initiate ketamine for chronic primary pain") == (2 if nice else 0)
+    assert "Nerve pain, such as neuropathy or sciatica: weak or no evidence, even short-term" in evidence
+    neuropathic = next(part for part in evidence.split("; ") if part.startswith("Nerve pain"))
+    assert "NICE" not in neuropathic, "neuropathic pain is chronic secondary pain: NG193 does not apply"
+
+
+def test_pain_evidence_never_understates_asra() -> None:
+    described = rules.RULES_BY_ID["pain_condition_evidence"].trigger.describe()
+    assert "lasting benefit" not in described
+    assert "'Fibromyalgia' (weak or no evidence, even short-term)" in described
+    assert "in en-GB clinics 'Complex regional pain syndrome (CRPS)' also: NICE NG193" in described
+
+
 def test_flag_carries_rationale_source_and_patient_message() -> None:
     flag = next(f for f in flags(heart_conditions=["heart_attack"], heart_attack_recent="yes")
                 if f.rule_id == "cv_recent_mi")
     assert flag.severity is Severity.DISCUSS
-    assert flag.source == "ASRA2018, KETALAR, MILLER"
+    assert flag.source == "ASRA2018, KETALAR, MILLER, KETAMIN-CH, KETAMIN-DE"
     assert flag.patient_message and "emergency number" in flag.patient_message
 
 
@@ -252,7 +283,7 @@ def test_unknown_question_or_code_in_a_rule_fails_the_catalogue_check() -> None:
 
 # Pinned: a change to the catalogue, the RuleConfig defaults or the medicine vocabulary changes the
 # fingerprint. Bump RULESET_VERSION, then update both values here in the same commit.
-PINNED = ("2026.2", "c8dfdfd3b70a3c42ce9e90b17250c6db40fd942ed224886a4892612780be6c72")
+PINNED = ("2026.3", "cf63cf626d73c6ee8c97de41e545193afc8d6b2c9a3d5f9b7ccfe8a4477e0fab")
 
 
 def test_ruleset_version_pins_the_catalogue_config_and_vocabulary() -> None:
@@ -269,3 +300,56 @@ def test_python_dash_m_screening_rules_prints_the_catalogue() -> None:
     assert "Pregnancy is 'I am pregnant' OR Pregnancy is 'I might be pregnant' OR Sex at birth" in table
     assert "ASRA2018: Cohen SP et al." in result.stdout
     assert "bp_severe_systolic = 180" in result.stdout
+
+
+NEW_IN_2026_3 = ("cv_heart_failure_or_valve_severe", "sub_substance_use_history", "resp_lung_disease",
+                 "metab_porphyria", "med_sedation_load", "med_opioid_antagonist", "med_nmda_antagonist")
+
+
+def test_python_dash_m_screening_rules_shows_every_rule_new_in_2026_3_with_its_sources() -> None:
+    result = subprocess.run([sys.executable, "-m", "screening.rules", "--width", "400"], capture_output=True,
+                            text=True, check=True)
+    assert "Screening rule set 2026.3" in result.stdout
+    for rule_id in NEW_IN_2026_3:
+        assert rule_id in result.stdout
+        for source in rules.RULES_BY_ID[rule_id].sources:
+            assert f"  {source}: " in result.stdout
+
+
+# Questionnaire 2 answers (before issue 11) never had the new follow-ups: re-evaluated with rule set 2026.3 the
+# deciding ones fire their higher rule as "not answered", which asks a person to check (clinical-safety.md H10).
+QUESTIONNAIRE_2 = {
+    "heart failure": ({"heart_conditions": ["heart_failure"]}, "cv_heart_failure_or_valve_severe"),
+    "not sure about ketamine": ({"previous_ketamine": "unsure"}, "psych_prior_adverse_reaction_ketamine"),
+    "ketamine use": ({"drugs_past_year": ["ketamine"]}, "psych_prior_adverse_reaction_ketamine"),
+}
+
+
+@pytest.mark.parametrize("name", QUESTIONNAIRE_2)
+def test_questionnaire_2_answers_re_evaluated_ask_a_person_to_check_the_new_follow_up(name: str) -> None:
+    changes, rule_id = QUESTIONNAIRE_2[name]
+    assert evidence_of(rule_id, **changes).endswith(": not answered")
+
+
+@pytest.mark.parametrize(("rule_id", "swiss", "german"), [
+    ("cv_bp_severely_elevated", True, False), ("cv_hypertension_uncontrolled", True, True),
+    ("cv_recent_mi", True, True), ("cv_stroke_or_tia", True, False), ("cv_heart_failure_or_valve_disease", True, True),
+    ("endo_hyperthyroidism_uncontrolled", True, True), ("psych_psychosis_history", True, True),
+    ("prac_no_escort_home", True, False), ("prac_cannot_avoid_driving_24h", True, False),
+])
+def test_swiss_and_german_labels_are_cited_where_each_holds_the_claim(rule_id: str, swiss: bool,
+                                                                      german: bool) -> None:
+    sources = rules.RULES_BY_ID[rule_id].sources
+    assert ("KETAMIN-CH" in sources) is swiss
+    assert ("KETAMIN-DE" in sources) is german
+
+
+def test_swiss_and_german_label_sources_name_their_documents_and_claims() -> None:
+    swiss, german = rules.SOURCE_NOTES["KETAMIN-CH"], rules.SOURCE_NOTES["KETAMIN-DE"]
+    assert "Swissmedic" in swiss and "Ketamin Labatec" in swiss and "24 h" in swiss and "responsible adult" in swiss
+    assert "Ketamin-hameln" in german and "heart failure" in german and "six months" in german
+    assert "24 h" not in german and "responsible adult" not in german
+
+
+def test_age_65_rationale_names_falls() -> None:
+    assert "falls" in rules.RULES_BY_ID["age_65_plus"].rationale

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from screening import rules
 from screening.conditions import when
 from screening.questionnaire import QUESTIONS, QType, is_shown
-from screening.rules import RETIRED_RULE_IDS, RULES, RULES_BY_ID, SOURCES, Rule, Severity, evaluate
+from screening.rules import RETIRED_RULE_IDS, RULES, RULES_BY_ID, SOURCE_NOTES, Rule, Severity, evaluate
 from screening.triggers import Answered
 from tests.answer_sets import TODAY, answers, born
 from tests.unit import readability
@@ -94,8 +94,8 @@ def test_unstable_angina_is_urgent_with_nice_cg95_and_a_calm_patient_message() -
     assert flag.evidence == "Unstable angina: Yes"
     assert flag.source and flag.source.split(", ")[0] == "NICE-CG95"
     for number in ("1.2.1.3", "1.2.1.7", "1.2.1.8"):
-        assert number in flag.rationale and number in SOURCES["NICE-CG95"]
-    assert "abrupt deterioration in previously stable angina" in SOURCES["NICE-CG95"]
+        assert number in flag.rationale and number in SOURCE_NOTES["NICE-CG95"]
+    assert "abrupt deterioration in previously stable angina" in SOURCE_NOTES["NICE-CG95"]
     message = flag.patient_message or ""
     assert "If you have chest pain now, call the emergency number straight away" in message
     assert "contact your doctor today" in message
@@ -108,8 +108,8 @@ def test_chest_pain_since_a_heart_attack_is_urgent_with_nice_cg95_1_2_1_11(recen
                  chest_pain_since_mi="yes")["cv_unstable_angina"]
     assert flag.severity is Severity.URGENT
     assert flag.evidence == f"{SINCE_MI.short}: Yes"
-    assert "1.2.1.11" in flag.rationale and "1.2.1.11" in SOURCES["NICE-CG95"]
-    assert "recent (confirmed or suspected) ACS and develop further chest pain" in SOURCES["NICE-CG95"]
+    assert "1.2.1.11" in flag.rationale and "1.2.1.11" in SOURCE_NOTES["NICE-CG95"]
+    assert "recent (confirmed or suspected) ACS and develop further chest pain" in SOURCE_NOTES["NICE-CG95"]
     message = flag.patient_message or ""
     assert "If you have chest pain now, call the emergency number straight away" in message
     assert "angina" not in message.lower(), "a patient who ticked only a heart attack may not know the word"

@@ -135,6 +135,8 @@ def test_auditc_never_drinks_is_complete_zero(sex: str | None) -> None:
     assert (score.value, score.band, score.complete, score.lower_bound) == (0, "negative", True, False)
 
 
+# The US version (en-US; Bush 1998, Bradley 2003): positive at 4 for men, 3 for women. The UK version (en-GB, OHID,
+# positive at 5 whatever the sex) and both versions at every cut-off: tests/unit/test_stopbang_auditc.py.
 @pytest.mark.parametrize(("sex", "codes", "value", "band"), [
     ("male", ("1", "1", "1"), 3, "negative"),
     ("male", ("2", "1", "1"), 4, "positive"),
@@ -147,21 +149,29 @@ def test_auditc_never_drinks_is_complete_zero(sex: str | None) -> None:
     (None, ("1", "1", "1"), 3, "positive"),
     (None, ("1", "1", "0"), 2, "negative"),
 ])
-def test_auditc_cut_off_by_sex(sex: str | None, codes: tuple[str, str, str], value: int, band: str) -> None:
-    score = auditc(clean(auditc_1=codes[0], auditc_2=codes[1], auditc_3=codes[2], sex_at_birth=sex))
+def test_auditc_us_cut_off_by_sex(sex: str | None, codes: tuple[str, str, str], value: int, band: str) -> None:
+    score = auditc(clean(auditc_1=codes[0], auditc_2=codes[1], auditc_3=codes[2], sex_at_birth=sex), "en-US")
     assert (score.value, score.band, score.complete, score.lower_bound) == (value, band, True, False)
+    assert score.version == "AUDIT-C (US)"
 
 
 @pytest.mark.parametrize(("sex", "cutoff"), [("male", 4), ("female", 3), ("intersex", 3), ("not_say", 3),
                                              (None, 3), ("MALE", 3)])
-def test_auditc_threshold_lower_unless_male(sex: str | None, cutoff: int) -> None:
-    assert auditc_threshold(clean(sex_at_birth=sex)) == cutoff
+def test_auditc_us_threshold_lower_unless_male(sex: str | None, cutoff: int) -> None:
+    assert auditc_threshold(clean(sex_at_birth=sex), "en-US") == cutoff
+
+
+@pytest.mark.parametrize("sex", ["male", "female", "intersex", "not_say", None])
+def test_auditc_uk_threshold_is_five_whatever_the_sex(sex: str | None) -> None:
+    assert auditc_threshold(clean(sex_at_birth=sex), "en-GB") == 5
+    assert auditc_threshold(clean(sex_at_birth=sex)) == 5  # en-GB is the default locale
 
 
 def test_auditc_item_missing_is_lower_bound_without_band() -> None:
-    score = auditc(clean(auditc_1="2", auditc_2="1", sex_at_birth="male"))
-    assert score == Score(3, None, complete=False, lower_bound=True, unknown=("auditc_3",), cutoff=4)
-    assert describe("auditc", score) == "AUDIT-C at least 3 (cut-off 4; 1 item unanswered)"
+    score = auditc(clean(auditc_1="2", auditc_2="1", sex_at_birth="male"), "en-US")
+    assert score == Score(3, None, complete=False, lower_bound=True, unknown=("auditc_3",), cutoff=4,
+                          version="AUDIT-C (US)")
+    assert describe("auditc", score) == "AUDIT-C (US) at least 3 (cut-off 4; 1 item unanswered)"
 
 
 @pytest.mark.parametrize("first", [None, 2, "5", "never", True])
@@ -170,9 +180,10 @@ def test_auditc_first_item_unanswered_hides_the_rest_and_is_none(first: object) 
     assert (score.value, score.band, score.complete, score.lower_bound) == (None, None, False, False)
 
 
-def test_auditc_positive_describe_names_cut_off() -> None:
-    score = auditc(clean(auditc_1="3", auditc_2="1", auditc_3="1", sex_at_birth="male"))
-    assert describe("auditc", score) == "AUDIT-C 5 (positive, cut-off 4)"
+def test_auditc_positive_describe_names_version_and_cut_off_once() -> None:
+    answers = clean(auditc_1="3", auditc_2="1", auditc_3="1", sex_at_birth="male")
+    assert describe("auditc", auditc(answers, "en-US")) == "AUDIT-C (US) 5 (positive, cut-off 4)"
+    assert describe("auditc", auditc(answers, "en-GB")) == "AUDIT-C (UK) 5 (positive, cut-off 5)"
 
 
 # --- STOP-Bang ------------------------------------------------------------------------------------
@@ -188,7 +199,7 @@ ONE_POINT: dict[str, dict[str, object]] = {
     "pressure": {"heart_conditions": ["high_blood_pressure", "heart_attack"]},
     "bmi": {"height_cm": 160, "weight_kg": 100},
     "age": {"date_of_birth": "1970-01-01"},
-    "neck": {"neck_large": "yes"},
+    "neck": {"neck_large": "yes", "neck_43cm": "yes"},  # 43 cm or more: large for a man as for a woman
     "male": {"sex_at_birth": "male"},
 }
 
@@ -206,13 +217,17 @@ def test_stopbang_each_item_scores_one(point: str) -> None:
     assert stop(point) == Score(1, "low", complete=True, lower_bound=False)
 
 
-@pytest.mark.parametrize(("points", "band"), [
-    ((), "low"), (("snoring", "tiredness"), "low"), (("snoring", "tiredness", "apnoea"), "intermediate"),
-    (("snoring", "tiredness", "apnoea", "pressure"), "intermediate"),
-    (("snoring", "tiredness", "apnoea", "pressure", "bmi"), "high"), (tuple(ONE_POINT), "high"),
+@pytest.mark.parametrize(("points", "band", "routes"), [
+    ((), "low", ()), (("snoring", "tiredness"), "low", ()),
+    (("snoring", "tiredness", "apnoea"), "intermediate", ()),
+    (("snoring", "tiredness", "apnoea", "pressure"), "intermediate", ()),  # 4 STOP items, but female, BMI and neck no
+    (("snoring", "age", "neck", "bmi"), "intermediate", ()),  # 1 STOP item only
+    (("snoring", "tiredness", "apnoea", "pressure", "age"), "high", ("items_5_8",)),
+    (("snoring", "tiredness", "apnoea", "pressure", "bmi"), "high", ("items_5_8", "stop_bmi")),
+    (tuple(ONE_POINT), "high", ("items_5_8", "stop_male", "stop_bmi", "stop_neck")),
 ])
-def test_stopbang_band_boundaries(points: tuple[str, ...], band: str) -> None:
-    assert stop(*points) == Score(len(points), band, complete=True, lower_bound=False)
+def test_stopbang_band_boundaries(points: tuple[str, ...], band: str, routes: tuple[str, ...]) -> None:
+    assert stop(*points) == Score(len(points), band, complete=True, lower_bound=False, routes=routes)
 
 
 def test_stopbang_pressure_is_the_diagnosis_not_a_reading() -> None:
@@ -252,7 +267,8 @@ def test_stopbang_intersex_is_an_answer_not_unknown() -> None:
      "neck size unknown)"),
     (("snoring",), {"neck_large": None}, "at least low", "STOP-Bang at least 1 (at least low; neck size unknown)"),
     (("snoring", "tiredness", "apnoea", "pressure", "male"), {"height_cm": None, "weight_kg": None}, "at least high",
-     "STOP-Bang at least 5 (at least high; BMI unknown)"),
+     "STOP-Bang at least 5 (at least high: 5 or more of the 8 items, or 2 or more STOP items with male sex; BMI "
+     "unknown)"),
 ])
 def test_stopbang_unknown_items_band_reads_at_least(
         points: tuple[str, ...], overrides: dict[str, object], band: str, text: str) -> None:
@@ -397,9 +413,11 @@ def test_score_all_full_answers_hand_computed() -> None:
     scores = score_all(FULL, today=TODAY)
     assert {key: (s.value, s.band, s.complete) for key, s in scores.items()} == {
         "peg": (5.3, None, True), "phq9": (9, "mild", True), "gad7": (14, "moderate", True),
-        "auditc": (3, "positive", True), "stopbang": (1, "low", True), "age": (34, None, True),
+        "auditc": (3, "negative", True), "stopbang": (1, "low", True), "age": (34, None, True),
         "bmi": (24.2, None, True),
-    }
+    }  # AUDIT-C 3 for a woman: negative in the UK version (en-GB, the default; cut-off 5), positive in the US one
+    assert score_all(FULL, today=TODAY, locale="en-US")["auditc"] == Score(3, "positive", True, False, cutoff=3,
+                                                                           version="AUDIT-C (US)")
 
 
 def test_score_all_raw_and_cleaned_answers_agree() -> None:
@@ -435,7 +453,7 @@ VALID: dict[str, st.SearchStrategy[Any]] = {
     **{f"gad7_{n}": LIKERT for n in range(1, 8)},
     **{f"auditc_{n}": st.sampled_from(["0", "1", "2", "3", "4"]) for n in range(1, 4)},
     "snoring_loud": YESNO, "daytime_tiredness": YESNO, "observed_apnoea": YESNO,
-    "neck_large": st.sampled_from(["yes", "no", "unsure"]),
+    "neck_large": st.sampled_from(["yes", "no", "unsure"]), "neck_43cm": st.sampled_from(["yes", "no", "unsure"]),
     "sex_at_birth": st.sampled_from(["female", "male", "intersex", "not_say"]),
     "heart_conditions": st.sampled_from([["none"], ["high_blood_pressure"], ["heart_attack"]]),
     "height_cm": st.integers(100, 250), "weight_kg": st.integers(30, 350),
@@ -456,7 +474,10 @@ def test_score_all_valid_answers_stay_in_range_and_consistent(raw: dict[str, Any
         assert score.value is not None or not (score.complete or score.lower_bound)
         if score.complete and key in BANDS:
             assert isinstance(score.value, int)
-            assert score.band == scoring._band(score.value, BANDS[key])
+            assert score.band == ("high" if key == "stopbang" and score.routes
+                                  else scoring._band(score.value, BANDS[key]))
+        if key == "stopbang":  # a high-risk criterion is met exactly when the band is (at least) high
+            assert bool(score.routes) == (score.band in ("high", "at least high"))
         if score.complete and key == "auditc":
             assert score.value is not None
             assert score.band == ("positive" if score.value >= auditc_threshold(clean_answers(raw))

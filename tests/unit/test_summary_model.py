@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from screening import rules, summary
+from screening import rules, staff_display, summary
 from tests.answer_sets import answers
 
 AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -79,3 +79,90 @@ def test_the_rule_difference_line() -> None:
     printed = build(stored(values, flags=[]))
     assert printed.rule_difference_line == ("Flags are as submitted (rule set 2026.1). Today's rule set "
                                             f"{rules.RULESET_VERSION} would add No escort home.")
+
+
+# --- the legend of source keys (issue 11, item 12; hazard log H41) ----------------------------------------------------
+def flag(source: str | None, *, rule_id: str = "prac_no_escort_home", severity: str = "discuss") -> SimpleNamespace:
+    """A stored flag with the given comma-separated ``source``, as the submit path stores it."""
+    return SimpleNamespace(rule_id=rule_id, severity=severity, title="A flag", evidence="evidence",
+                           rationale="why", source=source, acknowledgement=None, acknowledged_by=None,
+                           acknowledged_at=None, acknowledgement_note=None)
+
+
+def staff_view(submission: SimpleNamespace) -> staff_display.SubmissionView:
+    submission.priority = 2
+    return staff_display.submission_view(submission, zone=UTC, today=date(2026, 11, 24))
+
+
+def keys_of(flags: list[Any]) -> set[str]:
+    return {key.strip() for f in flags for key in (f.source or "").split(",") if key.strip()}
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    (None, ()),
+    ("", ()),
+    ("ASRA2018", ("ASRA2018",)),
+    ("ASRA2018, KETALAR", ("ASRA2018", "KETALAR")),
+    (" KETALAR ,ASRA2018,, KETALAR , ", ("KETALAR", "ASRA2018")),  # order kept, blanks and repeats dropped
+])
+def test_source_keys_of_a_stored_flag(source: str | None, expected: tuple[str, ...]) -> None:
+    assert staff_display.source_keys(source) == expected
+
+
+def test_the_legend_lists_each_key_of_the_flags_once_alphabetically_with_its_full_citation() -> None:
+    flags = [flag("SPRAVATO, KETALAR"), flag("KETALAR, ASRA2018", rule_id="cv_hypertension", severity="caution"),
+             flag(None, rule_id="med_unrecognised", severity="info")]
+    printed = build(stored(answers(), flags=flags))
+    assert [entry.key for entry in printed.sources] == ["ASRA2018", "KETALAR", "SPRAVATO"]
+    for entry in printed.sources:
+        assert entry.citation == rules.SOURCES[entry.key] and not entry.retired
+
+
+def test_the_legend_of_a_real_submission_is_exactly_the_keys_its_flags_cite() -> None:
+    values = answers(has_escort="no", heart_conditions=["high_blood_pressure"], bp_controlled="yes",
+                     bp_crisis_recent="no", bp_systolic=150, bp_diastolic=95, pain_conditions=["crps"])
+    submission = stored(values)
+    assert submission.flags, "the vignette should raise flags"
+    printed = build(submission)
+    assert {entry.key for entry in printed.sources} == keys_of(submission.flags)
+    assert len(printed.sources) == len({entry.key for entry in printed.sources})
+    summary_keys = {key.strip() for group in printed.flag_groups for f in group.flags for key in f.source.split(",")
+                    if key.strip()}
+    assert {entry.key for entry in printed.sources} == summary_keys  # every key printed beside a flag is resolved
+
+
+def test_no_flags_or_no_sources_means_no_legend() -> None:
+    assert build(stored(answers(), flags=[])).sources == ()
+    assert build(stored(answers(), flags=[flag(None), flag("  ")])).sources == ()
+
+
+def test_a_retired_key_is_kept_and_says_it_is_retired() -> None:
+    printed = build(stored(answers(), flags=[flag("ASRA2018, KETAMIN-OLD")]))
+    retired = {entry.key: entry for entry in printed.sources}["KETAMIN-OLD"]
+    assert retired.retired and retired.citation == staff_display.RETIRED_SOURCE
+    assert "retired source key" in retired.citation
+    assert staff_display.expand_sources("KETAMIN-OLD") == (("KETAMIN-OLD", staff_display.RETIRED_SOURCE),)
+    assert not {entry.key: entry for entry in printed.sources}["ASRA2018"].retired
+
+
+def test_the_legend_reads_the_sources_when_it_is_made_not_when_the_flag_was_stored(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A colleague may rename or split a key in rules.SOURCES: a stored flag keeps its old key, which then reads
+    as retired, and a reworded citation shows at once (nothing is copied at submission or import)."""
+    submission = stored(answers(), flags=[flag("KETAMIN-CH, ASRA2018")])
+    renamed = {key: text for key, text in rules.SOURCES.items() if key != "KETAMIN-CH"}
+    renamed["KETAMIN-CH-SWISS"] = "Swiss ketamine product information (a new key)"
+    renamed["ASRA2018"] = "Cohen SP et al. 2018 (reworded)"
+    monkeypatch.setattr(rules, "SOURCES", renamed)
+    legend = {entry.key: entry for entry in build(submission).sources}
+    assert set(legend) == {"ASRA2018", "KETAMIN-CH"}  # never the new key no flag cites
+    assert legend["KETAMIN-CH"].retired and legend["ASRA2018"].citation == "Cohen SP et al. 2018 (reworded)"
+    assert staff_view(submission).sources == build(submission).sources  # the staff page and the summary agree
+
+
+def test_the_staff_view_model_has_the_same_legend_as_the_summary() -> None:
+    values = answers(has_escort="no", pain_conditions=["fibromyalgia"])
+    submission = stored(values)
+    view = staff_view(submission)
+    assert view.sources == build(submission).sources
+    assert {entry.key for entry in view.sources} == keys_of(submission.flags)
