@@ -708,7 +708,8 @@ SUBSTANCES = Step("substances", "Alcohol and drugs", "Your answers are confident
                  ("stimulants", "Stimulants", "such as cocaine or amphetamines"),
                  ("cannabis", "Cannabis"), ("other", "Something else")),
              enable_when=when("substance_treatment_ever", "=", "yes")),
-), attribution="AUDIT-C: Bush K et al., Arch Intern Med 1998. Public domain.")
+), attribution="AUDIT-C: Bush K et al., Arch Intern Med 1998 (public domain). UK version: Office for Health "
+               "Improvement and Disparities (Open Government Licence).")
 
 # --- 8. practicalities -------------------------------------------------------------------------
 PRACTICALITIES = Step("practicalities", "Practicalities and consent", "You will feel drowsy or "
