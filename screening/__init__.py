@@ -1,127 +1,23 @@
-"""Screening: a pain clinic's pre-screening questionnaire for ketamine therapy. ``create_app`` and its
-small register helpers; nothing else."""
+"""Screening: a pain clinic's pre-screening questionnaire for ketamine therapy.
+
+The package exposes ``create_app`` (``flask --app screening``, ``gunicorn 'screening:create_app()'``) lazily: it is
+defined in ``screening.app`` and imported on first use, so importing the package, or a pure module such as
+``screening.rules``, loads no Flask, SQLAlchemy or form library (a test checks ``sys.modules``).
+"""
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from govuk_frontend_wtf.main import WTFormsHelpers
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+if TYPE_CHECKING:
+    from screening.app import create_app
 
-from screening import config as settings
-from screening.extensions import babel, csrf, db, migrate
-
-ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["create_app"]
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """The application, configured from SCREENING_* environment variables (or ``test_config``)."""
-    app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"))
-    register_config(app, test_config)
-    register_extensions(app)
-    register_templates(app)
-    register_blueprints(app)
-    register_commands(app)
-    from screening.security import register_security
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from screening.app import create_app
 
-    register_security(app)
-    return app
-
-
-def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
-    screening = settings.build(Path(app.instance_path), os.environ, test_config)
-    app.config.update(
-        SCREENING=screening,
-        SECRET_KEY=screening["SECRET_KEY"],
-        SQLALCHEMY_DATABASE_URI=screening["DATABASE_URL"],
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
-        MAX_CONTENT_LENGTH=256 * 1024,
-        MAX_FORM_MEMORY_SIZE=256 * 1024,
-        MAX_FORM_PARTS=500,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=screening["ENV"] == "production",
-        SESSION_COOKIE_NAME="screening",
-        WTF_CSRF_SSL_STRICT=screening["ENV"] == "production",
-        BABEL_DEFAULT_LOCALE="en",
-    )
-    app.config.update({key: value for key, value in (test_config or {}).items() if key.isupper()
-                       and key not in settings.DEFAULTS})
-    if not screening["URGENT_ALERTS"]:  # said at every start, and shown to admins on every staff page
-        print(settings.ALERTS_OFF_WARNING, file=sys.stderr, flush=True)  # noqa: T201
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_durability(dbapi_connection: Any, connection_record: Any) -> None:
-    """SQLite: write-ahead log, foreign keys enforced, fsync on every commit, wait on locks."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=FULL", "busy_timeout=5000"):
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.close()
-
-
-def register_extensions(app: Flask) -> None:
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True,
-                                                                                              exist_ok=True)
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
-    csrf.init_app(app)
-    babel.init_app(app)
-    WTFormsHelpers(app)
-
-
-def register_templates(app: Flask) -> None:
-    app.jinja_loader = ChoiceLoader([
-        FileSystemLoader(str(ROOT / "templates")),
-        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
-                      "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf")}),
-    ])
-    app.jinja_env.trim_blocks = True
-    app.jinja_env.lstrip_blocks = True
-    screening = app.config["SCREENING"]
-
-    app.add_template_filter(long_date)
-
-    @app.context_processor
-    def clinic() -> dict[str, Any]:
-        return {"clinic_name": screening["CLINIC_NAME"], "clinic_phone": screening["CLINIC_PHONE"],
-                "clinic_email": screening["CLINIC_EMAIL"], "service_name": "Ketamine therapy pre-screening",
-                "home_url": "/"}
-
-
-def long_date(value: str, order: str = "dmy") -> str:
-    """An ISO date in words, in the locale's order: "14 March 1985" or "March 14, 1985"."""
-    from screening.questionnaire import parse_date
-
-    day = parse_date(value)
-    if day is None:
-        return value
-    return f"{day.day} {day:%B} {day.year}" if order == "dmy" else f"{day:%B} {day.day}, {day.year}"
-
-
-def register_blueprints(app: Flask) -> None:
-    from screening.access import register_access
-    from screening.views import admin, auth, patient, staff, summary
-
-    register_access(app)
-    app.register_blueprint(patient.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(staff.bp)
-    app.register_blueprint(summary.bp)
-
-
-def register_commands(app: Flask) -> None:
-    from screening import cli
-
-    cli.register(app)
+        return create_app
+    raise AttributeError(f"module 'screening' has no attribute {name!r}")

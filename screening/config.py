@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from screening import opening_hours
 
@@ -118,6 +119,22 @@ def _minutes(text: str) -> int:
     return minutes
 
 
+def _age(text: str) -> int:
+    age = int(text)
+    if not 16 <= age <= 110:
+        raise ValueError(f"give an age in whole years from 16 to 110, not {age}")
+    return age
+
+
+def _time_zone(text: str) -> str:
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {text!r}: give an IANA name such as Europe/London or "
+                         "America/New_York") from None
+    return text
+
+
 def _opening_hours(text: str) -> str:
     opening_hours.parse(text)  # raises OpeningHoursError (a ValueError) with how to write them
     return text
@@ -131,8 +148,9 @@ def _days(text: str) -> int:
 
 
 _PARSERS: Mapping[str, Callable[[str], Any]] = {
-    "MIN_AGE": int,
-    "DRAFT_DAYS": int,
+    "MIN_AGE": _age,
+    "DRAFT_DAYS": _days,
+    "TIMEZONE": _time_zone,
     "CRISIS_LINES": _crisis_lines,
     "SMTP_PORT": _port,
     "SMTP_STARTTLS": _boolean,

@@ -203,3 +203,26 @@ def test_config_min_age_from_the_environment_is_the_under_age_stop(make_app: Cal
                                               "date_of_birth-month": "1", "date_of_birth-year": "2010"})
     assert "You must be 21 or older to use this service" in browser.page
     assert "This service is for adults aged 21 or over" in browser.page
+
+
+@pytest.mark.parametrize(("name", "value", "expected"), [
+    ("TIMEZONE", "Europe/Lundon", "unknown time zone 'Europe/Lundon'"),
+    ("TIMEZONE", "../../etc/passwd", "unknown time zone"),
+    ("DRAFT_DAYS", "-3", "1 or more"),
+    ("DRAFT_DAYS", "0", "1 or more"),
+    ("MIN_AGE", "0", "from 16 to 110"),
+    ("MIN_AGE", "eighteen", "SCREENING_MIN_AGE"),
+])
+def test_config_refuses_a_bad_value_at_start_naming_the_setting(tmp_path: Path, name: str, value: str,
+                                                                expected: str) -> None:
+    """Checked when the app starts, not at the first patient POST (an unknown time zone used to start and then
+    give a 500 on every page that counts an age)."""
+    with pytest.raises(ConfigError) as raised:
+        config.build(tmp_path, {f"SCREENING_{name}": value}, None)
+    assert f"SCREENING_{name}" in str(raised.value) and expected in str(raised.value)
+
+
+def test_config_accepts_a_real_time_zone_and_sensible_days_and_age(tmp_path: Path) -> None:
+    settings = config.build(tmp_path, {"SCREENING_TIMEZONE": "America/Chicago", "SCREENING_DRAFT_DAYS": "14",
+                                       "SCREENING_MIN_AGE": "21"}, None)
+    assert (settings["TIMEZONE"], settings["DRAFT_DAYS"], settings["MIN_AGE"]) == ("America/Chicago", 14, 21)

@@ -35,3 +35,25 @@ def test_pure_module_imports_only_the_standard_library_and_pure_modules(module: 
         top = name.split(".")[0]
         assert top in sys.stdlib_module_names or name in allowed_local or top == "__future__", (
             f"screening/{module}.py imports {name}")
+
+
+@pytest.mark.parametrize("module", ["screening", "screening.rules", "screening.questionnaire", "screening.act_now",
+                                    "screening.opening_hours", "screening.summary"])
+def test_importing_the_package_or_a_pure_module_loads_no_web_or_database_library(module: str) -> None:
+    """``screening/__init__.py`` exposes ``create_app`` lazily, so the clinical core imports fast and alone."""
+    import subprocess
+    import sys
+
+    code = (f"import sys, {module}; print(sorted({{name.split('.')[0] for name in sys.modules}} & "
+            "{'flask', 'sqlalchemy', 'wtforms', 'flask_wtf', 'jinja2', 'werkzeug', 'flask_sqlalchemy'}))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]", result.stdout
+
+
+def test_create_app_is_still_reachable_from_the_package() -> None:
+    import screening
+    from screening.app import create_app
+
+    assert screening.create_app is create_app
+    with pytest.raises(AttributeError):
+        screening.no_such_name  # noqa: B018
