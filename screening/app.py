@@ -14,6 +14,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from screening import config as settings
 from screening.extensions import babel, csrf, db, migrate
@@ -26,6 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"))
     register_config(app, test_config)
+    register_proxy(app)
     register_extensions(app)
     register_templates(app)
     register_blueprints(app)
@@ -67,6 +69,15 @@ def _sqlite_durability(dbapi_connection: Any, connection_record: Any) -> None:
         for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=FULL", "busy_timeout=5000"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind ``SCREENING_PROXY_HOPS`` trusted proxies, take the client's address, scheme and host from the
+    X-Forwarded-* headers they set (werkzeug's ProxyFix); with none (the default) those headers are ignored, so a
+    client cannot choose the address that sign-in throttles and the audit trail record."""
+    hops = app.config["SCREENING"]["PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:

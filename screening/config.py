@@ -76,6 +76,7 @@ DEFAULTS: Mapping[str, Any] = {
     "SMTP_STARTTLS": False,
     "MAIL_FROM": "",
     "BASE_URL": "",  # where staff reach the app, e.g. https://screening.example.org (the link in emails)
+    "PROXY_HOPS": 0,  # trusted reverse proxies in front of the app (X-Forwarded-For/-Proto/-Host); 0: none
     "RETENTION_DAYS": None,  # the default for `flask purge --older-than` (retention.py); None: give it each time
 }
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "CLINIC_EMAIL", "REPLY_TIME",
@@ -119,6 +120,13 @@ def _minutes(text: str) -> int:
     return minutes
 
 
+def _hops(text: str) -> int:
+    hops = int(text)
+    if not 0 <= hops <= 5:
+        raise ValueError(f"give the number of trusted proxies in front of the app, 0 to 5, not {hops}")
+    return hops
+
+
 def _age(text: str) -> int:
     age = int(text)
     if not 16 <= age <= 110:
@@ -149,6 +157,7 @@ def _days(text: str) -> int:
 
 _PARSERS: Mapping[str, Callable[[str], Any]] = {
     "MIN_AGE": _age,
+    "PROXY_HOPS": _hops,
     "DRAFT_DAYS": _days,
     "TIMEZONE": _time_zone,
     "CRISIS_LINES": _crisis_lines,
