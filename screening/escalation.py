@@ -22,11 +22,12 @@ from sqlalchemy.exc import IntegrityError
 from screening import clock, notifications, opening_hours
 from screening.extensions import db
 from screening.models import Notification, Submission, SubmissionStatus
+from screening.rules import Severity
 from screening.services import audit
 
 log = logging.getLogger(__name__)
 
-URGENT_PRIORITY = 3
+URGENT_PRIORITY = Severity.URGENT.rank  # Submission.priority of an urgent submission
 WAITING_STATUSES = (SubmissionStatus.NEW, SubmissionStatus.IN_REVIEW)
 
 

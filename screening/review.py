@@ -25,10 +25,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from screening import clock
 from screening.extensions import db
 from screening.models import Acknowledgement, Flag, ReviewEvent, Role, StaffUser, Submission, SubmissionStatus
+from screening.rules import Severity
 from screening.services import audit
 
 NOTE_MAX_LENGTH = 2000
-URGENT_PRIORITY = 3  # Submission.priority of an urgent submission (rules.Severity.URGENT.rank)
+URGENT_PRIORITY = Severity.URGENT.rank  # Submission.priority of an urgent submission
 ACKNOWLEDGEMENT_NOTE_MAX_LENGTH = 500
 
 _ALL_ROLES = (SubmissionStatus.IN_REVIEW, SubmissionStatus.AWAITING_PATIENT, SubmissionStatus.WITHDRAWN)

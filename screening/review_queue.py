@@ -19,13 +19,15 @@ from typing import Any, Literal
 from sqlalchemy import Select, and_, func, or_, select
 
 from screening.extensions import db
-from screening.models import Flag, Submission, SubmissionStatus
+from screening.models import NO_FLAGS_PRIORITY, Flag, Submission, SubmissionStatus
+from screening.rules import Severity
 from screening.services import REFERENCE_ALPHABET
 
 PAGE_SIZE = 25
 OPEN_STATUSES = (SubmissionStatus.NEW, SubmissionStatus.IN_REVIEW, SubmissionStatus.AWAITING_PATIENT)
 #: ``severity`` filter value -> ``Submission.priority``.
-SEVERITY_PRIORITY: Mapping[str, int] = {"urgent": 3, "discuss": 2, "caution": 1, "info": 0, "none": -1}
+SEVERITY_PRIORITY: Mapping[str, int] = {**{severity.value: severity.rank for severity in Severity},
+                                        "none": NO_FLAGS_PRIORITY}
 REFERENCE_PATTERN = f"KT-[{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}}"
 _REFERENCE = re.compile(REFERENCE_PATTERN)
 _DATE_PARTS = re.compile(r"(\d{1,4})[\s/.-]+(\d{1,2})[\s/.-]+(\d{1,4})")
