@@ -55,11 +55,12 @@ def waiting() -> Waiting:
     return Waiting(int(count or 0), oldest)
 
 
-def deadline(submission: Submission) -> datetime:
-    """When ``submission`` is escalated if nobody picks it up (UTC)."""
+def deadline(submission: Submission, hours: opening_hours.OpeningHours | None = None) -> datetime:
+    """When ``submission`` is escalated if nobody picks it up (UTC); ``hours``: the clinic's, already parsed."""
     settings = _settings()
     return opening_hours.escalate_at(submission.submitted_at, minutes=settings["URGENT_ESCALATE_MINUTES"],
-                                     hours=opening_hours.parse(settings["OPENING_HOURS"]), zone=settings["TIMEZONE"])
+                                     hours=hours or opening_hours.parse(settings["OPENING_HOURS"]),
+                                     zone=settings["TIMEZONE"])
 
 
 def escalate_due(*, now: datetime | None = None) -> list[str]:
@@ -74,8 +75,9 @@ def escalate_due(*, now: datetime | None = None) -> list[str]:
     candidates = list(db.session.scalars(select(Submission).where(_not_picked_up(), ~escalated)
                                          .order_by(Submission.submitted_at)))
     raised = []
+    hours = opening_hours.parse(_settings()["OPENING_HOURS"])  # once per pass, not per submission
     for submission in candidates:
-        if deadline(submission) > now:
+        if deadline(submission, hours) > now:
             continue
         reference = submission.reference
         rows = notifications.enqueue(notifications.URGENT_ESCALATION, reference, now=now)

@@ -271,11 +271,12 @@ def _pick_up_view(submission: Submission, user: StaffUser) -> dict[str, Any] | N
     if submission.picked_up_at is not None:
         by = submission.picked_up_by
         view["picked_up"] = {"by": by.name if by is not None else "a former member of staff",
-                             "at": submission.picked_up_at.astimezone(zone), "iso": _iso(submission.picked_up_at)}
+                             "when": staff_display.local_time(submission.picked_up_at, zone),
+                             "iso": _iso(submission.picked_up_at)}
     elif submission.status in escalation.WAITING_STATUSES:
         due = escalation.deadline(submission)
-        view["waiting"] = {"waited": waited(submission.submitted_at, now), "escalates": due.astimezone(zone),
-                           "escalated": due <= now, "iso": _iso(due)}
+        view["waiting"] = {"waited": waited(submission.submitted_at, now),
+                           "escalates": staff_display.local_time(due, zone), "escalated": due <= now, "iso": _iso(due)}
     return view
 
 
