@@ -19,7 +19,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from screening import medications, rules, scoring  # noqa: E402
+from screening import rules  # noqa: E402
+from screening.clinical import medications, scoring
 from tests.answer_sets import answers, auditc, born, gad7, phq9  # noqa: E402
 
 RUNS = 10_000

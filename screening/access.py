@@ -18,9 +18,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user, logout_user
 from sqlalchemy import select
 
-from screening import auth, clock
+from screening import clock
 from screening.extensions import db
 from screening.models import Role, StaffUser
+from screening.staff import auth
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -102,7 +103,7 @@ def _enforce() -> ResponseReturnValue | None:
     session["staff_seen_at"] = now.timestamp()
     g.no_store = True
     if current_user.role not in allowed:
-        from screening import accounts
+        from screening.staff import accounts
 
         accounts.record_denied(current_user, request.endpoint)
         abort(403)

@@ -112,7 +112,7 @@ def register_templates(app: Flask) -> None:
 
 def long_date(value: str, order: str = "dmy") -> str:
     """An ISO date in words, in the locale's order: "14 March 1985" or "March 14, 1985"."""
-    from screening.questionnaire import parse_date
+    from screening.clinical.questionnaire import parse_date
 
     day = parse_date(value)
     if day is None:
@@ -122,7 +122,11 @@ def long_date(value: str, order: str = "dmy") -> str:
 
 def register_blueprints(app: Flask) -> None:
     from screening.access import register_access
-    from screening.views import admin, auth, patient, staff, summary
+    from screening.patient import views as patient
+    from screening.staff import admin_views as admin
+    from screening.staff import auth_views as auth
+    from screening.staff import summary_views as summary
+    from screening.staff import views as staff
 
     register_access(app)
     app.register_blueprint(patient.bp)

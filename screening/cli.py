@@ -11,8 +11,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from screening import accounts, auth, notifications, retention, services, worker
+from screening import notifications
 from screening.models import Role
+from screening.patient import drafts as services
+from screening.staff import accounts, auth, retention, worker
 
 
 @click.command("create-staff")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from screening import opening_hours
+from screening.staff import opening_hours
 
 
 class ConfigError(RuntimeError):

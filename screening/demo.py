@@ -115,8 +115,9 @@ def submit_answers(values: dict[str, Any], *, today: date | None = None, now: da
     """Submit ``values`` as a patient who answered every page shown to them would, through the real path (draft,
     validation, rules, one transaction), inside an app context. ``today`` defaults to the real date, ``now`` (the
     submission time) to the real time."""
-    from screening import journey, services
-    from screening.article import load
+    from screening.clinical import journey
+    from screening.patient import drafts as services
+    from screening.patient.article import load
 
     draft, _token = services.start_draft(draft_days=1)
     draft.answers = values
@@ -142,9 +143,9 @@ DEMO_STAFF = (("reception@demo.example", "Rae Reception", "reception"),
 
 def add_demo_staff() -> list[tuple[str, str, str]]:
     """Demo accounts with known passwords (development databases only). Returns (email, role, password)."""
-    from screening import accounts, auth
     from screening.extensions import db
     from screening.models import Role
+    from screening.staff import accounts, auth
 
     created = []
     for email, name, role in DEMO_STAFF:

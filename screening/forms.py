@@ -24,20 +24,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import StopValidation, ValidationError
 
-from screening.form_fields import (
-    DATE_CHECKS,
-    DEFAULT_LOCALE,
-    FIELD_CLASSES,
-    WHOLE_NUMBER,
-    CheckboxesQuestionField,
-    QuestionField,
-    RadioQuestionField,
-    TextQuestionField,
-    WholeNumberField,
-    localised,
-    short_name,
-)
-from screening.questionnaire import (
+from screening.clinical.questionnaire import (
     EXCLUSIVE_CODE,
     QUESTIONS,
     STEP_BY_ID,
@@ -51,6 +38,19 @@ from screening.questionnaire import (
     is_shown,
     parse_date,
     valid_value,
+)
+from screening.patient.fields import (
+    DATE_CHECKS,
+    DEFAULT_LOCALE,
+    FIELD_CLASSES,
+    WHOLE_NUMBER,
+    CheckboxesQuestionField,
+    QuestionField,
+    RadioQuestionField,
+    TextQuestionField,
+    WholeNumberField,
+    localised,
+    short_name,
 )
 
 __all__ = ["Node", "StepForm", "first_invalid_step", "form_for", "layout", "step_form_class"]

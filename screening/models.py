@@ -6,6 +6,7 @@ Rows are written only by ``services`` and ``auth``. Datetimes are timezone-aware
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -15,6 +16,14 @@ from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from screening.extensions import UTCDateTime, db, utcnow
+
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O or U to misread
+
+
+def new_reference() -> str:
+    """A submission's reference for people to quote, like ``KT-7Q4M-9XHD`` (a label, not a secret)."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"KT-{chars[:4]}-{chars[4:]}"
 
 
 class SubmissionStatus(StrEnum):

@@ -20,10 +20,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from screening import medications, scoring
-from screening.conditions import When, any_of, when
-from screening.questionnaire import QUESTIONS, Answers, check_condition, clean_answers
-from screening.triggers import (
+from screening.clinical import medications, scoring
+from screening.clinical.conditions import When, any_of, when
+from screening.clinical.questionnaire import QUESTIONS, Answers, check_condition, clean_answers
+from screening.clinical.triggers import (
     Age,
     AllOf,
     Answered,

@@ -14,9 +14,10 @@ import pyotp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from screening import accounts, auth, create_app, review  # noqa: E402
+from screening import create_app  # noqa: E402
 from screening.extensions import db  # noqa: E402
 from screening.models import Acknowledgement, Role  # noqa: E402
+from screening.staff import accounts, auth, review  # noqa: E402
 from tests.summary_cases import TYPICAL, submit  # noqa: E402
 
 PASSWORD = "a long sample password 2026"

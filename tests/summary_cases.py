@@ -9,7 +9,8 @@ import subprocess
 from datetime import UTC, date, datetime
 from typing import Any
 
-from screening import questionnaire, rules
+from screening import rules
+from screening.clinical import questionnaire
 from screening.extensions import db
 from screening.models import Flag, Submission
 from tests.answer_sets import answers, auditc, born, gad7, phq9, submit_answers

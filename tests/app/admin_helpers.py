@@ -13,9 +13,9 @@ from flask.cli import FlaskGroup
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from screening import accounts, auth
 from screening.extensions import db
 from screening.models import Role, StaffUser, Submission
+from screening.staff import accounts, auth
 from tests.answer_sets import answers, submit_answers
 from tests.conftest import Browser
 

@@ -19,9 +19,9 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 import screening.clock
-from screening import accounts, auth
 from screening.extensions import db
 from screening.models import AuditEvent, Role, StaffUser
+from screening.staff import accounts, auth
 
 PASSWORD = "tangerine lighthouse rowing 42"
 COOKIE = "screening"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from screening.questionnaire import STEP_BY_ID, QType, parse_date
+from screening.clinical.questionnaire import STEP_BY_ID, QType, parse_date
 
 
 def form_data(step_id: str, answers: Mapping[str, Any]) -> dict[str, Any]:

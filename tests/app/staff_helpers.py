@@ -14,9 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from screening import accounts, auth
 from screening.extensions import db
 from screening.models import AuditEvent, Role, Submission
+from screening.staff import accounts, auth
 from tests.answer_sets import answers, submit_answers
 from tests.conftest import Browser
 

@@ -1,4 +1,4 @@
-"""The act-now page: after a step whose answers mean "act now" (``screening.act_now``), Continue leads (POST,
+"""The act-now page: after a step whose answers mean "act now" (``screening.clinical.act_now``), Continue leads (POST,
 redirect, GET) to a page at a neutral address that says what to do now, with the emergency number and, when the
 entry asks for them, the crisis lines as tel: links, says the answers are saved, and carries on to where Continue
 would have gone (check your answers after a change from there). It appears for each act-now answer and for no
@@ -13,10 +13,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete
 
-from screening import act_now, journey
+from screening.clinical import act_now, journey
+from screening.clinical.questionnaire import STEP_OF, clean_answers
 from screening.extensions import db
 from screening.models import Draft
-from screening.questionnaire import STEP_OF, clean_answers
 from tests.answer_sets import answers
 from tests.app.form_posts import form_data
 from tests.app.test_drafts import EVERY_FOLLOW_UP, fill_until, seed, session_data, the_draft

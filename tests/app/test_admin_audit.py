@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from screening.extensions import db
 from screening.models import AuditEvent, Role
-from screening.views.admin import PAGE_SIZE
+from screening.staff.admin_views import PAGE_SIZE
 from tests.app.admin_helpers import create_account, sign_in_admin
 from tests.conftest import Browser
 

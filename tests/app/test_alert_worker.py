@@ -13,9 +13,10 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlalchemy import select
 
-from screening import escalation, notifications, worker
+from screening import notifications
 from screening.extensions import db
 from screening.models import Role, Submission, SubmissionStatus
+from screening.staff import escalation, worker
 from tests.app.admin_helpers import add_submission, flask_command
 from tests.app.alert_helpers import CANARY_TEXTS, ESCALATION, URGENT, Hook, Inbox, configure, free_port, outbox, webhook
 from tests.app.auth_helpers import install_clock
@@ -151,8 +152,8 @@ def test_a_pick_up_before_the_deadline_prevents_the_escalation(app: Flask, hook:
     reference = add_submission(app, submitted_at=TUESDAY_10, **URGENT)
     staff, _ = create_account(app, Role.CLINICIAN)
     with app.app_context():
-        from screening import review
         from screening.models import StaffUser
+        from screening.staff import review
         submission = db.session.scalars(select(Submission).where(Submission.reference == reference)).one()
         review.pick_up(submission, actor=db.session.get(StaffUser, staff.id), expected_version=submission.version_id)
     assert pass_at(app, TUESDAY_10 + timedelta(hours=3)) == []

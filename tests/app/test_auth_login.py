@@ -15,10 +15,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from screening import auth
 from screening.extensions import db
 from screening.models import AuditEvent, LoginFailure, StaffUser
-from screening.views.auth import THROTTLED
+from screening.staff import auth
+from screening.staff.auth_views import THROTTLED
 from tests.app.auth_helpers import (
     INVALID,
     Clock,

@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from screening import accounts
 from screening.extensions import db
 from screening.models import AuditEvent, Role, StaffUser
+from screening.staff import accounts
 from tests.app.auth_helpers import (
     Clock,
     account,

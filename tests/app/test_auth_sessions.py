@@ -15,9 +15,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from screening import accounts
 from screening.extensions import db
 from screening.models import Role, StaffUser
+from screening.staff import accounts
 from tests.app.auth_helpers import (
     COOKIE,
     INVALID,

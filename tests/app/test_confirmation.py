@@ -18,7 +18,7 @@ from sqlalchemy import select
 from screening import clock, rules
 from screening.extensions import db
 from screening.models import Submission
-from screening.views.patient import CONFIRMATION_MINUTES
+from screening.patient.views import CONFIRMATION_MINUTES
 from tests.answer_sets import answers
 from tests.app.test_drafts import seed, session_data
 from tests.app.test_pages_structure import Html, structure_problems

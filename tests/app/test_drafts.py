@@ -18,11 +18,12 @@ from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from screening import act_now, journey, services
+from screening.clinical import act_now, journey
+from screening.clinical.questionnaire import QUESTIONS, STEP_BY_ID, STEP_OF, clean_answers
 from screening.extensions import db, utcnow
 from screening.models import Draft, Submission
-from screening.questionnaire import QUESTIONS, STEP_BY_ID, STEP_OF, clean_answers
-from screening.views.patient import TIMED_OUT
+from screening.patient import drafts as services
+from screening.patient.views import TIMED_OUT
 from tests.answer_sets import answers
 from tests.app.form_posts import form_data
 from tests.app.test_pages_structure import Html

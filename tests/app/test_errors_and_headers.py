@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
-from screening.questionnaire import QUESTIONS, STEP_BY_ID, TEXT_TYPES, QType
+from screening.clinical.questionnaire import QUESTIONS, STEP_BY_ID, TEXT_TYPES, QType
 from tests.answer_sets import answers
 from tests.app.form_posts import form_data
 from tests.app.test_drafts import EVERY_FOLLOW_UP, draft_count, fill_until, seed, the_draft

@@ -12,10 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from screening import exports
+from screening.clinical.questionnaire import QUESTIONNAIRE_VERSION, QUESTIONS
 from screening.extensions import db
 from screening.models import AuditEvent
-from screening.questionnaire import QUESTIONNAIRE_VERSION, QUESTIONS
+from screening.staff import exports
 from tests.app.admin_helpers import add_submission, sign_in_admin
 from tests.conftest import Browser
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from screening import create_app, forms
-from screening.questionnaire import QUESTIONS, STEP_BY_ID, STEPS, clean_answers, is_shown, localise
+from screening.clinical.questionnaire import QUESTIONS, STEP_BY_ID, STEPS, clean_answers, is_shown, localise
 from tests.answer_sets import TODAY, answers, born
 from tests.app.form_posts import form_data
 

@@ -10,11 +10,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from screening import journey, rules, scoring
+from screening import rules
+from screening.clinical import journey, scoring
+from screening.clinical.questionnaire import clean_answers
 from screening.extensions import db
 from screening.models import AuditEvent, Draft, Submission
-from screening.questionnaire import clean_answers
-from screening.views.patient import today
+from screening.patient.views import today
 from tests.answer_sets import answers
 from tests.app.form_posts import form_data
 from tests.conftest import Browser

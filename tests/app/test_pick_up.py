@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from screening.extensions import db, utcnow
 from screening.models import Notification, Role, Submission
-from screening.views.staff import waited
+from screening.staff.views import waited
 from tests.app.admin_helpers import add_submission
 from tests.app.alert_helpers import URGENT, configure
 from tests.app.staff_helpers import audit_events, get_submission, second_browser, sign_in, url, version_on

@@ -14,7 +14,7 @@ from govuk_frontend_wtf.main import wtforms_errors
 from werkzeug.datastructures import MultiDict
 
 from screening import create_app, forms
-from screening.questionnaire import STANDARD_DRINK, STEP_BY_ID, STEPS, QType
+from screening.clinical.questionnaire import STANDARD_DRINK, STEP_BY_ID, STEPS, QType
 from tests.answer_sets import TODAY, answers
 from tests.app.form_posts import form_data
 from tests.app.test_forms import EVERY_FOLLOW_UP

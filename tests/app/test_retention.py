@@ -10,9 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from screening import clock, retention
+from screening import clock
 from screening.extensions import db
 from screening.models import AuditEvent, Flag, Notification, ReviewEvent, Submission, SubmissionStatus
+from screening.staff import retention
 from tests.app.admin_helpers import add_submission, create_account, flask_command
 
 NOW = datetime(2030, 6, 15, 12, 0, tzinfo=UTC)

@@ -12,12 +12,15 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from screening import journey, rules, services, staff_display
-from screening.article import load
+from screening import rules
+from screening.clinical import journey
+from screening.clinical.questionnaire import STEP_BY_ID, STEP_OF, clean_answers
 from screening.extensions import db
 from screening.models import AuditEvent, Draft, Submission
-from screening.questionnaire import STEP_BY_ID, STEP_OF, clean_answers
-from screening.views.patient import SEND_EARLY_BUTTON, SEND_EARLY_FROM
+from screening.patient import drafts as services
+from screening.patient.article import load
+from screening.patient.views import SEND_EARLY_BUTTON, SEND_EARLY_FROM
+from screening.staff import display as staff_display
 from tests.answer_sets import answers
 from tests.app.form_posts import form_data
 from tests.app.staff_helpers import second_browser, sign_in

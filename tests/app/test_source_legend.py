@@ -16,9 +16,10 @@ from flask import Flask
 from markupsafe import escape
 from sqlalchemy import select
 
-from screening import rules, staff_display
+from screening import rules
 from screening.extensions import db
 from screening.models import Flag, Submission
+from screening.staff import display as staff_display
 from tests.app.staff_helpers import sign_in
 from tests.conftest import Browser
 from tests.summary_cases import TYPICAL, submit

@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from screening import accounts
 from screening.extensions import db
 from screening.models import AuditEvent, Role, StaffUser
+from screening.staff import accounts
 from tests.app.admin_helpers import create_account, sign_in, sign_in_admin, staff_user
 from tests.app.auth_helpers import install_clock
 from tests.app.test_pages_structure import Html, structure_problems

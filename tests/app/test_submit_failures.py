@@ -16,11 +16,12 @@ from flask import Flask
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
-from screening import forms, rules, services
-from screening.article import load
+from screening import forms, rules
+from screening.clinical.questionnaire import clean_answers
 from screening.extensions import db
 from screening.models import AuditEvent, Draft, Flag, Submission
-from screening.questionnaire import clean_answers
+from screening.patient import drafts as services
+from screening.patient.article import load
 from tests.answer_sets import answers
 from tests.app.form_posts import form_data
 from tests.app.test_drafts import seed, session_data, the_draft

@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from screening import pdf, review, summary
 from screening.extensions import db
 from screening.models import Flag, StaffUser, Submission
+from screening.staff import pdf, review, summary
 from tests.app.staff_helpers import audit_events, sign_in
 from tests.conftest import Browser
 from tests.summary_cases import (

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from screening import journey
-from screening.questionnaire import QUESTIONS, STEP_BY_ID, QType
+from screening.clinical import journey
+from screening.clinical.questionnaire import QUESTIONS, STEP_BY_ID, QType
 from tests.app.form_posts import form_data
 from tests.app.test_drafts import EVERY_FOLLOW_UP, draft_count, fill_until, filled, seed, the_draft
 from tests.app.test_pages_structure import Html, error_text

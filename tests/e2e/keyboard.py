@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 from playwright.sync_api import Page
 
-from screening.questionnaire import STEP_BY_ID, QType, Question, Step, parse_date
+from screening.clinical.questionnaire import STEP_BY_ID, QType, Question, Step, parse_date
 
 MAX_STOPS = 300
 TEXT_INPUTS = frozenset({"text", "email", "tel", "number", "textarea"})

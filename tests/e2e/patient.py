@@ -1,5 +1,5 @@
 """A patient in the browser who only reads the page: every field is found by its label, legend or role (the
-words of ``screening/questionnaire.py``), never by an id or a CSS selector. Also the answer sets of the browser
+words of ``screening/clinical/questionnaire.py``), never by an id or a CSS selector. Also the answer sets of the browser
 tests, and ``seed`` to fill earlier steps quickly through plain HTTP posts when a test is about a later page.
 """
 
@@ -12,9 +12,8 @@ from urllib.parse import urlencode, urlparse
 
 from playwright.sync_api import Locator, Page, expect
 
-from screening import journey
-from screening.forms import layout
-from screening.questionnaire import (
+from screening.clinical import journey
+from screening.clinical.questionnaire import (
     DEFAULT_LOCALE,
     QUESTIONS,
     STEP_BY_ID,
@@ -24,6 +23,7 @@ from screening.questionnaire import (
     localise,
     parse_date,
 )
+from screening.forms import layout
 from tests.answer_sets import answers
 from tests.app.form_posts import form_data
 

@@ -21,9 +21,9 @@ import pyotp
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from screening import accounts, auth, review
 from screening.extensions import db
 from screening.models import Role, StaffUser, Submission, SubmissionStatus
+from screening.staff import accounts, auth, review
 from tests.answer_sets import answers, submit_answers
 
 PASSWORD = "tangerine lighthouse rowing 42"

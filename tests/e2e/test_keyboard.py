@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from screening import journey
-from screening.questionnaire import QUESTIONS
+from screening.clinical import journey
+from screening.clinical.questionnaire import QUESTIONS
 from tests.e2e import a11y
 from tests.e2e.keyboard import KeyboardUser
 from tests.e2e.patient import ACT_NOW_ANSWERS, WITH_SUPPORT, Patient, expect_reference, seed

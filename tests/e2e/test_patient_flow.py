@@ -11,8 +11,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from screening import journey
-from screening.questionnaire import QUESTIONS
+from screening.clinical import journey
+from screening.clinical.questionnaire import QUESTIONS
 from tests.e2e import a11y
 from tests.e2e.conftest import DESKTOP, NARROW, NewPage
 from tests.e2e.patient import WITH_SUPPORT, Patient, expect_reference, required_errors

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from screening import act_now, journey
+from screening.clinical import act_now, journey
+from screening.clinical.questionnaire import QUESTIONS, STEP_BY_ID
 from screening.models import Role, SubmissionStatus
-from screening.questionnaire import QUESTIONS, STEP_BY_ID
 from tests.e2e import a11y, staff
 from tests.e2e.keyboard import KeyboardUser
 from tests.e2e.patient import ACT_NOW_ANSWERS, EVERY_FOLLOW_UP, Patient, expect_reference, seed

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from screening import medications, rules
+from screening import rules
+from screening.clinical import medications
 
 LINES_CSV = Path(__file__).parent / "data" / "medicine_lines.csv"
 _TODAY = date(2026, 11, 24)

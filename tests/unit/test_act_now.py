@@ -18,10 +18,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening import act_now, rules
-from screening.act_now import ACT_NOW, ActNow, for_answers
-from screening.conditions import Condition, When
-from screening.questionnaire import QUESTIONS, STEP_BY_ID
+from screening import rules
+from screening.clinical import act_now
+from screening.clinical.act_now import ACT_NOW, ActNow, for_answers
+from screening.clinical.conditions import Condition, When
+from screening.clinical.questionnaire import QUESTIONS, STEP_BY_ID
 from screening.rules import RULES, Severity
 from tests.answer_sets import TODAY, answers
 from tests.unit import readability

@@ -1,4 +1,4 @@
-"""Tests of ``screening.article``: the bundled article's content and readability, and safe rendering.
+"""Tests of ``screening.patient.article``: the bundled article's content and readability, and safe rendering.
 
 The content checks follow DESIGN.md ("The educational article") and clinical-rules.md; the safety checks
 treat the Markdown as untrusted, because a clinic may point SCREENING_ARTICLE_PATH at its own file.
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from screening import article
-from screening.article import Article, ArticleError, load, parse
+from screening.patient import article
+from screening.patient.article import Article, ArticleError, load, parse
 
-BUNDLED = Path(__file__).resolve().parents[2] / "screening" / "content" / "article.md"
+BUNDLED = Path(__file__).resolve().parents[2] / "screening" / "patient" / "content" / "article.md"
 FRONT = "---\ntitle: T\nversion: 1\nreviewed: 2026-11-24\nsummary: S.\n---\n"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from screening import auth
+from screening.staff import auth
 
 ROOT = Path(__file__).resolve().parents[2]
 EMAIL = "ada.lovelace@clinic.example.org"
@@ -30,7 +30,7 @@ def _problem(password: str) -> str | None:
 
 
 def _list_text() -> str:
-    return resources.files("screening").joinpath("data/common-passwords.txt").read_text(encoding="utf-8")
+    return resources.files("screening.staff").joinpath("data/common-passwords.txt").read_text(encoding="utf-8")
 
 
 # --- length -----------------------------------------------------------------------------------------

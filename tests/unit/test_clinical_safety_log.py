@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from screening.act_now import ACT_NOW
-from screening.questionnaire import QUESTIONNAIRE_VERSION
+from screening.clinical.act_now import ACT_NOW
+from screening.clinical.questionnaire import QUESTIONNAIRE_VERSION
 from screening.rules import RETIRED_RULE_IDS, RULES, RULESET_VERSION, Severity
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""Tests of ``screening.conditions``: ``Condition`` and ``When``, evaluated over answers.
+"""Tests of ``screening.clinical.conditions``: ``Condition`` and ``When``, evaluated over answers.
 
 Semantics under test (conditions.py docstring, questionnaire.md "when"): a comparison on an unanswered
 question is always false, whatever the operator (``!=`` included); only ``exists False`` is true for an
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening.conditions import Condition, When, any_of, when
+from screening.clinical.conditions import Condition, When, any_of, when
 
 OPERATORS = ("exists", "=", "!=", ">", "<", ">=", "<=", "has")
 COMPARISONS = ("=", "!=", ">", "<", ">=", "<=", "has")

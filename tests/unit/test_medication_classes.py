@@ -10,8 +10,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from screening import medications, rules
-from screening.medications import CLASS_LABELS, CLASSES, Match, load_vocabulary
+from screening import rules
+from screening.clinical import medications
+from screening.clinical.medications import CLASS_LABELS, CLASSES, Match, load_vocabulary
 from tests.unit.medicine_recall import load, measure
 
 VOCABULARY = load_vocabulary()

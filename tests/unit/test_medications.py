@@ -1,4 +1,4 @@
-"""Tests of screening.medications: the vocabulary, exact and fuzzy matching, splitting, odd input."""
+"""Tests of screening.clinical.medications: the vocabulary, exact and fuzzy matching, splitting, odd input."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening import medications
-from screening.medications import CLASS_LABELS, CLASSES, LOOKALIKES, Match, VocabularyError, load_vocabulary
+from screening.clinical import medications
+from screening.clinical.medications import CLASS_LABELS, CLASSES, LOOKALIKES, Match, VocabularyError, load_vocabulary
 
 VOCABULARY = load_vocabulary()
 GENERIC_ROWS = {e.generics[0]: e for e in VOCABULARY.entries.values() if e.kind == "generic"}
@@ -45,7 +45,7 @@ def test_vocabulary_fingerprint_is_a_stable_sha256() -> None:
 
 
 def test_vocabulary_fingerprint_is_stable_across_processes() -> None:
-    code = "from screening import medications; print(medications.vocabulary_fingerprint())"
+    code = "from screening.clinical import medications; print(medications.vocabulary_fingerprint())"
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert other.stdout.strip() == medications.vocabulary_fingerprint()
 
@@ -87,7 +87,7 @@ def test_vocabulary_rows_cite_medicine_names_md_where_it_gives_a_source() -> Non
 
 
 def test_vocabulary_is_not_read_at_import() -> None:
-    code = "import screening.medications as m; print(m._vocab.cache_info().currsize)"
+    code = "import screening.clinical.medications as m; print(m._vocab.cache_info().currsize)"
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert other.stdout.strip() == "0"
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from screening.opening_hours import OpeningHours, OpeningHoursError, escalate_at, parse
+from screening.staff.opening_hours import OpeningHours, OpeningHoursError, escalate_at, parse
 
 LONDON = "Europe/London"
 WEEKDAYS = parse("Mon-Fri 09:00-17:00")

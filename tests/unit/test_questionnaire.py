@@ -1,4 +1,4 @@
-"""Tests of ``screening.questionnaire`` against the specification ``questionnaire.md`` (version 1).
+"""Tests of ``screening.clinical.questionnaire`` against the specification ``questionnaire.md`` (version 1).
 
 ``SPEC`` below is transcribed by hand from questionnaire.md, independently of questionnaire.py: where the
 two disagree the test follows the specification. Conditions are written as ``(question, operator, value)``;
@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening import questionnaire as qn
-from screening.conditions import Condition, When
-from screening.questionnaire import (
+from screening.clinical import questionnaire as qn
+from screening.clinical.conditions import Condition, When
+from screening.clinical.questionnaire import (
     QUESTIONNAIRE_VERSION,
     QUESTIONS,
     STEP_BY_ID,

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from screening.questionnaire import QUESTIONS
+from screening.clinical.questionnaire import QUESTIONS
+from screening.clinical.triggers import Unanswered
 from screening.rules import RULES, RULES_BY_ID, SOURCE_NOTES, SOURCES, evaluate
-from screening.triggers import Unanswered
 from tests.answer_sets import TODAY, answers, auditc, born, gad7, phq9
 from tests.unit import readability
 

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screening import rules
-from screening.conditions import when
+from screening.clinical.conditions import when
+from screening.clinical.triggers import Answered, MedicineClass, Unanswered
 from screening.rules import RULES, RULESET_VERSION, Rule, RuleConfig, Severity, evaluate
-from screening.triggers import Answered, MedicineClass, Unanswered
 from tests.answer_sets import TODAY, answers, auditc, born, gad7, phq9
 
 HIGH_BP = {"heart_conditions": ["high_blood_pressure"], "bp_controlled": "yes", "bp_crisis_recent": "no"}

@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screening import rules
-from screening.conditions import when
-from screening.questionnaire import QUESTIONS, QType, is_shown
+from screening.clinical.conditions import when
+from screening.clinical.questionnaire import QUESTIONS, QType, is_shown
+from screening.clinical.triggers import Answered
 from screening.rules import RETIRED_RULE_IDS, RULES, RULES_BY_ID, SOURCE_NOTES, Rule, Severity, evaluate
-from screening.triggers import Answered
 from tests.answer_sets import TODAY, answers, born
 from tests.unit import readability
 

@@ -1,4 +1,4 @@
-"""Tests of ``screening.scoring`` against the published algorithms (clinical-rules.md, "Instruments").
+"""Tests of ``screening.clinical.scoring`` against the published algorithms (clinical-rules.md, "Instruments").
 
 Answers go through ``questionnaire.clean_answers`` as they would in the app, so a wrong type, an unknown
 code or an out-of-range number is simply unanswered. A missing item is never filled with 0.
@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from screening import scoring
-from screening.questionnaire import Answers, clean_answers
-from screening.scoring import (
+from screening.clinical import scoring
+from screening.clinical.questionnaire import Answers, clean_answers
+from screening.clinical.scoring import (
     INSTRUMENTS,
     Score,
     age,

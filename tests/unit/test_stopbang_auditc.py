@@ -20,10 +20,12 @@ from typing import Any
 
 import pytest
 
-from screening import questionnaire, rules, scoring, staff_display
-from screening.questionnaire import QUESTIONS, clean_answers, localise
+from screening import rules
+from screening.clinical import questionnaire, scoring
+from screening.clinical.questionnaire import QUESTIONS, clean_answers, localise
+from screening.clinical.scoring import Score, auditc, describe, stopbang
 from screening.rules import RuleConfig, assess, evaluate, stored_locale
-from screening.scoring import Score, auditc, describe, stopbang
+from screening.staff import display as staff_display
 from tests.answer_sets import TODAY, answers, born
 
 # --- STOP-Bang ---------------------------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from screening import rules, staff_display, summary
+from screening import rules
+from screening.staff import display as staff_display
+from screening.staff import summary
 from tests.answer_sets import answers
 
 AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)

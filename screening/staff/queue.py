@@ -1,0 +1,260 @@
+"""The review queue (reads only): filters, search and keyset pagination over submissions, and counts per status.
+
+Order: highest priority first (urgent, then discuss, caution, info, no flags), then oldest first, then by reference,
+so every row has one place. Pages are keyset pages of ``PAGE_SIZE`` rows: a cursor names the last (or first) row's
+(priority, submitted_at, reference), never an OFFSET and never a row id. Search terms are patient data, so they
+never come from or go into a URL: the view takes them from a POSTed form.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any, Literal
+
+from sqlalchemy import Select, and_, func, or_, select
+
+from screening.extensions import db
+from screening.models import NO_FLAGS_PRIORITY, REFERENCE_ALPHABET, Flag, Submission, SubmissionStatus
+from screening.rules import Severity
+
+PAGE_SIZE = 25
+OPEN_STATUSES = (SubmissionStatus.NEW, SubmissionStatus.IN_REVIEW, SubmissionStatus.AWAITING_PATIENT)
+#: ``severity`` filter value -> ``Submission.priority``.
+SEVERITY_PRIORITY: Mapping[str, int] = {**{severity.value: severity.rank for severity in Severity},
+                                        "none": NO_FLAGS_PRIORITY}
+REFERENCE_PATTERN = f"KT-[{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}}"
+_REFERENCE = re.compile(REFERENCE_PATTERN)
+_DATE_PARTS = re.compile(r"(\d{1,4})[\s/.-]+(\d{1,2})[\s/.-]+(\d{1,4})")
+SEARCH_MAX_LENGTH = 254
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """``status``: "open" (new, in review, awaiting patient), "all" or a status value; ``severity``: "" or a key of
+    ``SEVERITY_PRIORITY``; ``date_from`` / ``date_to``: submitted on or after / on or before (clinic's dates)."""
+
+    status: str = "open"
+    severity: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def statuses(self) -> tuple[SubmissionStatus, ...] | None:
+        if self.status == "all":
+            return None
+        if self.status == "open":
+            return OPEN_STATUSES
+        return (SubmissionStatus(self.status),)
+
+    def as_params(self) -> dict[str, str]:
+        """The filters as GET parameters (none of them is patient data), leaving out the defaults."""
+        params = {"status": self.status if self.status != "open" else "", "severity": self.severity,
+                  "from": self.date_from.isoformat() if self.date_from else "",
+                  "to": self.date_to.isoformat() if self.date_to else ""}
+        return {key: value for key, value in params.items() if value}
+
+
+def _date_param(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def parse_filters(params: Mapping[str, str]) -> tuple[Filters, dict[str, str]]:
+    """Filters from request parameters (allow-listed; anything unknown is ignored) and messages for the fields
+    that could not be read (keyed by parameter name; that filter is then not applied)."""
+    errors: dict[str, str] = {}
+    status = params.get("status", "") or "open"
+    if status not in ("open", "all", *(member.value for member in SubmissionStatus)):
+        errors["status"], status = "Select a status from the list", "open"
+    severity = params.get("severity", "")
+    if severity and severity not in SEVERITY_PRIORITY:
+        errors["severity"], severity = "Select a severity from the list", ""
+    dates: dict[str, date | None] = {}
+    for key in ("from", "to"):
+        raw = (params.get(key) or "").strip()
+        dates[key] = _date_param(raw)
+        if raw and dates[key] is None:
+            errors[key] = "Enter a real date, for example 2026-11-24"
+    if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
+        errors["to"] = "The end date must be the same as or after the start date"
+        dates["to"] = None
+    return Filters(status, severity, dates["from"], dates["to"]), errors
+
+
+# --- search ----------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Search:
+    """What a search box held, once understood: a reference, an email address, a date of birth or a name."""
+
+    kind: Literal["reference", "email", "date_of_birth", "name"]
+    value: Any
+
+
+def _date_of_birth(text: str, order: str) -> date | None:
+    match = _DATE_PARTS.fullmatch(text)
+    if match is None:
+        return None
+    first, second, third = (int(part) for part in match.groups())
+    if len(match.group(1)) == 4:
+        year, month, day = first, second, third
+    elif order == "mdy":
+        month, day, year = first, second, third
+    else:
+        day, month, year = first, second, third
+    if year < 1000:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_search(text: str, *, date_order: str = "dmy") -> Search | None:
+    """Understand a search term: a reference (any case, spaces ignored), an email address (has "@"), a date of
+    birth (``14/03/1985`` in the locale's order, or ``1985-03-14``), otherwise part of a name. None when empty."""
+    text = " ".join(text.split())
+    if not text:
+        return None
+    squeezed = text.replace(" ", "").upper()
+    if _REFERENCE.fullmatch(squeezed):
+        return Search("reference", squeezed)
+    if "@" in text:
+        return Search("email", text.lower())
+    if (day := _date_of_birth(text, date_order)) is not None:
+        return Search("date_of_birth", day)
+    return Search("name", text.lower())
+
+
+def _search_clause(search: Search) -> Any:
+    if search.kind == "reference":
+        return Submission.reference == search.value
+    if search.kind == "email":
+        return func.lower(Submission.email) == search.value
+    if search.kind == "date_of_birth":
+        return Submission.date_of_birth == search.value
+    return func.lower(Submission.full_name).contains(search.value, autoescape=True)
+
+
+# --- cursors ---------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """A position between rows: after (``backwards`` False) or before the row with these keys."""
+
+    priority: int
+    submitted_at: datetime
+    reference: str
+    backwards: bool = False
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    text = "|".join(("b" if cursor.backwards else "a", str(cursor.priority), cursor.submitted_at.isoformat(),
+                     cursor.reference))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str | None) -> Cursor | None:
+    """The cursor in ``token``, or None for a missing or malformed one (then the first page is shown)."""
+    if not token or len(token) > 200:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        direction, priority, submitted_at, reference = text.split("|")
+        moment = datetime.fromisoformat(submitted_at)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if direction not in ("a", "b") or priority not in ("-1", "0", "1", "2", "3") or moment.tzinfo is None \
+            or not _REFERENCE.fullmatch(reference):
+        return None
+    return Cursor(int(priority), moment, reference, direction == "b")
+
+
+# --- the page --------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    reference: str
+    priority: int
+    submitted_at: datetime
+    status: SubmissionStatus
+    date_of_birth: date
+    flag_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[QueueRow]
+    next_cursor: Cursor | None
+    previous_cursor: Cursor | None
+
+
+def _local_day_start(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def _filtered(query: Select[Any], filters: Filters, search: Search | None, zone: tzinfo) -> Select[Any]:
+    statuses = filters.statuses()
+    if statuses is not None:
+        query = query.where(Submission.status.in_(statuses))
+    if filters.severity:
+        query = query.where(Submission.priority == SEVERITY_PRIORITY[filters.severity])
+    if filters.date_from:
+        query = query.where(Submission.submitted_at >= _local_day_start(filters.date_from, zone))
+    if filters.date_to:
+        query = query.where(Submission.submitted_at < _local_day_start(filters.date_to + timedelta(days=1), zone))
+    if search is not None:
+        query = query.where(_search_clause(search))
+    return query
+
+
+def _beyond(cursor: Cursor) -> Any:
+    """Rows after the cursor in queue order (priority desc, submitted_at asc, reference asc), or before it."""
+    p, t, r = Submission.priority, Submission.submitted_at, Submission.reference
+    if cursor.backwards:
+        return or_(p > cursor.priority, and_(p == cursor.priority, t < cursor.submitted_at),
+                   and_(p == cursor.priority, t == cursor.submitted_at, r < cursor.reference))
+    return or_(p < cursor.priority, and_(p == cursor.priority, t > cursor.submitted_at),
+               and_(p == cursor.priority, t == cursor.submitted_at, r > cursor.reference))
+
+
+def _row_cursor(row: QueueRow, *, backwards: bool) -> Cursor:
+    return Cursor(row.priority, row.submitted_at, row.reference, backwards)
+
+
+def page(filters: Filters, search: Search | None, cursor: Cursor | None, *, zone: tzinfo) -> Page:
+    """One page of the queue, with the cursors of the pages after and before it (None at either end)."""
+    flag_count = select(func.count(Flag.id)).where(Flag.submission_id == Submission.id).scalar_subquery()
+    query = _filtered(select(Submission.reference, Submission.priority, Submission.submitted_at, Submission.status,
+                             Submission.date_of_birth, flag_count.label("flag_count")), filters, search, zone)
+    backwards = cursor is not None and cursor.backwards
+    if cursor is not None:
+        query = query.where(_beyond(cursor))
+    if backwards:
+        query = query.order_by(Submission.priority.asc(), Submission.submitted_at.desc(), Submission.reference.desc())
+    else:
+        query = query.order_by(Submission.priority.desc(), Submission.submitted_at.asc(), Submission.reference.asc())
+    rows = [QueueRow(*row) for row in db.session.execute(query.limit(PAGE_SIZE + 1))]
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    if backwards:
+        rows.reverse()
+    if not rows:
+        return Page(rows, None, None)
+    has_next = more if not backwards else True
+    has_previous = more if backwards else cursor is not None
+    return Page(rows, _row_cursor(rows[-1], backwards=False) if has_next else None,
+                _row_cursor(rows[0], backwards=True) if has_previous else None)
+
+
+def status_counts() -> dict[str, int]:
+    """How many submissions have each status (every status, zero included), plus "open" and "all"."""
+    counts = {status.value: 0 for status in SubmissionStatus}
+    for status, count in db.session.execute(select(Submission.status, func.count()).group_by(Submission.status)):
+        counts[SubmissionStatus(status).value] = int(count)
+    counts["open"] = sum(counts[status.value] for status in OPEN_STATUSES)
+    counts["all"] = sum(counts[status.value] for status in SubmissionStatus)
+    return counts

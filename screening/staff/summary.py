@@ -1,0 +1,244 @@
+"""The consulting doctor's one-page summary as one view-model, built from a stored ``Submission`` and used by both
+the print view and the PDF, so they never disagree.
+
+It is faithful to what was submitted: the flags, scores and medicine matches stored at submission (never
+re-derived), with one line when today's rule set would flag the answers differently. The order is the doctor's:
+flags first (by severity, with evidence, a short source and any acknowledgement), then scores, medicines, the key
+answers with the legend of the flags' source keys (each key once, with its full citation from today's
+``rules.SOURCES``), and staff notes. Questions the patient was not asked are left out. Every piece of free text is
+clipped to the room it has on the page; a clipped text says the full text is on the staff page.
+
+Pure: the standard library and the pure modules only; the submission is read through its attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from screening.clinical import questionnaire, scoring
+from screening.staff import display as staff_display
+from screening.staff.display import RuleDifference, ScoreView, SourceEntry
+
+#: Room for each kind of free text on the page, in characters; longer text is clipped with ``CLIPPED``.
+ANSWER_ROOM = 280
+EVIDENCE_ROOM = 240
+MEDICINE_LINE_ROOM = 90
+NOTE_ROOM = 300
+ACKNOWLEDGEMENT_NOTE_ROOM = 160
+NAME_ROOM = 80
+RUNNING_NAME_ROOM = 40
+#: At most this many medicine lines and notes are printed; the rest are counted ("3 more on the staff page").
+MEDICINES_SHOWN = 20
+NOTES_SHOWN = 4
+CLIPPED = "[continues on the staff page]"
+
+#: The key answers, in the doctor's order: (heading, question ids). Labels come from the questionnaire.
+KEY_ANSWERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Pain", ("pain_conditions", "pain_conditions_other", "pain_locations", "pain_duration", "pain_description")),
+    ("Treatments", ("treatments_tried", "previous_ketamine", "previous_ketamine_effect",
+                    "previous_ketamine_bad_reaction", "previous_ketamine_notes", "opioid_daily")),
+    ("Heart and other conditions", ("heart_conditions", "bp_controlled", "bp_crisis_recent", "bp_systolic",
+                                    "bp_diastolic", "heart_attack_recent", "angina_unstable", "other_conditions",
+                                    "liver_severity", "thyroid_controlled", "uses_cpap", "allergy_ketamine",
+                                    "other_allergies", "pregnancy_status")),
+    ("Mental health", ("mental_health_history", "dissociation_frequent", "psychosis_ever", "psychosis_current",
+                       "psychosis_family", "mania_recent", "self_harm_intent", "self_harm_recent_attempt")),
+    ("Substances", ("drugs_past_year", "prescribed_misuse", "substance_treatment_ever", "substance_treatment_for")),
+    ("Practicalities", ("has_escort", "can_avoid_driving", "contact_times")),
+)
+CONTACT = ("email", "phone", "preferred_contact", "contact_phone_today")
+
+
+@dataclass(frozen=True, slots=True)
+class Clipped:
+    """A piece of free text cut to its room: ``text`` ends where the room does, ``clipped`` says it was cut."""
+
+    text: str
+    clipped: bool
+
+
+def clip(text: str, room: int) -> Clipped:
+    """``text`` cut at the last space within ``room`` characters (or at ``room`` when there is none nearby)."""
+    text = text.strip()
+    if len(text) <= room:
+        return Clipped(text, False)
+    cut = text[:room]
+    space = cut.rfind(" ")
+    return Clipped((cut[:space] if space > room * 0.6 else cut).rstrip(" ,;.") + "…", True)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryFlag:
+    severity: str
+    title: str
+    evidence: Clipped
+    source: str  # the source keys, e.g. "ASRA2018, KETALAR"
+    acknowledgement: str | None  # "Discussed by Dr Cleo Clinician, 24 Nov 2026, 14:05"
+    acknowledgement_note: Clipped | None
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryFlagGroup:
+    severity: str
+    label: str
+    flags: tuple[SummaryFlag, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryMedicine:
+    line: Clipped
+    matches: tuple[str, ...]  # "alprazolam (benzodiazepine)", "possibly ..."
+    recognised: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryAnswer:
+    label: str
+    answer: Clipped
+    answered: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SummarySection:
+    title: str
+    answers: tuple[SummaryAnswer, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryNote:
+    who: str
+    when: str
+    text: Clipped
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Everything the one-page summary prints, in reading order."""
+
+    clinic_name: str
+    reference: str
+    name: Clipped
+    date_of_birth: str
+    age: int | None
+    contact: tuple[SummaryAnswer, ...]
+    submitted: str
+    status_label: str
+    questionnaire_version: str
+    ruleset_version: str
+    article_version: str
+    flag_groups: tuple[SummaryFlagGroup, ...]
+    rule_difference: RuleDifference
+    scores: tuple[ScoreView, ...]
+    medicines: tuple[SummaryMedicine, ...]
+    medicines_not_shown: int
+    sections: tuple[SummarySection, ...]
+    notes: tuple[SummaryNote, ...]
+    notes_not_shown: int
+    generated_by: str
+    generated_at: str
+    sent_early: str | None = None  # "Sent early from the support page: not answered: ..." (staff_display.sent_early)
+    sources: tuple[SourceEntry, ...] = ()  # the legend: each source key of the flags once (staff_display.flags_legend)
+
+    @property
+    def flag_count(self) -> int:
+        return sum(len(group.flags) for group in self.flag_groups)
+
+    @property
+    def short_name(self) -> str:
+        """The name as the running header of later pages has room for."""
+        return clip(self.name.text, RUNNING_NAME_ROOM).text
+
+    @property
+    def rule_difference_line(self) -> str | None:
+        """One line when today's rule set would flag the stored answers differently, else None."""
+        difference = self.rule_difference
+        if not difference.differs:
+            return None
+        parts = []
+        if difference.added:
+            parts.append("would add " + ", ".join(title for _rule, title in difference.added))
+        if difference.removed:
+            parts.append("would not raise " + ", ".join(title for _rule, title in difference.removed))
+        return (f"Flags are as submitted (rule set {difference.submitted_version}). Today's rule set "
+                f"{difference.current_version} " + "; ".join(parts) + ".")
+
+
+# --- parts ---------------------------------------------------------------------------------------------------------
+def _flag(view: staff_display.FlagView) -> SummaryFlag:
+    acknowledgement = None
+    if view.acknowledgement_label:
+        acknowledgement = view.acknowledgement_label
+        if view.acknowledged_by:
+            acknowledgement += f" by {view.acknowledged_by}"
+        if view.acknowledged_when:
+            acknowledgement += f", {view.acknowledged_when}"
+    note = clip(view.acknowledgement_note, ACKNOWLEDGEMENT_NOTE_ROOM) if view.acknowledgement_note else None
+    return SummaryFlag(view.severity, view.title, clip(view.evidence, EVIDENCE_ROOM),
+                       ", ".join(key for key, _citation in view.sources), acknowledgement, note)
+
+
+def _medicine(line: staff_display.MedicineLine) -> SummaryMedicine:
+    matches = tuple(match.wording for match in line.matches)
+    return SummaryMedicine(clip(line.line, MEDICINE_LINE_ROOM), matches, line.recognised)
+
+
+def _shown(question_ids: Iterable[str], raw: Mapping[str, Any], cleaned: questionnaire.Answers,
+           date_order: str) -> tuple[SummaryAnswer, ...]:
+    """The answers to the questions the patient was asked, worded as on the staff page (hidden ones are left out);
+    an optional free-text question left empty is left out too (it says nothing)."""
+    answers = []
+    for question_id in question_ids:
+        question = questionnaire.QUESTIONS[question_id]
+        if not questionnaire.is_shown(question, cleaned.values):
+            continue
+        row = staff_display.answer_row(question, cleaned, raw, date_order)
+        if not row.answered and question.type in questionnaire.TEXT_TYPES and not question.required:
+            continue
+        answers.append(SummaryAnswer(question.short, clip(row.text, ANSWER_ROOM), row.answered))
+    return tuple(answers)
+
+
+def _notes(events: Sequence[Any], zone: tzinfo) -> tuple[list[SummaryNote], int]:
+    """Staff notes (and notes given with a status change), newest first; acknowledgement notes print with their
+    flag."""
+    notes = [SummaryNote(event.staff.name, staff_display.local_time(event.at, zone), clip(event.note, NOTE_ROOM))
+             for event in sorted(events, key=lambda event: event.at, reverse=True)
+             if event.note and getattr(event, "flag_id", None) is None]
+    return notes[:NOTES_SHOWN], max(0, len(notes) - NOTES_SHOWN)
+
+
+# --- the whole summary -----------------------------------------------------------------------------------------------
+def build(submission: Any, *, clinic_name: str, generated_by: str, generated_at: datetime, zone: tzinfo,
+          today: date, date_order: str = "dmy") -> Summary:
+    """The summary of a stored submission, generated by ``generated_by`` at ``generated_at`` (UTC)."""
+    raw = submission.answers if isinstance(submission.answers, Mapping) else {}
+    cleaned = questionnaire.clean_answers(raw)
+    submitted_on = submission.submitted_at.astimezone(zone).date()
+    flag_views = staff_display.flag_groups(submission.flags, zone)
+    groups = tuple(SummaryFlagGroup(group.severity, group.label, tuple(_flag(view) for view in group.flags))
+                   for group in flag_views)
+    lines = [_medicine(line) for line in staff_display.medicine_lines(submission.medicines or [])]
+    notes, notes_not_shown = _notes(submission.events, zone)
+    sections = tuple(SummarySection(title, answers) for title, ids in KEY_ANSWERS
+                     if (answers := _shown(ids, raw, cleaned, date_order)))
+    return Summary(
+        clinic_name=clinic_name, reference=submission.reference, name=clip(submission.full_name, NAME_ROOM),
+        date_of_birth=staff_display.words_date(submission.date_of_birth, date_order),
+        age=scoring.age_on(submission.date_of_birth, today),
+        contact=_shown(CONTACT, raw, cleaned, date_order), submitted=staff_display.local_time(submission.submitted_at,
+                                                                                               zone),
+        status_label=staff_display.STATUS_LABELS.get(getattr(submission.status, "value", submission.status), ""),
+        questionnaire_version=submission.questionnaire_version, ruleset_version=submission.ruleset_version,
+        article_version=submission.article_version, flag_groups=groups,
+        rule_difference=staff_display.compare_with_current_rules(
+            raw, submission.flags, submitted_on=submitted_on, submitted_version=submission.ruleset_version,
+            rule_config=getattr(submission, "rule_config", None)),  # re-evaluated in the locale it was scored in
+        scores=tuple(staff_display.score_views(submission.scores or {})),
+        medicines=tuple(lines[:MEDICINES_SHOWN]), medicines_not_shown=max(0, len(lines) - MEDICINES_SHOWN),
+        sections=sections, notes=tuple(notes), notes_not_shown=notes_not_shown,
+        generated_by=generated_by, generated_at=staff_display.local_time(generated_at, zone),
+        sent_early=staff_display.sent_early(getattr(submission, "skipped_steps", None)),
+        sources=staff_display.flags_legend(flag_views))

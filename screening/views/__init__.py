@@ -1,1 +1,0 @@
-"""Blueprints: patient (questionnaire), and later staff and auth."""
