@@ -47,6 +47,7 @@ run: $(STAMP) assets ## Install and run the app on SQLite with demo data at http
 
 lint: $(STAMP) ## Run ruff on everything and mypy (strict) on the pure modules
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
 test: lint browser assets ## Install, lint and run every test (and the database tests on PostgreSQL if SCREENING_TEST_DATABASE_URL is set)

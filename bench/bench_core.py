@@ -27,22 +27,63 @@ RUNS = 10_000
 TODAY = date(2026, 11, 24)
 
 REALISTIC = answers(
-    date_of_birth=born(58), sex_at_birth="male", pain_conditions=["back_neck", "neuropathic"],
-    pain_duration="gt_5y", heart_conditions=["high_blood_pressure"], bp_controlled="yes", bp_crisis_recent="no",
-    bp_systolic=142, bp_diastolic=88, other_conditions=["sleep_apnoea"], uses_cpap="yes", height_cm=178,
-    weight_kg=96, snoring_loud="yes", daytime_tiredness="yes", neck_large="yes", **phq9(1, 2, 2, 2, 1, 1, 1, 0, 0),
-    **gad7(1, 1, 1, 1, 0, 1, 0), **auditc(2, 1, 0), medication_checklist=["opioid", "gabapentinoid"],
-    opioid_daily="yes", medicines=["Pregabalin 150mg twice a day", "co-codamol 30/500 two tablets qds",
-                                   "amlodipine 5mg", "Atorvastatin 20 mg at night", "omeprazole 20mg od",
-                                   "Sertraline 50mg mane"],
+    date_of_birth=born(58),
+    sex_at_birth="male",
+    pain_conditions=["back_neck", "neuropathic"],
+    pain_duration="gt_5y",
+    heart_conditions=["high_blood_pressure"],
+    bp_controlled="yes",
+    bp_crisis_recent="no",
+    bp_systolic=142,
+    bp_diastolic=88,
+    other_conditions=["sleep_apnoea"],
+    uses_cpap="yes",
+    height_cm=178,
+    weight_kg=96,
+    snoring_loud="yes",
+    daytime_tiredness="yes",
+    neck_large="yes",
+    **phq9(1, 2, 2, 2, 1, 1, 1, 0, 0),
+    **gad7(1, 1, 1, 1, 0, 1, 0),
+    **auditc(2, 1, 0),
+    medication_checklist=["opioid", "gabapentinoid"],
+    opioid_daily="yes",
+    medicines=[
+        "Pregabalin 150mg twice a day",
+        "co-codamol 30/500 two tablets qds",
+        "amlodipine 5mg",
+        "Atorvastatin 20 mg at night",
+        "omeprazole 20mg od",
+        "Sertraline 50mg mane",
+    ],
 )
-WORST = dict(REALISTIC, current_medications="\n".join([
-    "Lyrica 150mg twice a day", "zanax 0.5mg prn", "Klonopin 0.5 at night", "co-codamol 30/500 qds",
-    "OxyContin 10mg MR bd", "Uniphyllin Continus 400", "Klaricid 500 bd", "levothyroxine 50mcg",
-    "St John's wort", "Zimovane 7.5 at night", "Lamictal 200", "tramadole 50mg", "sertraline, amitriptyline",
-    "Seroquel XL 300mg nocte", "paracetamol 1g qds", "ibuprofen 400mg tds", "Elvanse 30mg mane",
-    "naltrexone 50mg", "wibblezorp 5mg", "diazepam 5 mg two tablets at night",
-]))
+WORST = dict(
+    REALISTIC,
+    current_medications="\n".join(
+        [
+            "Lyrica 150mg twice a day",
+            "zanax 0.5mg prn",
+            "Klonopin 0.5 at night",
+            "co-codamol 30/500 qds",
+            "OxyContin 10mg MR bd",
+            "Uniphyllin Continus 400",
+            "Klaricid 500 bd",
+            "levothyroxine 50mcg",
+            "St John's wort",
+            "Zimovane 7.5 at night",
+            "Lamictal 200",
+            "tramadole 50mg",
+            "sertraline, amitriptyline",
+            "Seroquel XL 300mg nocte",
+            "paracetamol 1g qds",
+            "ibuprofen 400mg tds",
+            "Elvanse 30mg mane",
+            "naltrexone 50mg",
+            "wibblezorp 5mg",
+            "diazepam 5 mg two tablets at night",
+        ]
+    ),
+)
 
 
 def core(raw: dict[str, Any]) -> None:
@@ -71,16 +112,19 @@ def timed(work: Callable[[dict[str, Any]], None], raw: dict[str, Any], *, cold: 
 
 def main() -> None:
     lines = {"realistic (6 medicine lines)": REALISTIC, "worst case (20 medicine lines)": WORST}
-    print(f"Screening core benchmark: {RUNS:,} runs each, Python {platform.python_version()}, "
-          f"rule set {rules.RULESET_VERSION}, {medications.vocabulary_size()} medicine names")
+    print(
+        f"Screening core benchmark: {RUNS:,} runs each, Python {platform.python_version()}, "
+        f"rule set {rules.RULESET_VERSION}, {medications.vocabulary_size()} medicine names"
+    )
     print(f"{'answer set':32} {'what':38} {'cache':5} {'mean ms':>8} {'p95 ms':>8}")
     for label, raw in lines.items():
         for what, work in (("evaluate + score_all + match_list", core), ("assess (each part once)", assess)):
             for cold in (False, True):
                 samples = timed(work, raw, cold=cold)
                 p95 = statistics.quantiles(samples, n=20)[-1]
-                print(f"{label:32} {what:38} {'cold' if cold else 'warm':5} "
-                      f"{statistics.fmean(samples):8.3f} {p95:8.3f}")
+                print(
+                    f"{label:32} {what:38} {'cold' if cold else 'warm':5} {statistics.fmean(samples):8.3f} {p95:8.3f}"
+                )
 
 
 if __name__ == "__main__":

@@ -19,12 +19,18 @@ from tests.unit.medicine_recall import measure  # noqa: E402
 def main() -> None:
     result = measure()
     print(f"Medicine recall on {result.lines} patient-typed lines ({medications.vocabulary_size()} medicine names)")
-    print(f"  lines fully right        {result.lines_right:4d} / {result.lines:<4d} "
-          f"{result.lines_right / result.lines:6.1%}")
-    print(f"  unknown words reported   {result.words_reported:4d} / {result.words_expected:<4d} "
-          f"{result.words_reported / result.words_expected:6.1%}")
-    print(f"  classes found            {result.classes_found:4d} / {result.classes_expected:<4d} "
-          f"{result.classes_found / result.classes_expected:6.1%}")
+    print(
+        f"  lines fully right        {result.lines_right:4d} / {result.lines:<4d} "
+        f"{result.lines_right / result.lines:6.1%}"
+    )
+    print(
+        f"  unknown words reported   {result.words_reported:4d} / {result.words_expected:<4d} "
+        f"{result.words_reported / result.words_expected:6.1%}"
+    )
+    print(
+        f"  classes found            {result.classes_found:4d} / {result.classes_expected:<4d} "
+        f"{result.classes_found / result.classes_expected:6.1%}"
+    )
     print(f"  lines with a silent miss {len(result.silent_misses):4d}")
     if "-v" in sys.argv[1:]:
         for outcome in result.outcomes:

@@ -46,8 +46,9 @@ def timed(work: Callable[[], object], runs: int = RUNS) -> tuple[float, float]:
 
 def main() -> None:
     folder = tempfile.mkdtemp(prefix="bench-summary-")
-    app = create_app({"DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3", "SECRET_KEY": "bench",
-                      "SERVER_NAME": "bench.invalid"})
+    app = create_app(
+        {"DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3", "SECRET_KEY": "bench", "SERVER_NAME": "bench.invalid"}
+    )
     css = STYLESHEET.read_bytes()
     print(f"Python {platform.python_version()} on {platform.machine()}, {RUNS} runs each (after one warm-up)")
     print(f"{'case':<9} {'pages':>5} {'build+template':>15} {'pdf.render':>16} {'bare WeasyPrint':>16}")
@@ -57,23 +58,37 @@ def main() -> None:
         maximal = submit(maximal_answers())
         add_every_rule(maximal)
         for name, submission in (("typical", typical), ("maximal", maximal)):
+
             def html(submission: Submission = submission) -> str:
-                view = summary.build(submission, clinic_name="Example Pain Clinic", generated_by="Dr Bench",
-                                     generated_at=submission.submitted_at, zone=UTC,
-                                     today=submission.submitted_at.date())
-                return render_template("summary/summary.html", s=view, paper="a4", pdf=True,
-                                       stylesheets=[url_for("static", filename="summary/summary.css")],
-                                       clipped_marker=summary.CLIPPED)
+                view = summary.build(
+                    submission,
+                    clinic_name="Example Pain Clinic",
+                    generated_by="Dr Bench",
+                    generated_at=submission.submitted_at,
+                    zone=UTC,
+                    today=submission.submitted_at.date(),
+                )
+                return render_template(
+                    "summary/summary.html",
+                    s=view,
+                    paper="a4",
+                    pdf=True,
+                    stylesheets=[url_for("static", filename="summary/summary.css")],
+                    clipped_marker=summary.CLIPPED,
+                )
 
             document = html()
             sheets = pdf_stylesheets("a4")
             pages = pdf.render(document, sheets).pages
             build_mean, _ = timed(html)
             app_mean, app_p95 = timed(lambda document=document, sheets=sheets: pdf.render(document, sheets))
-            bare_mean, bare_p95 = timed(lambda document=document: HTML(string=document).write_pdf(
-                stylesheets=[CSS(string=css.decode())]))
-            print(f"{name:<9} {pages:>5} {build_mean:>12.1f} ms {app_mean:>7.1f} ms (p95 {app_p95:>5.0f})"
-                  f" {bare_mean:>7.1f} ms (p95 {bare_p95:>5.0f})")
+            bare_mean, bare_p95 = timed(
+                lambda document=document: HTML(string=document).write_pdf(stylesheets=[CSS(string=css.decode())])
+            )
+            print(
+                f"{name:<9} {pages:>5} {build_mean:>12.1f} ms {app_mean:>7.1f} ms (p95 {app_p95:>5.0f})"
+                f" {bare_mean:>7.1f} ms (p95 {bare_p95:>5.0f})"
+            )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,15 @@ from screening.staff import auth
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 ALL_STAFF = (Role.RECEPTION, Role.CLINICIAN, Role.ADMIN)
-STAFF_SESSION_KEYS = ("_user_id", "_fresh", "_id", "staff_login_at", "staff_seen_at", "staff_pending",
-                      "staff_mfa_secret")
+STAFF_SESSION_KEYS = (
+    "_user_id",
+    "_fresh",
+    "_id",
+    "staff_login_at",
+    "staff_seen_at",
+    "staff_pending",
+    "staff_mfa_secret",
+)
 login_manager = LoginManager()
 
 
@@ -39,9 +46,11 @@ def public(view: F) -> F:
 
 def roles(*allowed: Role) -> Callable[[F], F]:
     """Only for signed-in staff with one of ``allowed`` roles."""
+
     def mark(view: F) -> F:
         view._access_roles = frozenset(allowed)  # type: ignore[attr-defined]
         return view
+
     return mark
 
 

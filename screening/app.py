@@ -24,8 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """The application, configured from SCREENING_* environment variables (or ``test_config``)."""
-    app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"))
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
     register_config(app, test_config)
     register_proxy(app)
     register_extensions(app)
@@ -55,8 +59,9 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         WTF_CSRF_SSL_STRICT=screening["ENV"] == "production",
         BABEL_DEFAULT_LOCALE="en",
     )
-    app.config.update({key: value for key, value in (test_config or {}).items() if key.isupper()
-                       and key not in settings.DEFAULTS})
+    app.config.update(
+        {key: value for key, value in (test_config or {}).items() if key.isupper() and key not in settings.DEFAULTS}
+    )
     if not screening["URGENT_ALERTS"]:  # said at every start, and shown to admins on every staff page
         print(settings.ALERTS_OFF_WARNING, file=sys.stderr, flush=True)  # noqa: T201
 
@@ -82,8 +87,7 @@ def register_proxy(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True,
-                                                                                              exist_ok=True)
+        Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -92,11 +96,17 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_templates(app: Flask) -> None:
-    app.jinja_loader = ChoiceLoader([
-        FileSystemLoader(str(ROOT / "templates")),
-        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
-                      "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf")}),
-    ])
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     screening = app.config["SCREENING"]
@@ -105,9 +115,13 @@ def register_templates(app: Flask) -> None:
 
     @app.context_processor
     def clinic() -> dict[str, Any]:
-        return {"clinic_name": screening["CLINIC_NAME"], "clinic_phone": screening["CLINIC_PHONE"],
-                "clinic_email": screening["CLINIC_EMAIL"], "service_name": "Ketamine therapy pre-screening",
-                "home_url": "/"}
+        return {
+            "clinic_name": screening["CLINIC_NAME"],
+            "clinic_phone": screening["CLINIC_PHONE"],
+            "clinic_email": screening["CLINIC_EMAIL"],
+            "service_name": "Ketamine therapy pre-screening",
+            "home_url": "/",
+        }
 
 
 def long_date(value: str, order: str = "dmy") -> str:

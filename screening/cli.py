@@ -29,8 +29,10 @@ def create_staff(email: str, name: str, role: str) -> None:
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from error
     hours = int(auth.ONE_TIME_PASSWORD_LIFETIME.total_seconds() // 3600)
-    click.echo(f"Created {user.email} ({role}). One-time password (give it to them privately; it works for "
-               f"{hours} hours): {one_time}")
+    click.echo(
+        f"Created {user.email} ({role}). One-time password (give it to them privately; it works for "
+        f"{hours} hours): {one_time}"
+    )
 
 
 @click.command("purge-expired")
@@ -40,8 +42,14 @@ def purge_expired() -> None:
 
 
 @click.command("purge")
-@click.option("--older-than", "days", type=click.IntRange(min=1), default=None, metavar="DAYS",
-              help="Delete submissions submitted more than DAYS days ago (default: SCREENING_RETENTION_DAYS).")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="DAYS",
+    help="Delete submissions submitted more than DAYS days ago (default: SCREENING_RETENTION_DAYS).",
+)
 @click.option("--yes-really", is_flag=True, help=f"Allow a period shorter than {retention.MINIMUM_DAYS} days.")
 @click.option("--dry-run", is_flag=True, help="Only say how many submissions would be deleted.")
 def purge(days: int | None, yes_really: bool, dry_run: bool) -> None:
@@ -51,19 +59,28 @@ def purge(days: int | None, yes_really: bool, dry_run: bool) -> None:
     if days is None:
         raise click.UsageError("Give --older-than DAYS, or set SCREENING_RETENTION_DAYS")
     if days < retention.MINIMUM_DAYS and not yes_really:
-        raise click.ClickException(f"Refusing to delete submissions younger than {retention.MINIMUM_DAYS} days: "
-                                   f"check the number of days, and add --yes-really if {days} is right")
+        raise click.ClickException(
+            f"Refusing to delete submissions younger than {retention.MINIMUM_DAYS} days: "
+            f"check the number of days, and add --yes-really if {days} is right"
+        )
     if dry_run:
         click.echo(f"Would delete {retention.count_older_than(days)} submission(s) older than {days} days.")
         return
     result = retention.purge_older_than(days)
-    click.echo(f"Deleted {result.deleted} submission(s) submitted before "
-               f"{result.cutoff.isoformat(timespec='seconds')} ({days} days).")
+    click.echo(
+        f"Deleted {result.deleted} submission(s) submitted before "
+        f"{result.cutoff.isoformat(timespec='seconds')} ({days} days)."
+    )
 
 
 @click.command("worker")
-@click.option("--interval", type=click.FloatRange(min=0.1, max=300), default=worker.DEFAULT_INTERVAL_SECONDS,
-              show_default=True, help="Seconds between passes.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1, max=300),
+    default=worker.DEFAULT_INTERVAL_SECONDS,
+    show_default=True,
+    help="Seconds between passes.",
+)
 @click.option("--once", is_flag=True, help="Make one pass and exit (status 1 when a send failed).")
 def run_worker(interval: float, once: bool) -> None:
     """Send urgent alerts and escalate urgent submissions nobody has picked up, retrying failed alerts with
@@ -71,13 +88,17 @@ def run_worker(interval: float, once: bool) -> None:
     routes = notifications.channels(current_app.config["SCREENING"])
     if once:
         escalated, outcome = worker.run_once()
-        click.echo(f"Escalated {len(escalated)}; sent {outcome.sent}, failed {outcome.failed}; "
-                   f"{outcome.pending} still waiting.")
+        click.echo(
+            f"Escalated {len(escalated)}; sent {outcome.sent}, failed {outcome.failed}; "
+            f"{outcome.pending} still waiting."
+        )
         if outcome.failed:
             raise click.exceptions.Exit(1)
         return
-    click.echo(f"Alert worker started: routes {', '.join(routes) or 'none (urgent alerts are off)'}; "
-               f"a pass every {interval:g} s. Stop with Ctrl+C.")
+    click.echo(
+        f"Alert worker started: routes {', '.join(routes) or 'none (urgent alerts are off)'}; "
+        f"a pass every {interval:g} s. Stop with Ctrl+C."
+    )
     stop = threading.Event()
     worker.stop_on_signals(stop)
     worker.run_forever(stop, interval=interval, report=lambda line: click.echo(f"[worker] {line}"))
@@ -90,8 +111,10 @@ def send_test_alert() -> None:
     settings before go-live. Exits with status 1 unless every route delivered it."""
     routes = notifications.channels(current_app.config["SCREENING"])
     if not routes:
-        raise click.ClickException("No alert route is configured (SCREENING_ONCALL_EMAIL, "
-                                   "SCREENING_ALERT_WEBHOOK_URL) or SCREENING_URGENT_ALERTS is off")
+        raise click.ClickException(
+            "No alert route is configured (SCREENING_ONCALL_EMAIL, "
+            "SCREENING_ALERT_WEBHOOK_URL) or SCREENING_URGENT_ALERTS is off"
+        )
     outcome = notifications.send_test()
     for route, problem in outcome.items():
         click.echo(f"  {route}: {'delivered' if problem is None else 'FAILED: ' + problem}")

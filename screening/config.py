@@ -34,8 +34,10 @@ class CrisisLine:
 LOCALE_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
     "en-GB": {
         "EMERGENCY_NUMBER": "999",
-        "CRISIS_LINES": (CrisisLine("NHS 111", "111", "for urgent medical help, day or night"),
-                         CrisisLine("Samaritans", "116 123", "free, any time, day or night")),
+        "CRISIS_LINES": (
+            CrisisLine("NHS 111", "111", "for urgent medical help, day or night"),
+            CrisisLine("Samaritans", "116 123", "free, any time, day or night"),
+        ),
         "DATE_ORDER": "dmy",
         "TIMEZONE": "Europe/London",
     },
@@ -56,7 +58,7 @@ DEFAULTS: Mapping[str, Any] = {
     "REPLY_TIME": "within 3 working days",
     # what a patient whose answers raised an urgent flag is told instead of REPLY_TIME (confirmation page)
     "URGENT_REPLY_TIME": "We aim to call you today if you sent this before 4pm on a working day, otherwise on "
-                         "the next working day.",
+    "the next working day.",
     "MIN_AGE": 18,
     "DRAFT_DAYS": 7,
     "ARTICLE_PATH": "",
@@ -79,8 +81,14 @@ DEFAULTS: Mapping[str, Any] = {
     "PROXY_HOPS": 0,  # trusted reverse proxies in front of the app (X-Forwarded-For/-Proto/-Host); 0: none
     "RETENTION_DAYS": None,  # the default for `flask purge --older-than` (retention.py); None: give it each time
 }
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "CLINIC_EMAIL", "REPLY_TIME",
-                          "URGENT_REPLY_TIME")
+REQUIRED_IN_PRODUCTION = (
+    "SECRET_KEY",
+    "CLINIC_NAME",
+    "CLINIC_PHONE",
+    "CLINIC_EMAIL",
+    "REPLY_TIME",
+    "URGENT_REPLY_TIME",
+)
 
 
 def _crisis_lines(text: str) -> tuple[CrisisLine, ...]:
@@ -138,8 +146,9 @@ def _time_zone(text: str) -> str:
     try:
         ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {text!r}: give an IANA name such as Europe/London or "
-                         "America/New_York") from None
+        raise ValueError(
+            f"unknown time zone {text!r}: give an IANA name such as Europe/London or America/New_York"
+        ) from None
     return text
 
 
@@ -211,12 +220,16 @@ def _check_mail(settings: Mapping[str, Any]) -> None:
 
 
 MIN_WEBHOOK_SECRET = 32
-NO_ROUTE = ("Production needs a route for urgent alerts, so that an urgent patient reaches a person the same day: "
-            "set SCREENING_ONCALL_EMAIL (with the SCREENING_SMTP_* settings) and/or SCREENING_ALERT_WEBHOOK_URL (with "
-            "SCREENING_ALERT_WEBHOOK_SECRET). To run without alerts, set SCREENING_URGENT_ALERTS=off (urgent "
-            "submissions then only sort to the top of the queue)")
-ALERTS_OFF_WARNING = ("WARNING: urgent alerts are switched off (SCREENING_URGENT_ALERTS=off). An urgent submission "
-                      "only sorts to the top of the review queue: make sure someone watches it all day.")
+NO_ROUTE = (
+    "Production needs a route for urgent alerts, so that an urgent patient reaches a person the same day: "
+    "set SCREENING_ONCALL_EMAIL (with the SCREENING_SMTP_* settings) and/or SCREENING_ALERT_WEBHOOK_URL (with "
+    "SCREENING_ALERT_WEBHOOK_SECRET). To run without alerts, set SCREENING_URGENT_ALERTS=off (urgent "
+    "submissions then only sort to the top of the queue)"
+)
+ALERTS_OFF_WARNING = (
+    "WARNING: urgent alerts are switched off (SCREENING_URGENT_ALERTS=off). An urgent submission "
+    "only sorts to the top of the review queue: make sure someone watches it all day."
+)
 
 
 def _check_webhook(settings: Mapping[str, Any], *, production: bool) -> None:
@@ -224,11 +237,15 @@ def _check_webhook(settings: Mapping[str, Any], *, production: bool) -> None:
     if not url:
         return
     if not url.startswith(("https://", "http://")) or (production and not url.startswith("https://")):
-        raise ConfigError("SCREENING_ALERT_WEBHOOK_URL must start with https://" + ("" if production else
-                                                                                    " (or http:// in development)"))
+        raise ConfigError(
+            "SCREENING_ALERT_WEBHOOK_URL must start with https://"
+            + ("" if production else " (or http:// in development)")
+        )
     if len(str(settings["ALERT_WEBHOOK_SECRET"])) < MIN_WEBHOOK_SECRET:
-        raise ConfigError(f"SCREENING_ALERT_WEBHOOK_SECRET: give a shared secret of at least {MIN_WEBHOOK_SECRET} "
-                          "characters (the webhook is signed with it)")
+        raise ConfigError(
+            f"SCREENING_ALERT_WEBHOOK_SECRET: give a shared secret of at least {MIN_WEBHOOK_SECRET} "
+            "characters (the webhook is signed with it)"
+        )
 
 
 def _check_alerts(settings: Mapping[str, Any]) -> None:
@@ -237,8 +254,10 @@ def _check_alerts(settings: Mapping[str, Any]) -> None:
     if not settings["URGENT_ALERTS"]:
         return
     if settings["ALERT_FILE"]:
-        raise ConfigError("SCREENING_ALERT_FILE is for development only: a file reaches no one. Use "
-                          "SCREENING_ONCALL_EMAIL and/or SCREENING_ALERT_WEBHOOK_URL")
+        raise ConfigError(
+            "SCREENING_ALERT_FILE is for development only: a file reaches no one. Use "
+            "SCREENING_ONCALL_EMAIL and/or SCREENING_ALERT_WEBHOOK_URL"
+        )
     if not (settings["ONCALL_EMAIL"] or settings["ALERT_WEBHOOK_URL"]):
         raise ConfigError(NO_ROUTE)
     if not str(settings["BASE_URL"]).startswith("https://"):

@@ -96,18 +96,44 @@ def auditc(*items: int) -> dict[str, str]:
 
 DEMO_PATIENTS: tuple[dict[str, Any], ...] = (
     {"full_name": "Demo Patient One", "pain_conditions": ["crps"], "medicines": ["Lyrica 150mg twice a day"]},
-    {"full_name": "Demo Patient Two", "sex_at_birth": "male", "date_of_birth": "1968-02-03",
-     "heart_conditions": ["high_blood_pressure", "heart_attack"], "bp_controlled": "unsure",
-     "bp_crisis_recent": "no", "heart_attack_recent": "yes", "chest_pain_since_mi": "no", "bp_systolic": 186,
-     "bp_diastolic": 104,
-     "pain_conditions": ["back_neck"], "medicines": ["amlodipine 5mg", "aspirin 75mg", "atorvastatin"]},
-    {"full_name": "Demo Patient Three", "phq9_9": 1, "self_harm_intent": "no", "self_harm_recent_attempt": "no",
-     "phone": "01632 960 001", "pain_conditions": ["fibromyalgia"]},
-    {"full_name": "Demo Patient Four", "pregnancy_status": "breastfeeding", "mania_recent": "yes",
-     "mental_health_history": ["bipolar"], "medicines": ["Lamictal 200", "Klonopin 0.5 at night"]},
+    {
+        "full_name": "Demo Patient Two",
+        "sex_at_birth": "male",
+        "date_of_birth": "1968-02-03",
+        "heart_conditions": ["high_blood_pressure", "heart_attack"],
+        "bp_controlled": "unsure",
+        "bp_crisis_recent": "no",
+        "heart_attack_recent": "yes",
+        "chest_pain_since_mi": "no",
+        "bp_systolic": 186,
+        "bp_diastolic": 104,
+        "pain_conditions": ["back_neck"],
+        "medicines": ["amlodipine 5mg", "aspirin 75mg", "atorvastatin"],
+    },
+    {
+        "full_name": "Demo Patient Three",
+        "phq9_9": 1,
+        "self_harm_intent": "no",
+        "self_harm_recent_attempt": "no",
+        "phone": "01632 960 001",
+        "pain_conditions": ["fibromyalgia"],
+    },
+    {
+        "full_name": "Demo Patient Four",
+        "pregnancy_status": "breastfeeding",
+        "mania_recent": "yes",
+        "mental_health_history": ["bipolar"],
+        "medicines": ["Lamictal 200", "Klonopin 0.5 at night"],
+    },
     # urgent: shows the alert (make run: instance/alerts.log), the staff counter, and the escalation after 5 minutes
-    {"full_name": "Demo Patient Five", "phq9_9": 2, "self_harm_intent": "yes", "self_harm_recent_attempt": "no",
-     "phone": "01632 960 005", "pain_conditions": ["neuropathic"]},
+    {
+        "full_name": "Demo Patient Five",
+        "phq9_9": 2,
+        "self_harm_intent": "yes",
+        "self_harm_recent_attempt": "no",
+        "phone": "01632 960 005",
+        "pain_conditions": ["neuropathic"],
+    },
 )
 
 
@@ -122,8 +148,7 @@ def submit_answers(values: dict[str, Any], *, today: date | None = None, now: da
     draft, _token = services.start_draft(draft_days=1)
     draft.answers = values
     draft.completed_steps = ["start", *(step.id for step in journey.shown_steps(values))]
-    return services.submit(draft, article=load(), today=today or date.today(), min_age=18, remote_addr=None,
-                           now=now)
+    return services.submit(draft, article=load(), today=today or date.today(), min_age=18, remote_addr=None, now=now)
 
 
 def add_demo_submissions() -> list[tuple[str, int]]:
@@ -136,9 +161,11 @@ def add_demo_submissions() -> list[tuple[str, int]]:
     return created
 
 
-DEMO_STAFF = (("reception@demo.example", "Rae Reception", "reception"),
-              ("clinician@demo.example", "Dr Cleo Clinician", "clinician"),
-              ("admin@demo.example", "Ada Admin", "admin"))
+DEMO_STAFF = (
+    ("reception@demo.example", "Rae Reception", "reception"),
+    ("clinician@demo.example", "Dr Cleo Clinician", "clinician"),
+    ("admin@demo.example", "Ada Admin", "admin"),
+)
 
 
 def add_demo_staff() -> list[tuple[str, str, str]]:

@@ -91,9 +91,13 @@ class NoHiddenCharacters:
 
     def __call__(self, form: Any, field: TextQuestionField) -> None:
         if self.pattern.search(field.stored() or ""):  # a stray tab or new line at either end is stripped anyway
-            raise StopValidation(gettext(
-                "%(short)s must not include hidden characters, which can come from copying and pasting. "
-                "Type it in again", short=short_name(field)))
+            raise StopValidation(
+                gettext(
+                    "%(short)s must not include hidden characters, which can come from copying and pasting. "
+                    "Type it in again",
+                    short=short_name(field),
+                )
+            )
 
 
 class MaxLength:
@@ -102,16 +106,16 @@ class MaxLength:
 
     def __call__(self, form: Any, field: TextQuestionField) -> None:
         if len(field.stored() or "") > self.maximum:
-            raise StopValidation(gettext("%(short)s must be %(max)s characters or less", short=short_name(field),
-                                         max=self.maximum))
+            raise StopValidation(
+                gettext("%(short)s must be %(max)s characters or less", short=short_name(field), max=self.maximum)
+            )
 
 
 def email_format(form: Any, field: TextQuestionField) -> None:
     try:
         validate_email(field.stored() or "", check_deliverability=False)
     except (EmailNotValidError, ValueError, UnicodeError) as error:
-        raise ValidationError(gettext("Enter an email address in the correct format, like name@example.com")) \
-            from error
+        raise ValidationError(gettext("Enter an email address in the correct format, like name@example.com")) from error
 
 
 def phone_format(form: Any, field: TextQuestionField) -> None:
@@ -130,8 +134,9 @@ def in_range(form: Any, field: WholeNumberField) -> None:
     question = field.question
     low, high = question.min_value, question.max_value
     if field.data is None or (low is not None and field.data < low) or (high is not None and field.data > high):
-        raise ValidationError(gettext("%(short)s must be between %(min)s and %(max)s", short=short_name(field),
-                                      min=low, max=high))
+        raise ValidationError(
+            gettext("%(short)s must be between %(min)s and %(max)s", short=short_name(field), min=low, max=high)
+        )
 
 
 def known_code(form: Any, field: RadioQuestionField) -> None:
@@ -147,8 +152,9 @@ def known_codes(form: Any, field: CheckboxesQuestionField) -> None:
 def exclusive_none(form: Any, field: CheckboxesQuestionField) -> None:
     if EXCLUSIVE_CODE in (field.data or ()) and len(set(field.data)) > 1:
         none = gettext(field.question.option_label(EXCLUSIVE_CODE))
-        raise ValidationError(gettext("Select '%(none)s' on its own, or untick it and select the answers "
-                                      "that apply", none=none))
+        raise ValidationError(
+            gettext("Select '%(none)s' on its own, or untick it and select the answers that apply", none=none)
+        )
 
 
 def _choose_message(question: Question, locale: str) -> str:
@@ -186,7 +192,7 @@ def validators_for(question: Question) -> list[Callable[..., None]]:
 def _earlier_values(earlier: Mapping[str, Any], step: Step) -> dict[str, Any]:
     """Cleaned answers of the steps before ``step`` (the caller may pass the whole draft: this step's own
     stored answers must not decide what this step's POST shows)."""
-    before = {question.id for earlier_step in STEPS[:STEPS.index(step)] for question in earlier_step}
+    before = {question.id for earlier_step in STEPS[: STEPS.index(step)] for question in earlier_step}
     raw = {key: value for key, value in earlier.items() if key in before} if isinstance(earlier, Mapping) else {}
     return dict(clean_answers(raw).values)
 
@@ -286,8 +292,13 @@ def _not_both(form: StepForm, check: Check, answered: Mapping[str, Any], shown: 
     return check.questions[0] if len(given) == len(check.questions) else None
 
 
-_CHECKS = {"one_of_required": _one_of_required, "required_when": _required_when,
-           "both_or_neither": _both_or_neither, "less_than": _less_than, "not_both": _not_both}
+_CHECKS = {
+    "one_of_required": _one_of_required,
+    "required_when": _required_when,
+    "both_or_neither": _both_or_neither,
+    "less_than": _less_than,
+    "not_both": _not_both,
+}
 
 
 def _class_name(step_id: str) -> str:
@@ -329,13 +340,18 @@ def _posted(question: Question, value: Any) -> list[tuple[str, str]]:
 
 def post_data(step_id: str, answers: Mapping[str, Any]) -> MultiDict[str, str]:
     """The form data a browser would post for ``step_id`` to store ``answers``."""
-    pairs = [pair for question in STEP_BY_ID[step_id] if question.id in answers
-             for pair in _posted(question, answers[question.id])]
+    pairs = [
+        pair
+        for question in STEP_BY_ID[step_id]
+        if question.id in answers
+        for pair in _posted(question, answers[question.id])
+    ]
     return MultiDict(pairs)
 
 
-def first_invalid_step(answers: Mapping[str, Any], *, today: date, min_age: int,
-                       skip: Collection[str] = ()) -> str | None:
+def first_invalid_step(
+    answers: Mapping[str, Any], *, today: date, min_age: int, skip: Collection[str] = ()
+) -> str | None:
     """The first shown step whose stored answers would not pass its form (a required answer missing, an
     invalid or wrongly typed value, a failed check, under age), or None when every step passes. Feeds the
     answers through the same form classes as a POST (CSRF off). ``skip``: ids of steps not checked (the pages
@@ -379,7 +395,8 @@ def _reveal_under(question: Question, page: set[str]) -> tuple[str, str] | None:
     if parent is None or parent.id not in page:
         return None
     fits = (condition.operator == "=" and parent.type in _RADIO_TYPES) or (
-        condition.operator == "has" and parent.type is QType.MULTI)
+        condition.operator == "has" and parent.type is QType.MULTI
+    )
     code = str(condition.value)
     return (parent.id, code) if fits and code in parent.codes else None
 
@@ -404,8 +421,11 @@ def layout(step_id: str, earlier: Mapping[str, Any]) -> tuple[Node, ...]:
     values = _earlier_values(earlier, step)
     kept = [question for question in step if not _hidden_by_earlier(question, step, values, page)]
     kept_ids = {question.id for question in kept}
-    parent_of = {question.id: reveal for question in kept
-                 if (reveal := _reveal_under(question, page)) is not None and reveal[0] in kept_ids}
+    parent_of = {
+        question.id: reveal
+        for question in kept
+        if (reveal := _reveal_under(question, page)) is not None and reveal[0] in kept_ids
+    }
 
     def node(question: Question) -> Node:
         children: dict[str, list[Node]] = {}

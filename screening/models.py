@@ -55,8 +55,14 @@ class Acknowledgement(StrEnum):
 
 def _enum(enum: type[StrEnum], name: str | None = None) -> Enum:
     """A string column limited by a CHECK constraint to the enum's values (``name`` names the constraint)."""
-    return Enum(enum, native_enum=False, length=20, create_constraint=True, name=name or enum.__name__.lower(),
-                values_callable=lambda members: [member.value for member in members])
+    return Enum(
+        enum,
+        native_enum=False,
+        length=20,
+        create_constraint=True,
+        name=name or enum.__name__.lower(),
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 #: Queue priority: the rank of the highest flag (urgent 3, discuss 2, caution 1, info 0), -1 for none.
@@ -72,8 +78,7 @@ class Submission(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    status: Mapped[SubmissionStatus] = mapped_column(_enum(SubmissionStatus), default=SubmissionStatus.NEW,
-                                                     index=True)
+    status: Mapped[SubmissionStatus] = mapped_column(_enum(SubmissionStatus), default=SubmissionStatus.NEW, index=True)
     priority: Mapped[int] = mapped_column(index=True)
     questionnaire_version: Mapped[str] = mapped_column(String(20))
     ruleset_version: Mapped[str] = mapped_column(String(20))
@@ -98,10 +103,12 @@ class Submission(db.Model):  # type: ignore[name-defined,misc]
 
     picked_up_by: Mapped[StaffUser | None] = relationship(foreign_keys=[picked_up_by_id])
 
-    flags: Mapped[list[Flag]] = relationship(back_populates="submission", cascade="all, delete-orphan",
-                                             order_by="Flag.position", passive_deletes=True)
-    events: Mapped[list[ReviewEvent]] = relationship(back_populates="submission", cascade="all, delete-orphan",
-                                                     order_by="ReviewEvent.at", passive_deletes=True)
+    flags: Mapped[list[Flag]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", order_by="Flag.position", passive_deletes=True
+    )
+    events: Mapped[list[ReviewEvent]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", order_by="ReviewEvent.at", passive_deletes=True
+    )
 
     __mapper_args__ = {"version_id_col": version_id}
 
@@ -132,9 +139,9 @@ class Flag(db.Model):  # type: ignore[name-defined,misc]
 
 class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     """A clinic staff account: one person, one role. Passwords are argon2id hashes; TOTP MFA is required
-    (``mfa_secret`` is set at enrolment; ``mfa_last_step`` stops a code being used twice). A one-time password
-(``must_change_password``) stops working at ``password_expires_at``. Raising
-    ``session_epoch`` ends every session of the account (logout, password change, deactivation)."""
+        (``mfa_secret`` is set at enrolment; ``mfa_last_step`` stops a code being used twice). A one-time password
+    (``must_change_password``) stops working at ``password_expires_at``. Raising
+        ``session_epoch`` ends every session of the account (logout, password change, deactivation)."""
 
     __tablename__ = "staff_user"
 

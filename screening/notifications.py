@@ -45,8 +45,10 @@ URGENT_SUBMISSION = "urgent_submission"
 URGENT_ESCALATION = "urgent_escalation"
 KINDS = (URGENT_SUBMISSION, URGENT_ESCALATION)
 EMAIL, WEBHOOK, FILE = "email", "webhook", "file"
-SUBJECTS = {URGENT_SUBMISSION: "Urgent pre-screening submission waiting",
-            URGENT_ESCALATION: "ESCALATION: urgent pre-screening submission not picked up"}
+SUBJECTS = {
+    URGENT_SUBMISSION: "Urgent pre-screening submission waiting",
+    URGENT_ESCALATION: "ESCALATION: urgent pre-screening submission not picked up",
+}
 SMTP_TIMEOUT_SECONDS = 10
 WEBHOOK_TIMEOUT_SECONDS = 10
 LEASE = timedelta(minutes=2)  # longer than any one try can take (the timeouts above)
@@ -77,8 +79,11 @@ def channels(settings: Mapping[str, Any]) -> tuple[str, ...]:
     """The delivery channels configured for urgent alerts (none when the clinic has switched them off)."""
     if not settings["URGENT_ALERTS"]:
         return ()
-    configured = ((EMAIL, settings["ONCALL_EMAIL"] or settings["ESCALATION_EMAIL"]),
-                  (WEBHOOK, settings["ALERT_WEBHOOK_URL"]), (FILE, settings["ALERT_FILE"]))
+    configured = (
+        (EMAIL, settings["ONCALL_EMAIL"] or settings["ESCALATION_EMAIL"]),
+        (WEBHOOK, settings["ALERT_WEBHOOK_URL"]),
+        (FILE, settings["ALERT_FILE"]),
+    )
     return tuple(channel for channel, setting in configured if setting)
 
 
@@ -92,8 +97,7 @@ def enqueue(kind: str, reference: str, *, now: datetime | None = None) -> list[N
     for channel in channels(settings):
         if channel == EMAIL and kind == URGENT_SUBMISSION and not settings["ONCALL_EMAIL"]:
             continue
-        rows.append(Notification(kind=kind, reference=reference, channel=channel, created_at=now,
-                                 next_attempt_at=now))
+        rows.append(Notification(kind=kind, reference=reference, channel=channel, created_at=now, next_attempt_at=now))
     db.session.add_all(rows)
     return rows
 
@@ -106,8 +110,10 @@ def staff_link(reference: str) -> str:
 
 def _text(notification: Notification) -> str:
     if notification.kind == URGENT_ESCALATION:
-        return (f"An urgent submission has not been picked up in time. Please call the patient today: "
-                f"{staff_link(notification.reference)}")
+        return (
+            f"An urgent submission has not been picked up in time. Please call the patient today: "
+            f"{staff_link(notification.reference)}"
+        )
     return f"An urgent submission is waiting for review: {staff_link(notification.reference)}"
 
 
@@ -154,11 +160,17 @@ def _quit(smtp: smtplib.SMTP) -> None:
 def webhook_body(notification: Notification) -> bytes:
     """The webhook's JSON: the event, the reference, the severity and the staff link, plus a ``text`` line that
     Slack and Teams incoming hooks display. Never an answer, a name or a contact detail."""
-    return json.dumps({"event": notification.kind, "alert_id": notification.id, "reference": notification.reference,
-                       "severity": "urgent", "link": staff_link(notification.reference),
-                       "text": f"{SUBJECTS[notification.kind]} ({notification.reference}): "
-                               f"{staff_link(notification.reference)}"},
-                      sort_keys=True).encode()
+    return json.dumps(
+        {
+            "event": notification.kind,
+            "alert_id": notification.id,
+            "reference": notification.reference,
+            "severity": "urgent",
+            "link": staff_link(notification.reference),
+            "text": f"{SUBJECTS[notification.kind]} ({notification.reference}): {staff_link(notification.reference)}",
+        },
+        sort_keys=True,
+    ).encode()
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -171,9 +183,16 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 def _post_webhook(notification: Notification) -> None:
     settings = _settings()
     body = webhook_body(notification)
-    request = urllib.request.Request(settings["ALERT_WEBHOOK_URL"], data=body, method="POST", headers={
-        "Content-Type": "application/json", "User-Agent": "screening-alerts",
-        SIGNATURE_HEADER: sign(settings["ALERT_WEBHOOK_SECRET"], int(time.time()), body)})
+    request = urllib.request.Request(
+        settings["ALERT_WEBHOOK_URL"],
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "screening-alerts",
+            SIGNATURE_HEADER: sign(settings["ALERT_WEBHOOK_SECRET"], int(time.time()), body),
+        },
+    )
     try:
         with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310 (setting)
             status = response.status
@@ -212,12 +231,12 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _due(now: datetime, limit: int, reference: str | None) -> Any:
-    query = (select(Notification.id, Notification.attempts)
-             .where(Notification.sent_at.is_(None), Notification.next_attempt_at <= now))
+    query = select(Notification.id, Notification.attempts).where(
+        Notification.sent_at.is_(None), Notification.next_attempt_at <= now
+    )
     if reference is not None:
         query = query.where(Notification.reference == reference)
-    return (query.order_by(Notification.next_attempt_at, Notification.id).limit(limit)
-            .with_for_update(skip_locked=True))
+    return query.order_by(Notification.next_attempt_at, Notification.id).limit(limit).with_for_update(skip_locked=True)
 
 
 def claim(*, limit: int = 20, reference: str | None = None, now: datetime | None = None) -> list[Notification]:
@@ -229,20 +248,27 @@ def claim(*, limit: int = 20, reference: str | None = None, now: datetime | None
             update(Notification)
             .where(Notification.id == row_id, Notification.sent_at.is_(None), Notification.attempts == attempts)
             .values(attempts=attempts + 1, next_attempt_at=now + LEASE)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         if getattr(result, "rowcount", 0):
             taken.append(row_id)
     db.session.commit()
     if not taken:
         return []
-    return list(db.session.scalars(select(Notification).where(Notification.id.in_(taken))
-                                   .order_by(Notification.next_attempt_at, Notification.id)
-                                   .execution_options(populate_existing=True)))
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.id.in_(taken))
+            .order_by(Notification.next_attempt_at, Notification.id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def pending_count() -> int:
-    return int(db.session.scalar(select(func.count()).select_from(Notification)
-                                 .where(Notification.sent_at.is_(None))) or 0)
+    return int(
+        db.session.scalar(select(func.count()).select_from(Notification).where(Notification.sent_at.is_(None))) or 0
+    )
 
 
 def _deliver(notification: Notification, smtp: smtplib.SMTP | None) -> smtplib.SMTP | None:
@@ -313,9 +339,16 @@ def _failed(notification: Notification, error: BaseException) -> None:
     notification.last_error = describe(error)
     notification.next_attempt_at = clock.now() + backoff(notification.attempts)
     db.session.commit()
-    log.warning("alert %d (%s for %s by %s) not sent, try %d, next in %ds: %s", notification.id, notification.kind,
-                notification.reference, notification.channel, notification.attempts,
-                backoff(notification.attempts).total_seconds(), notification.last_error)
+    log.warning(
+        "alert %d (%s for %s by %s) not sent, try %d, next in %ds: %s",
+        notification.id,
+        notification.kind,
+        notification.reference,
+        notification.channel,
+        notification.attempts,
+        backoff(notification.attempts).total_seconds(),
+        notification.last_error,
+    )
 
 
 OVERDUE_AFTER = timedelta(minutes=5)
@@ -325,7 +358,14 @@ def overdue(*, now: datetime | None = None) -> int:
     """How many unsent alerts are not going out: failed at least once, or due for over 5 minutes (no worker is
     running). The staff pages warn about them."""
     now = now or clock.now()
-    return int(db.session.scalar(
-        select(func.count()).select_from(Notification)
-        .where(Notification.sent_at.is_(None),
-               (Notification.last_error.is_not(None)) | (Notification.next_attempt_at < now - OVERDUE_AFTER))) or 0)
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(
+                Notification.sent_at.is_(None),
+                (Notification.last_error.is_not(None)) | (Notification.next_attempt_at < now - OVERDUE_AFTER),
+            )
+        )
+        or 0
+    )

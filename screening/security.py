@@ -16,10 +16,17 @@ from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
-       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
-ERROR_TEMPLATES = {400: "errors/400.html", 403: "errors/403.html", 404: "errors/404.html", 413: "errors/413.html",
-                   429: "errors/429.html"}
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+ERROR_TEMPLATES = {
+    400: "errors/400.html",
+    403: "errors/403.html",
+    404: "errors/404.html",
+    413: "errors/413.html",
+    429: "errors/429.html",
+}
 
 
 def no_store(response: Response) -> Response:
@@ -54,8 +61,13 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
 def _server_error(error: Exception) -> tuple[str, int]:
     correlation_id = secrets.token_hex(6)
     # The path and method identify the request without patient data (answers travel in bodies only).
-    log.error("unhandled error %s on %s %s%s", correlation_id, request.method, request.path,
-              "" if isinstance(error, HTTPException) else "\n" + describe_without_data(error))
+    log.error(
+        "unhandled error %s on %s %s%s",
+        correlation_id,
+        request.method,
+        request.path,
+        "" if isinstance(error, HTTPException) else "\n" + describe_without_data(error),
+    )
     return render_template("errors/500.html", correlation_id=correlation_id), 500
 
 

@@ -25,8 +25,9 @@ PASSWORD = "a long sample password 2026"
 
 def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="summary-sample-"))
-    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'sample.sqlite3'}", "SECRET_KEY": "sample",
-                      "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {"DATABASE_URL": f"sqlite:///{folder / 'sample.sqlite3'}", "SECRET_KEY": "sample", "WTF_CSRF_ENABLED": False}
+    )
     with app.app_context():
         db.create_all()
         submission = submit(TYPICAL)
@@ -34,10 +35,19 @@ def main() -> None:
         user.password_hash, user.must_change_password = auth.hash_password(PASSWORD), False
         user.mfa_secret = secret = pyotp.random_base32()
         db.session.commit()
-        review.add_note(submission, "Phoned: partner can collect after the infusion; will confirm by Friday.",
-                        actor=user, expected_version=submission.version_id)
-        review.acknowledge_flag(submission.flags[0], Acknowledgement.NEEDS_FOLLOW_UP, actor=user,
-                                expected_version=submission.version_id, note="Confirm escort before booking")
+        review.add_note(
+            submission,
+            "Phoned: partner can collect after the infusion; will confirm by Friday.",
+            actor=user,
+            expected_version=submission.version_id,
+        )
+        review.acknowledge_flag(
+            submission.flags[0],
+            Acknowledgement.NEEDS_FOLLOW_UP,
+            actor=user,
+            expected_version=submission.version_id,
+            note="Confirm escort before booking",
+        )
         reference = submission.reference
     client = app.test_client()
     client.post("/staff/login", data={"email": "cleo@example.org", "password": PASSWORD})
@@ -48,8 +58,9 @@ def main() -> None:
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else folder / "summary.pdf"
     target.write_bytes(response.data)
     png = ROOT / "docs" / "screenshots" / "summary-page-1"
-    subprocess.run(["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile", str(target), str(png)],
-                   check=True)  # noqa: S603, S607 - a fixed command line
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile", str(target), str(png)], check=True
+    )  # noqa: S603, S607 - a fixed command line
     print(f"{target} -> {png}.png")
 
 

@@ -32,8 +32,15 @@ def app(tmp_path: Path) -> Iterator[Flask]:
     """The app on an empty database. No app context stays pushed: each test-client request gets its own
     (as in production), and tests that read the database use ``with app.app_context():``."""
     url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}"
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret-key",
-                      "CLINIC_PHONE": "01632 960 000", "CLINIC_EMAIL": "clinic@example.org"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": url,
+            "SECRET_KEY": "test-secret-key",
+            "CLINIC_PHONE": "01632 960 000",
+            "CLINIC_EMAIL": "clinic@example.org",
+        }
+    )
     with app.app_context():
         if TEST_DATABASE_URL:
             _reset_postgresql()

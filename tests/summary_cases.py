@@ -15,52 +15,94 @@ from screening.extensions import db
 from screening.models import Flag, Submission
 from tests.answer_sets import answers, auditc, born, gad7, phq9, submit_answers
 
-TYPICAL_MEDICINES = ["Pregabalin 150mg twice a day", "co-codamol 30/500 two tablets qds", "amlodipine 5mg",
-                     "Atorvastatin 20 mg at night", "omeprazole 20mg od", "Sertraline 50mg mane",
-                     "Ramipril 5mg once a day", "fluffitol 10mg"]
+TYPICAL_MEDICINES = [
+    "Pregabalin 150mg twice a day",
+    "co-codamol 30/500 two tablets qds",
+    "amlodipine 5mg",
+    "Atorvastatin 20 mg at night",
+    "omeprazole 20mg od",
+    "Sertraline 50mg mane",
+    "Ramipril 5mg once a day",
+    "fluffitol 10mg",
+]
 TYPICAL = answers(
-    full_name="Sam Typical", date_of_birth=born(58), sex_at_birth="male", phone="01632 960 123",
-    pain_conditions=["crps", "neuropathic"], pain_duration="gt_5y", heart_conditions=["high_blood_pressure"],
-    bp_controlled="yes", bp_crisis_recent="no", bp_systolic=142, bp_diastolic=88, height_cm=178, weight_kg=96,
-    snoring_loud="yes", **phq9(1, 1, 2, 1, 1, 1, 1, 0, 0), **gad7(1, 1, 1, 1, 0, 1, 0), **auditc(2, 1, 0),
+    full_name="Sam Typical",
+    date_of_birth=born(58),
+    sex_at_birth="male",
+    phone="01632 960 123",
+    pain_conditions=["crps", "neuropathic"],
+    pain_duration="gt_5y",
+    heart_conditions=["high_blood_pressure"],
+    bp_controlled="yes",
+    bp_crisis_recent="no",
+    bp_systolic=142,
+    bp_diastolic=88,
+    height_cm=178,
+    weight_kg=96,
+    snoring_loud="yes",
+    **phq9(1, 1, 2, 1, 1, 1, 1, 0, 0),
+    **gad7(1, 1, 1, 1, 0, 1, 0),
+    **auditc(2, 1, 0),
     has_escort="no",
-    medication_checklist=["opioid", "gabapentinoid"], opioid_daily="yes", medicines=TYPICAL_MEDICINES,
+    medication_checklist=["opioid", "gabapentinoid"],
+    opioid_daily="yes",
+    medicines=TYPICAL_MEDICINES,
     pain_description="Burning pain down the left leg, worse at night and after sitting for long.",
 )
 
 MAX_MEDICINES = [f"medicine line {n:02d} " + "x" * 40 for n in range(1, 21)]
 MAX_MEDICINES[:4] = ["Lyrica 150mg twice a day", "zanax 0.5mg prn", "OxyContin 10mg MR bd", "Klaricid 500 bd"]
 
-HOSTILE_PIECES = ("<img src=file:///etc/passwd>", "<link rel=stylesheet href=http://127.0.0.1:9/>", "{{7*7}}",
-                  "\u202eevil\u202c", "\U0001F600")
+HOSTILE_PIECES = (
+    "<img src=file:///etc/passwd>",
+    "<link rel=stylesheet href=http://127.0.0.1:9/>",
+    "{{7*7}}",
+    "\u202eevil\u202c",
+    "\U0001f600",
+)
 HOSTILE = " ".join(HOSTILE_PIECES)
 
 #: Free-text questions and the answers that make them shown.
-FREE_TEXT = [question for question in questionnaire.QUESTIONS.values()
-             if question.type in (questionnaire.QType.TEXT, questionnaire.QType.TEXTAREA)]
-SHOW_FREE_TEXT = {"referral_source": "primary_care", "pain_conditions": ["arthritis", "other"],
-                  "previous_ketamine": "yes", "previous_ketamine_effect": "helped_a_lot",
-                  "previous_ketamine_bad_reaction": "no"}
+FREE_TEXT = [
+    question
+    for question in questionnaire.QUESTIONS.values()
+    if question.type in (questionnaire.QType.TEXT, questionnaire.QType.TEXTAREA)
+]
+SHOW_FREE_TEXT = {
+    "referral_source": "primary_care",
+    "pain_conditions": ["arthritis", "other"],
+    "previous_ketamine": "yes",
+    "previous_ketamine_effect": "helped_a_lot",
+    "previous_ketamine_bad_reaction": "no",
+}
 
 
 def _filled(length_of: Any) -> dict[str, str]:
-    return {question.id: length_of(question) for question in FREE_TEXT
-            if question.id not in ("full_name", "current_medications")}
+    return {
+        question.id: length_of(question)
+        for question in FREE_TEXT
+        if question.id not in ("full_name", "current_medications")
+    }
 
 
 def maximal_answers() -> dict[str, Any]:
     """Every free-text answer at its maximum length (words, so the text can wrap), 20 medicine lines."""
+
     def words(question: questionnaire.Question) -> str:
         text = ("word " * 1000)[: (question.max_length or 200) - 4] + " END"
         return text
-    return answers(**SHOW_FREE_TEXT, **_filled(words), full_name="Maxine " + "Longname " * 20,
-                   medicines=MAX_MEDICINES)
+
+    return answers(**SHOW_FREE_TEXT, **_filled(words), full_name="Maxine " + "Longname " * 20, medicines=MAX_MEDICINES)
 
 
 def hostile_answers() -> dict[str, Any]:
     """The hostile pieces in every free-text field (within each field's limit)."""
-    return answers(**SHOW_FREE_TEXT, **_filled(lambda question: HOSTILE[: question.max_length]),
-                   full_name="Hostile " + HOSTILE, medicines=[HOSTILE, "paracetamol " + HOSTILE])
+    return answers(
+        **SHOW_FREE_TEXT,
+        **_filled(lambda question: HOSTILE[: question.max_length]),
+        full_name="Hostile " + HOSTILE,
+        medicines=[HOSTILE, "paracetamol " + HOSTILE],
+    )
 
 
 def submit(values: dict[str, Any], *, today: date = date(2026, 11, 24)) -> Submission:
@@ -76,10 +118,19 @@ def add_every_rule(submission: Submission, evidence_length: int = 400) -> None:
         if rule.id in have:
             continue
         position += 1
-        db.session.add(Flag(submission=submission, position=position, rule_id=rule.id,
-                            severity=rule.severity.value, title=rule.title,
-                            evidence=("evidence " * 100)[:evidence_length], rationale=rule.rationale,
-                            source=", ".join(rule.sources), ruleset_version=rules.RULESET_VERSION))
+        db.session.add(
+            Flag(
+                submission=submission,
+                position=position,
+                rule_id=rule.id,
+                severity=rule.severity.value,
+                title=rule.title,
+                evidence=("evidence " * 100)[:evidence_length],
+                rationale=rule.rationale,
+                source=", ".join(rule.sources),
+                ruleset_version=rules.RULESET_VERSION,
+            )
+        )
     db.session.commit()
 
 
@@ -88,14 +139,19 @@ def pdf_page_size(pdf: bytes) -> str:
     tool = shutil.which("pdfinfo")
     assert tool, "pdfinfo is missing: apt-get install poppler-utils (scripts/ensure-browser.sh does)"
     done = subprocess.run([tool, "-"], input=pdf, capture_output=True, check=True)  # noqa: S603
-    return next(line.split(":", 1)[1].strip() for line in done.stdout.decode().splitlines()
-                if line.startswith("Page size:"))
+    return next(
+        line.split(":", 1)[1].strip() for line in done.stdout.decode().splitlines() if line.startswith("Page size:")
+    )
 
 
 def pdf_pages(pdf: bytes) -> list[str]:
     """The text of each page (``pdftotext -layout``); pages are separated by form feeds."""
     tool = shutil.which("pdftotext")
     assert tool, "pdftotext is missing: apt-get install poppler-utils (scripts/ensure-browser.sh does)"
-    done = subprocess.run([tool, "-layout", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,  # noqa: S603
-                          check=True)
+    done = subprocess.run(
+        [tool, "-layout", "-enc", "UTF-8", "-", "-"],
+        input=pdf,
+        capture_output=True,  # noqa: S603
+        check=True,
+    )
     return done.stdout.decode("utf-8").split("\f")[:-1]

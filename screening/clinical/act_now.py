@@ -41,26 +41,32 @@ ACT_NOW: tuple[ActNow, ...] = (
     # syndrome; pain now needs an emergency call, recent pain the same day. 1.2.1.11: after a heart attack, further
     # chest pain is an emergency referral too. Either answer, whichever heart condition was ticked (each question
     # is asked under one option). Urgent rule: cv_unstable_angina.
-    ActNow("chest_pain", When((Condition("angina_unstable", "=", "yes"),
-                               Condition("chest_pain_since_mi", "=", "yes")), "any"),
-           "Please get your chest pain checked today",
-           ("You told us you get chest pain when resting, or chest pain that is new or getting worse. A "
+    ActNow(
+        "chest_pain",
+        When((Condition("angina_unstable", "=", "yes"), Condition("chest_pain_since_mi", "=", "yes")), "any"),
+        "Please get your chest pain checked today",
+        (
+            "You told us you get chest pain when resting, or chest pain that is new or getting worse. A "
             "doctor needs to check this today.",
             "If you have chest pain now, call {emergency} straight away.",
             "If you do not have chest pain now, please contact your doctor or an urgent care service today. "
-            "Do not wait for us to call you."),
-           crisis_lines=False),
+            "Do not wait for us to call you.",
+        ),
+        crisis_lines=False,
+    ),
     # A plan or intent; or in the past 3 months an attempt, a started or stopped attempt, or getting ready
     # (Posner 2011; NICE NG225). Urgent rule: psych_suicide_risk_urgent.
-    ActNow("self_harm", When((Condition("self_harm_intent", "=", "yes"),
-                              Condition("self_harm_recent_attempt", "=", "yes")), "any"),
-           "Please talk to someone today",
-           ("Thank you for telling us. It can be hard to say these things. You do not have to wait for us to "
-            "call you.",
-            "If you are not safe right now, or you feel you might act on these thoughts, call {emergency} "
-            "now.",
-            "You can also call one of these support lines. They are there to listen, day or night."),
-           crisis_lines=True),
+    ActNow(
+        "self_harm",
+        When((Condition("self_harm_intent", "=", "yes"), Condition("self_harm_recent_attempt", "=", "yes")), "any"),
+        "Please talk to someone today",
+        (
+            "Thank you for telling us. It can be hard to say these things. You do not have to wait for us to call you.",
+            "If you are not safe right now, or you feel you might act on these thoughts, call {emergency} now.",
+            "You can also call one of these support lines. They are there to listen, day or night.",
+        ),
+        crisis_lines=True,
+    ),
 )
 
 
@@ -87,5 +93,6 @@ def for_answers(answers: Mapping[str, Any], *, questions: Iterable[str] | None =
     never triggers). With ``questions`` (the ids of the step just saved), only those that answer triggers."""
     cleaned = clean_answers(answers).values
     wanted = None if questions is None else frozenset(questions)
-    return tuple(entry for entry in ACT_NOW
-                 if (wanted is None or entry.questions & wanted) and entry.condition.holds(cleaned))
+    return tuple(
+        entry for entry in ACT_NOW if (wanted is None or entry.questions & wanted) and entry.condition.holds(cleaned)
+    )

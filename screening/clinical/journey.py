@@ -26,7 +26,7 @@ def is_shown(step_id: str, answers: Mapping[str, Any]) -> bool:
 def next_step(step_id: str, answers: Mapping[str, Any]) -> str | None:
     """The page after ``step_id``, or None when the next page is "check your answers"."""
     ids = [step.id for step in shown_steps(answers)]
-    after = ids[ids.index(step_id) + 1:] if step_id in ids else ids
+    after = ids[ids.index(step_id) + 1 :] if step_id in ids else ids
     return after[0] if after else None
 
 

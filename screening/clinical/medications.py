@@ -308,9 +308,14 @@ def _index(entries: dict[str, Entry]) -> Vocabulary:
                 siblings.setdefault(shorter, []).append(key)
         if len(words) > 1 and words[0] not in lookup and len(words[0]) >= 4 and words[0] not in _NOT_MEDICINE:
             stems.setdefault(words[0], []).append(key)
-    return Vocabulary(MappingProxyType(entries), MappingProxyType(lookup), first, max(map(len, lookup)),
-                      MappingProxyType({k: tuple(v) for k, v in siblings.items()}),
-                      MappingProxyType({k: tuple(v) for k, v in stems.items()}))
+    return Vocabulary(
+        MappingProxyType(entries),
+        MappingProxyType(lookup),
+        first,
+        max(map(len, lookup)),
+        MappingProxyType({k: tuple(v) for k, v in siblings.items()}),
+        MappingProxyType({k: tuple(v) for k, v in stems.items()}),
+    )
 
 
 def _variants(key: str) -> list[str]:
@@ -382,11 +387,14 @@ def _tokens(text: str, *, where: bool = False) -> tuple[list[str], list[tuple[in
     if text.isascii():  # the common case, kept fast (lower() keeps every place in ASCII)
         if not where:
             found = _ASCII_TOKEN_RE.findall(text.lower())
-            return _rewrite([t if len(t) == 1 or t.isalnum() else t.translate(_APOSTROPHES_AND_COMMAS)
-                             for t in found], [])
+            return _rewrite(
+                [t if len(t) == 1 or t.isalnum() else t.translate(_APOSTROPHES_AND_COMMAS) for t in found], []
+            )
         spans = [(m.group(), m.span()) for m in _ASCII_TOKEN_RE.finditer(text.lower())]
-        return _rewrite([t if len(t) == 1 or t.isalnum() else t.translate(_APOSTROPHES_AND_COMMAS)
-                         for t, _ in spans], [span for _, span in spans])
+        return _rewrite(
+            [t if len(t) == 1 or t.isalnum() else t.translate(_APOSTROPHES_AND_COMMAS) for t, _ in spans],
+            [span for _, span in spans],
+        )
     tokens, places = [], []
     for m in _TOKEN_RE.finditer(text):
         raw = "".join(c for c in unicodedata.normalize("NFKD", m.group()) if not unicodedata.combining(c)).casefold()
@@ -402,7 +410,7 @@ def _tokens(text: str, *, where: bool = False) -> tuple[list[str], list[tuple[in
 
 
 def _rewrite(tokens: list[str], places: list[tuple[int, int]]) -> tuple[list[str], list[tuple[int, int]]]:
-    """"No. 3" and "nr 3" -> "# 3"; a full stop at either end or after an abbreviation or a single letter is
+    """ "No. 3" and "nr 3" -> "# 3"; a full stop at either end or after an abbreviation or a single letter is
     dropped (the other full stops separate medicines: "Lyrica. Tramadol.")."""
     if "." not in tokens and _NUMBER_WORDS.isdisjoint(tokens):
         return tokens, places
@@ -516,9 +524,16 @@ def _analyse(line: str) -> tuple[_Piece, ...]:
     used = {i for f in found for i in range(f.start, f.end)}
     end = len(norms)
     cuts = [i for i, t in enumerate(norms) if i not in used and _splits(norms, i)]
-    left = [i for i, t in enumerate(norms) if t not in _NOT_MEDICINE and i not in used and len(t) > 1 and t.isalpha()
-            and not (t in _QUALIFIERS and i + 1 < end and norms[i + 1] == "strength")  # "Extra Strength" is no name
-            and not (t in _DESCRIPTORS and _purpose(norms, i, used))]
+    left = [
+        i
+        for i, t in enumerate(norms)
+        if t not in _NOT_MEDICINE
+        and i not in used
+        and len(t) > 1
+        and t.isalpha()
+        and not (t in _QUALIFIERS and i + 1 < end and norms[i + 1] == "strength")  # "Extra Strength" is no name
+        and not (t in _DESCRIPTORS and _purpose(norms, i, used))
+    ]
     places = _tokens(text, where=True)[1] if cuts or left else [(0, len(text))] * end  # one piece: the whole line
     pieces, at, budget = [], 0, [_FUZZY_WINDOWS]
     for a, b in zip([-1, *cuts], [*cuts, end], strict=True):
@@ -557,8 +572,14 @@ def _purpose(norms: list[str], i: int, used: set[int]) -> bool:
     return False
 
 
-def _resolve(run: list[int], norms: list[str], piece: str, hits: list[tuple[int, Match]],
-             unknown: list[tuple[int, int]], budget: list[int]) -> None:
+def _resolve(
+    run: list[int],
+    norms: list[str],
+    piece: str,
+    hits: list[tuple[int, Match]],
+    unknown: list[tuple[int, int]],
+    budget: list[int],
+) -> None:
     """Account for a run of leftover words: brand first words and fuzzy matches, the closest first, then the
     longer, then the earlier; each word left after that goes to `unknown` (as first and last token index)."""
     vocab = _vocab()
@@ -567,8 +588,12 @@ def _resolve(run: list[int], norms: list[str], piece: str, hits: list[tuple[int,
         if not any(taken[i : i - minus_width]):
             taken[i : i - minus_width] = [True] * -minus_width
             after = run[i - minus_width - 1] + 1  # "nurofin plus": the qualifier counts after a misspelling too
-            families = [_family(vocab.entries[k], q[0], vocab) if len(keys) == 1 and (
-                q := _qualifier(norms, after, vocab.entries[k], vocab)) else (k,) for k in keys]
+            families = [
+                _family(vocab.entries[k], q[0], vocab)
+                if len(keys) == 1 and (q := _qualifier(norms, after, vocab.entries[k], vocab))
+                else (k,)
+                for k in keys
+            ]
             hits.append((run[i], _candidates(tuple(dict.fromkeys(k for f in families for k in f)), piece)))
     for i, word_taken in enumerate(taken):
         if not word_taken:
@@ -603,8 +628,10 @@ def _candidates(keys: tuple[str, ...], text: str) -> Match:
     """A match that is never confident, naming every candidate (an "a+b" key is product a with b added)."""
     entries = _vocab().entries
     parts = [[entries[k] for k in key.split("+")] for key in keys]
-    found = [(tuple(dict.fromkeys(g for e in p for g in e.generics)), frozenset[str]().union(*(e.classes for e in p)))
-             for p in parts]
+    found = [
+        (tuple(dict.fromkeys(g for e in p for g in e.generics)), frozenset[str]().union(*(e.classes for e in p)))
+        for p in parts
+    ]
     classes = frozenset[str]().union(*(c for _, c in found))
     if len({g for g, _ in found}) == 1:  # one medicine under several names
         return Match(text, keys[0], found[0][0], classes, False, parts[0][0].kind == "ambiguous" and len(parts[0]) == 1)

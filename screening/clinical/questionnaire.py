@@ -167,9 +167,9 @@ LOCALE_WORDS: Mapping[str, Mapping[str, str]] = {
         "auditc_2_1": "3 to 4",
         "auditc_2_2": "5 to 6",
         "auditc_3_label": "How often have you had 6 or more units if female, or 8 or more if male, on a single "
-                          "occasion in the last year?",
+        "occasion in the last year?",
         "auditc_3_error": "how often you have had 6 or more units if female, or 8 or more if male, on a single "
-                          "occasion in the last year",
+        "occasion in the last year",
     },
     "en-US": {
         "standard_drink": STANDARD_DRINK["en-US"],
@@ -199,540 +199,1061 @@ def _options(*pairs: tuple[str, str] | tuple[str, str, str]) -> tuple[Option, ..
     return tuple(Option(*pair) for pair in pairs)
 
 
-def _yesno(qid: str, label: str, short: str, error: str, hint: str = "",
-           enable_when: When | None = None) -> Question:
-    return Question(qid, QType.YESNO, label, short, error, hint, options=YES_NO,
-                    enable_when=enable_when)
+def _yesno(qid: str, label: str, short: str, error: str, hint: str = "", enable_when: When | None = None) -> Question:
+    return Question(qid, QType.YESNO, label, short, error, hint, options=YES_NO, enable_when=enable_when)
 
 
-def _yesnounsure(qid: str, label: str, short: str, error: str, hint: str = "",
-                 enable_when: When | None = None) -> Question:
-    return Question(qid, QType.YESNOUNSURE, label, short, error, hint, options=YES_NO_UNSURE,
-                    enable_when=enable_when)
+def _yesnounsure(
+    qid: str, label: str, short: str, error: str, hint: str = "", enable_when: When | None = None
+) -> Question:
+    return Question(qid, QType.YESNOUNSURE, label, short, error, hint, options=YES_NO_UNSURE, enable_when=enable_when)
 
 
 def _likert(qid: str, label: str, stem: str, short: str = "") -> Question:
     instrument, item = qid.split("_")
     short = short or f"{'PHQ-9' if instrument == 'phq9' else 'GAD-7'} item {item}"
-    return Question(qid, QType.LIKERT4, label, short, f"Select how often you have been bothered by “{label}”",
-                    stem, options=LIKERT4, min_value=0, max_value=3)
+    return Question(
+        qid,
+        QType.LIKERT4,
+        label,
+        short,
+        f"Select how often you have been bothered by “{label}”",
+        stem,
+        options=LIKERT4,
+        min_value=0,
+        max_value=3,
+    )
 
 
 def _scale(qid: str, label: str, short: str, hint: str, error: str) -> Question:
-    return Question(qid, QType.SCALE, label, short, error, hint, options=SCALE_0_10,
-                    min_value=0, max_value=10)
+    return Question(qid, QType.SCALE, label, short, error, hint, options=SCALE_0_10, min_value=0, max_value=10)
 
 
-def _optional_text(qid: str, qtype: QType, label: str, short: str, max_length: int,
-                   hint: str = "", enable_when: When | None = None, name: str = "") -> Question:
-    return Question(qid, qtype, label, short, hint=hint, required=False, max_length=max_length,
-                    enable_when=enable_when, name=name)
+def _optional_text(
+    qid: str,
+    qtype: QType,
+    label: str,
+    short: str,
+    max_length: int,
+    hint: str = "",
+    enable_when: When | None = None,
+    name: str = "",
+) -> Question:
+    return Question(
+        qid, qtype, label, short, hint=hint, required=False, max_length=max_length, enable_when=enable_when, name=name
+    )
 
 
 # --- 0. start ----------------------------------------------------------------------------------
-START = Step("start", "Before you start", "Nothing you type is kept until you agree to this.", (
-    Question("consent_store", QType.CONSENT,
-             "I agree that the clinic stores my answers and that its staff review them",
-             "Consent to store answers",
-             "Tick the box to agree that the clinic stores your answers, so that you can start"),
-))
+START = Step(
+    "start",
+    "Before you start",
+    "Nothing you type is kept until you agree to this.",
+    (
+        Question(
+            "consent_store",
+            QType.CONSENT,
+            "I agree that the clinic stores my answers and that its staff review them",
+            "Consent to store answers",
+            "Tick the box to agree that the clinic stores your answers, so that you can start",
+        ),
+    ),
+)
 
 # --- 1. about you ------------------------------------------------------------------------------
-ABOUT_YOU = Step("about_you", "About you", "We need to know who you are and how to reach you.", (
-    Question("full_name", QType.TEXT, "Full name", "Name", "Enter your full name",
-             max_length=200, name="Your full name"),
-    Question("date_of_birth", QType.DATE, "Date of birth", "Date of birth",
-             "Enter your date of birth", "For example, 27 3 1980"),
-    Question("sex_at_birth", QType.CHOICE, "What sex were you registered at birth?", "Sex at birth",
-             "Select the sex you were registered at birth",
-             "We ask because some medicines affect people differently, and a few questions "
-             "only apply to some people.",
-             options=_options(("female", "Female"), ("male", "Male"), ("intersex", "Intersex"),
-                              ("not_say", "I'd rather not say"))),
-    _optional_text("email", QType.EMAIL, "Email address", "Email", 254,
-                   "We will only use it to contact you about this request.", name="Your email address"),
-    _optional_text("phone", QType.TEL, "Phone number", "Phone", 30,
-                   "Include the area code, for example 01632 960 001.", name="Your phone number"),
-    Question("preferred_contact", QType.CHOICE, "How would you like us to contact you?",
-             "Preferred contact", "Select how you would like us to contact you",
-             options=_options(("email", "Email"), ("phone", "Phone call"),
-                              ("text", "Text message"))),
-    Question("referral_source", QType.CHOICE, "Who suggested you contact us?", "Referred by",
-             "Select who suggested you contact us",
-             options=_options(("self", "No one, I found you myself"),
-                              ("primary_care", "My GP or family doctor"),
-                              ("pain_specialist", "A pain specialist"),
-                              ("mental_health", "A mental health professional"),
-                              ("other", "Someone else"))),
-    _optional_text("referrer_name", QType.TEXT,
-                   "Name of the person or service who suggested us (optional)", "Referrer", 200,
-                   enable_when=when("referral_source", "!=", "self"), name="The name of who suggested us"),
-), checks=(
-    Check("one_of_required", ("email", "phone"),
-          "Enter an email address or a phone number, so that we can contact you"),
-    Check("required_when", ("email",),
-          "Enter your email address, or choose another way for us to contact you",
-          when("preferred_contact", "=", "email")),
-    Check("required_when", ("phone",),
-          "Enter your phone number, or choose another way for us to contact you",
-          any_of("preferred_contact", "=", ("phone", "text"))),
-))
+ABOUT_YOU = Step(
+    "about_you",
+    "About you",
+    "We need to know who you are and how to reach you.",
+    (
+        Question(
+            "full_name", QType.TEXT, "Full name", "Name", "Enter your full name", max_length=200, name="Your full name"
+        ),
+        Question(
+            "date_of_birth",
+            QType.DATE,
+            "Date of birth",
+            "Date of birth",
+            "Enter your date of birth",
+            "For example, 27 3 1980",
+        ),
+        Question(
+            "sex_at_birth",
+            QType.CHOICE,
+            "What sex were you registered at birth?",
+            "Sex at birth",
+            "Select the sex you were registered at birth",
+            "We ask because some medicines affect people differently, and a few questions only apply to some people.",
+            options=_options(
+                ("female", "Female"), ("male", "Male"), ("intersex", "Intersex"), ("not_say", "I'd rather not say")
+            ),
+        ),
+        _optional_text(
+            "email",
+            QType.EMAIL,
+            "Email address",
+            "Email",
+            254,
+            "We will only use it to contact you about this request.",
+            name="Your email address",
+        ),
+        _optional_text(
+            "phone",
+            QType.TEL,
+            "Phone number",
+            "Phone",
+            30,
+            "Include the area code, for example 01632 960 001.",
+            name="Your phone number",
+        ),
+        Question(
+            "preferred_contact",
+            QType.CHOICE,
+            "How would you like us to contact you?",
+            "Preferred contact",
+            "Select how you would like us to contact you",
+            options=_options(("email", "Email"), ("phone", "Phone call"), ("text", "Text message")),
+        ),
+        Question(
+            "referral_source",
+            QType.CHOICE,
+            "Who suggested you contact us?",
+            "Referred by",
+            "Select who suggested you contact us",
+            options=_options(
+                ("self", "No one, I found you myself"),
+                ("primary_care", "My GP or family doctor"),
+                ("pain_specialist", "A pain specialist"),
+                ("mental_health", "A mental health professional"),
+                ("other", "Someone else"),
+            ),
+        ),
+        _optional_text(
+            "referrer_name",
+            QType.TEXT,
+            "Name of the person or service who suggested us (optional)",
+            "Referrer",
+            200,
+            enable_when=when("referral_source", "!=", "self"),
+            name="The name of who suggested us",
+        ),
+    ),
+    checks=(
+        Check(
+            "one_of_required",
+            ("email", "phone"),
+            "Enter an email address or a phone number, so that we can contact you",
+        ),
+        Check(
+            "required_when",
+            ("email",),
+            "Enter your email address, or choose another way for us to contact you",
+            when("preferred_contact", "=", "email"),
+        ),
+        Check(
+            "required_when",
+            ("phone",),
+            "Enter your phone number, or choose another way for us to contact you",
+            any_of("preferred_contact", "=", ("phone", "text")),
+        ),
+    ),
+)
 
 # --- 2. pain -----------------------------------------------------------------------------------
-PAIN = Step("pain", "Your pain",
-            "This helps us understand your pain and what is known about ketamine for it.", (
-    Question("pain_conditions", QType.MULTI, "What has your pain been diagnosed as?",
-             "Pain conditions",
-             "Select what your pain has been diagnosed as, or that you do not have a diagnosis yet",
-             "Select all that apply.", options=_options(
-                 ("crps", "Complex regional pain syndrome (CRPS)"),
-                 ("neuropathic", "Nerve pain, such as neuropathy or sciatica"),
-                 ("post_herpetic", "Pain after shingles"),
-                 ("phantom_limb", "Phantom limb pain"),
-                 ("spinal_cord_injury", "Pain after a spinal cord injury"),
-                 ("fibromyalgia", "Fibromyalgia"),
-                 ("back_neck", "Long-term back or neck pain"),
-                 ("migraine", "Headache or migraine"),
-                 ("arthritis", "Arthritis"),
-                 ("cancer", "Pain from cancer or its treatment"),
-                 ("ischaemic", "Pain from poor blood flow (circulation)"),
-                 ("pelvic", "Pelvic pain"),
-                 ("other", "Something else"),
-                 ("undiagnosed", "I do not have a diagnosis yet"))),
-    Question("pain_conditions_other", QType.TEXT, "What else has your pain been diagnosed as?",
-             "Other pain condition", "Enter what else your pain has been diagnosed as",
-             max_length=200, enable_when=when("pain_conditions", "has", "other"), name="Your other diagnosis"),
-    Question("pain_locations", QType.MULTI, "Where do you feel the pain?", "Pain locations",
-             "Select where you feel the pain", "Select all that apply.", options=_options(
-                 ("head_face", "Head or face"), ("neck", "Neck"), ("arms", "Arms or hands"),
-                 ("upper_back", "Upper back"), ("lower_back", "Lower back"),
-                 ("chest_abdomen", "Chest or tummy"), ("pelvis", "Pelvis or hips"),
-                 ("legs", "Legs or feet"), ("widespread", "All over my body"))),
-    Question("pain_duration", QType.CHOICE, "How long have you had this pain?", "Pain duration",
-             "Select how long you have had this pain", options=_options(
-                 ("lt_3m", "Less than 3 months"), ("3_6m", "3 to 6 months"),
-                 ("6_12m", "6 to 12 months"), ("1_5y", "1 to 5 years"),
-                 ("gt_5y", "More than 5 years"))),
-    _scale("peg_pain", "What number best describes your pain on average in the past week?",
-           "PEG 1: average pain (past week)",
-           "0 means no pain. 10 means pain as bad as you can imagine.",
-           "Select a number from 0 to 10 for your pain on average in the past week"),
-    _scale("peg_enjoyment", "What number best describes how, during the past week, pain has "
-           "interfered with your enjoyment of life?", "PEG 2: interference with enjoyment of life",
-           PEG_INTERFERE_HINT,
-           "Select a number from 0 to 10 for how pain has interfered with your enjoyment of life"),
-    _scale("peg_activity", "What number best describes how, during the past week, pain has "
-           "interfered with your general activity?", "PEG 3: interference with general activity",
-           PEG_INTERFERE_HINT,
-           "Select a number from 0 to 10 for how pain has interfered with your general activity"),
-    _optional_text("pain_description", QType.TEXTAREA,
-                   "Tell us about your pain in your own words (optional)", "Pain in own words",
-                   2000, "For example, what it feels like and what makes it better or worse.",
-                   name="What you wrote about your pain"),
-), attribution="The PEG scale is from Krebs EE et al., J Gen Intern Med 2009, and is derived from "
-               "the Brief Pain Inventory.")
+PAIN = Step(
+    "pain",
+    "Your pain",
+    "This helps us understand your pain and what is known about ketamine for it.",
+    (
+        Question(
+            "pain_conditions",
+            QType.MULTI,
+            "What has your pain been diagnosed as?",
+            "Pain conditions",
+            "Select what your pain has been diagnosed as, or that you do not have a diagnosis yet",
+            "Select all that apply.",
+            options=_options(
+                ("crps", "Complex regional pain syndrome (CRPS)"),
+                ("neuropathic", "Nerve pain, such as neuropathy or sciatica"),
+                ("post_herpetic", "Pain after shingles"),
+                ("phantom_limb", "Phantom limb pain"),
+                ("spinal_cord_injury", "Pain after a spinal cord injury"),
+                ("fibromyalgia", "Fibromyalgia"),
+                ("back_neck", "Long-term back or neck pain"),
+                ("migraine", "Headache or migraine"),
+                ("arthritis", "Arthritis"),
+                ("cancer", "Pain from cancer or its treatment"),
+                ("ischaemic", "Pain from poor blood flow (circulation)"),
+                ("pelvic", "Pelvic pain"),
+                ("other", "Something else"),
+                ("undiagnosed", "I do not have a diagnosis yet"),
+            ),
+        ),
+        Question(
+            "pain_conditions_other",
+            QType.TEXT,
+            "What else has your pain been diagnosed as?",
+            "Other pain condition",
+            "Enter what else your pain has been diagnosed as",
+            max_length=200,
+            enable_when=when("pain_conditions", "has", "other"),
+            name="Your other diagnosis",
+        ),
+        Question(
+            "pain_locations",
+            QType.MULTI,
+            "Where do you feel the pain?",
+            "Pain locations",
+            "Select where you feel the pain",
+            "Select all that apply.",
+            options=_options(
+                ("head_face", "Head or face"),
+                ("neck", "Neck"),
+                ("arms", "Arms or hands"),
+                ("upper_back", "Upper back"),
+                ("lower_back", "Lower back"),
+                ("chest_abdomen", "Chest or tummy"),
+                ("pelvis", "Pelvis or hips"),
+                ("legs", "Legs or feet"),
+                ("widespread", "All over my body"),
+            ),
+        ),
+        Question(
+            "pain_duration",
+            QType.CHOICE,
+            "How long have you had this pain?",
+            "Pain duration",
+            "Select how long you have had this pain",
+            options=_options(
+                ("lt_3m", "Less than 3 months"),
+                ("3_6m", "3 to 6 months"),
+                ("6_12m", "6 to 12 months"),
+                ("1_5y", "1 to 5 years"),
+                ("gt_5y", "More than 5 years"),
+            ),
+        ),
+        _scale(
+            "peg_pain",
+            "What number best describes your pain on average in the past week?",
+            "PEG 1: average pain (past week)",
+            "0 means no pain. 10 means pain as bad as you can imagine.",
+            "Select a number from 0 to 10 for your pain on average in the past week",
+        ),
+        _scale(
+            "peg_enjoyment",
+            "What number best describes how, during the past week, pain has interfered with your enjoyment of life?",
+            "PEG 2: interference with enjoyment of life",
+            PEG_INTERFERE_HINT,
+            "Select a number from 0 to 10 for how pain has interfered with your enjoyment of life",
+        ),
+        _scale(
+            "peg_activity",
+            "What number best describes how, during the past week, pain has interfered with your general activity?",
+            "PEG 3: interference with general activity",
+            PEG_INTERFERE_HINT,
+            "Select a number from 0 to 10 for how pain has interfered with your general activity",
+        ),
+        _optional_text(
+            "pain_description",
+            QType.TEXTAREA,
+            "Tell us about your pain in your own words (optional)",
+            "Pain in own words",
+            2000,
+            "For example, what it feels like and what makes it better or worse.",
+            name="What you wrote about your pain",
+        ),
+    ),
+    attribution="The PEG scale is from Krebs EE et al., J Gen Intern Med 2009, and is derived from "
+    "the Brief Pain Inventory.",
+)
 
 # --- 3. treatments -----------------------------------------------------------------------------
 _HAD_KETAMINE = when("previous_ketamine", "=", "yes")
-TREATMENTS = Step("treatments", "Treatments you have tried",
-                  "Knowing what you have tried helps the clinician plan your consultation.", (
-    Question("treatments_tried", QType.MULTI, "Which of these have you tried for your pain?",
-             "Treatments tried",
-             "Select the treatments you have tried, or select 'None of these'",
-             "Select all that apply.", options=(*_options(
-                 ("physio", "Physiotherapy or an exercise programme"),
-                 ("talking_therapy", "Talking therapy, such as CBT or a pain management programme"),
-                 ("nerve_pain_medicines", "Nerve pain medicines",
-                  "such as amitriptyline, duloxetine, gabapentin or pregabalin"),
-                 ("anti_inflammatories", "Anti-inflammatory painkillers",
-                  "such as ibuprofen or naproxen"),
-                 ("opioids", "Opioid painkillers", "such as codeine, tramadol, morphine or oxycodone"),
-                 ("injections", "Injections", "such as nerve blocks or steroid injections"),
-                 ("spinal_cord_stimulator", "A spinal cord stimulator"),
-                 ("surgery", "Surgery"), ("acupuncture", "Acupuncture")), NONE_OF_THESE)),
-    _yesnounsure("previous_ketamine", "Have you had ketamine or esketamine as a treatment before?",
-                 "Previous ketamine treatment",
-                 "Select yes if you have had ketamine or esketamine as a treatment before",
-                 "Esketamine is a nasal spray, also called Spravato."),
-    Question("previous_ketamine_effect", QType.CHOICE, "How well did it work for you?",
-             "Previous ketamine: effect", "Select how well ketamine worked for you",
-             options=_options(("helped_a_lot", "It helped a lot"),
-                              ("helped_a_little", "It helped a little"),
-                              ("no_difference", "It made no difference"),
-                              ("worse", "It made things worse")),
-             enable_when=_HAD_KETAMINE),
-    _yesno("previous_ketamine_bad_reaction", "Did you have a frightening or upsetting reaction to it?",
-           "Previous ketamine: distressing reaction",
-           "Select yes if you had a frightening or upsetting reaction to ketamine",
-           "For example, seeing or hearing things that were not there, or panic.",
-           enable_when=_HAD_KETAMINE),
-    _optional_text("previous_ketamine_notes", QType.TEXTAREA,
-                   "Anything else about your ketamine treatment? (optional)",
-                   "Previous ketamine: notes", 1000, enable_when=_HAD_KETAMINE,
-                   name="What you wrote about your ketamine treatment"),
-    # Version 3: "not sure" has its own follow-up, nested under that one option (a follow-up on two options could not
-    # be nested and would be shown to everyone). It asks about any medicine given where ketamine is used.
-    _yesno("previous_ketamine_unsure_reaction", "Has a medicine ever made you feel very scared or upset?",
-           "Not sure about ketamine: a medicine (hospital, ambulance, operation) made them scared or upset",
-           "Select yes if a medicine has ever made you feel very scared or upset",
-           "Think of times in hospital, in an ambulance or at an operation. Ketamine is sometimes used there. You "
-           "may have seen or heard things that were not there, or felt panic.",
-           enable_when=when("previous_ketamine", "=", "unsure")),
-))
+TREATMENTS = Step(
+    "treatments",
+    "Treatments you have tried",
+    "Knowing what you have tried helps the clinician plan your consultation.",
+    (
+        Question(
+            "treatments_tried",
+            QType.MULTI,
+            "Which of these have you tried for your pain?",
+            "Treatments tried",
+            "Select the treatments you have tried, or select 'None of these'",
+            "Select all that apply.",
+            options=(
+                *_options(
+                    ("physio", "Physiotherapy or an exercise programme"),
+                    ("talking_therapy", "Talking therapy, such as CBT or a pain management programme"),
+                    (
+                        "nerve_pain_medicines",
+                        "Nerve pain medicines",
+                        "such as amitriptyline, duloxetine, gabapentin or pregabalin",
+                    ),
+                    ("anti_inflammatories", "Anti-inflammatory painkillers", "such as ibuprofen or naproxen"),
+                    ("opioids", "Opioid painkillers", "such as codeine, tramadol, morphine or oxycodone"),
+                    ("injections", "Injections", "such as nerve blocks or steroid injections"),
+                    ("spinal_cord_stimulator", "A spinal cord stimulator"),
+                    ("surgery", "Surgery"),
+                    ("acupuncture", "Acupuncture"),
+                ),
+                NONE_OF_THESE,
+            ),
+        ),
+        _yesnounsure(
+            "previous_ketamine",
+            "Have you had ketamine or esketamine as a treatment before?",
+            "Previous ketamine treatment",
+            "Select yes if you have had ketamine or esketamine as a treatment before",
+            "Esketamine is a nasal spray, also called Spravato.",
+        ),
+        Question(
+            "previous_ketamine_effect",
+            QType.CHOICE,
+            "How well did it work for you?",
+            "Previous ketamine: effect",
+            "Select how well ketamine worked for you",
+            options=_options(
+                ("helped_a_lot", "It helped a lot"),
+                ("helped_a_little", "It helped a little"),
+                ("no_difference", "It made no difference"),
+                ("worse", "It made things worse"),
+            ),
+            enable_when=_HAD_KETAMINE,
+        ),
+        _yesno(
+            "previous_ketamine_bad_reaction",
+            "Did you have a frightening or upsetting reaction to it?",
+            "Previous ketamine: distressing reaction",
+            "Select yes if you had a frightening or upsetting reaction to ketamine",
+            "For example, seeing or hearing things that were not there, or panic.",
+            enable_when=_HAD_KETAMINE,
+        ),
+        _optional_text(
+            "previous_ketamine_notes",
+            QType.TEXTAREA,
+            "Anything else about your ketamine treatment? (optional)",
+            "Previous ketamine: notes",
+            1000,
+            enable_when=_HAD_KETAMINE,
+            name="What you wrote about your ketamine treatment",
+        ),
+        # Version 3: "not sure" has its own follow-up, nested under that one option (a follow-up on two options
+        # could not be nested and would be shown to everyone). It asks about any medicine given where ketamine is used.
+        _yesno(
+            "previous_ketamine_unsure_reaction",
+            "Has a medicine ever made you feel very scared or upset?",
+            "Not sure about ketamine: a medicine (hospital, ambulance, operation) made them scared or upset",
+            "Select yes if a medicine has ever made you feel very scared or upset",
+            "Think of times in hospital, in an ambulance or at an operation. Ketamine is sometimes used there. You "
+            "may have seen or heard things that were not there, or felt panic.",
+            enable_when=when("previous_ketamine", "=", "unsure"),
+        ),
+    ),
+)
 
 # --- 4. medicines ------------------------------------------------------------------------------
-MEDICATIONS = Step("medications", "Your medicines",
-                   "Some medicines change how ketamine works or how safe it is, so we need them all.", (
-    Question("no_medications", QType.CHECKBOX, "I don't take any medicines", "No medicines",
-             required=False),
-    Question("current_medications", QType.TEXTAREA, "Which medicines do you take?",
-             "Current medicines",
-             "Enter the medicines you take, or tick 'I don't take any medicines'",
-             "Put each medicine on its own line, with the dose if you know it. Include medicines "
-             "you buy yourself, herbal remedies and patches.", max_length=3000,
-             enable_when=when("no_medications", "exists", False), name="Your list of medicines"),
-    Question("medication_checklist", QType.MULTI, "Do you take any of these?",
-             "Medicine checklist",
-             "Select the medicines you take from the list, or select 'None of these'",
-             "Select all that apply, even if you have listed them already.", options=(*_options(
-                 ("benzodiazepine", "Benzodiazepines",
-                  "such as diazepam, alprazolam, lorazepam, clonazepam or temazepam"),
-                 ("sleeping_tablet", "Sleeping tablets", "such as zopiclone or zolpidem"),
-                 ("gabapentinoid", "Gabapentinoids", "such as pregabalin or gabapentin"),
-                 ("lamotrigine", "Lamotrigine"),
-                 ("maoi", "MAOI antidepressants",
-                  "such as phenelzine, tranylcypromine, selegiline or moclobemide"),
-                 ("opioid", "Opioid painkillers", "such as tramadol, codeine, co-codamol, "
-                  "oxycodone, morphine, or a fentanyl or buprenorphine patch"),
-                 ("opioid_addiction_treatment", "Treatment for opioid addiction",
-                  "such as buprenorphine, methadone or naltrexone. Do not tick this for low-dose naltrexone "
-                  "taken for pain."),
-                 ("stimulant", "Stimulants",
-                  "such as methylphenidate, lisdexamfetamine, amphetamine or modafinil"),
-                 ("theophylline", "Theophylline or aminophylline", "for asthma or COPD"),
-                 ("thyroid_hormone", "Thyroid hormone", "such as levothyroxine"),
-                 ("antipsychotic", "Antipsychotics", "such as olanzapine or quetiapine"),
-                 ("st_johns_wort", "St John's wort", "a herbal remedy for low mood")),
-                 NONE_OF_THESE)),
-    _yesno("opioid_daily", "Do you take opioid painkillers every day?", "Opioids daily",
-           "Select yes if you take opioid painkillers every day",
-           enable_when=when("medication_checklist", "has", "opioid")),
-    _yesnounsure("allergy_ketamine", "Have you ever had an allergic reaction to ketamine or "
-                 "esketamine?", "Allergy to ketamine",
-                 "Select yes if you have had an allergic reaction to ketamine or esketamine"),
-    _optional_text("other_allergies", QType.TEXTAREA, "Do you have any other allergies? (optional)",
-                   "Other allergies", 500,
-                   "For example, to medicines, plasters or foods. Say what happened.",
-                   name="Your list of other allergies"),
-), checks=(
-    Check("not_both", ("current_medications", "no_medications"),
-          "You ticked 'I don't take any medicines' and also listed medicines. Remove the "
-          "medicines or untick the box"),
-))
+MEDICATIONS = Step(
+    "medications",
+    "Your medicines",
+    "Some medicines change how ketamine works or how safe it is, so we need them all.",
+    (
+        Question("no_medications", QType.CHECKBOX, "I don't take any medicines", "No medicines", required=False),
+        Question(
+            "current_medications",
+            QType.TEXTAREA,
+            "Which medicines do you take?",
+            "Current medicines",
+            "Enter the medicines you take, or tick 'I don't take any medicines'",
+            "Put each medicine on its own line, with the dose if you know it. Include medicines "
+            "you buy yourself, herbal remedies and patches.",
+            max_length=3000,
+            enable_when=when("no_medications", "exists", False),
+            name="Your list of medicines",
+        ),
+        Question(
+            "medication_checklist",
+            QType.MULTI,
+            "Do you take any of these?",
+            "Medicine checklist",
+            "Select the medicines you take from the list, or select 'None of these'",
+            "Select all that apply, even if you have listed them already.",
+            options=(
+                *_options(
+                    (
+                        "benzodiazepine",
+                        "Benzodiazepines",
+                        "such as diazepam, alprazolam, lorazepam, clonazepam or temazepam",
+                    ),
+                    ("sleeping_tablet", "Sleeping tablets", "such as zopiclone or zolpidem"),
+                    ("gabapentinoid", "Gabapentinoids", "such as pregabalin or gabapentin"),
+                    ("lamotrigine", "Lamotrigine"),
+                    ("maoi", "MAOI antidepressants", "such as phenelzine, tranylcypromine, selegiline or moclobemide"),
+                    (
+                        "opioid",
+                        "Opioid painkillers",
+                        "such as tramadol, codeine, co-codamol, "
+                        "oxycodone, morphine, or a fentanyl or buprenorphine patch",
+                    ),
+                    (
+                        "opioid_addiction_treatment",
+                        "Treatment for opioid addiction",
+                        "such as buprenorphine, methadone or naltrexone. Do not tick this for low-dose naltrexone "
+                        "taken for pain.",
+                    ),
+                    ("stimulant", "Stimulants", "such as methylphenidate, lisdexamfetamine, amphetamine or modafinil"),
+                    ("theophylline", "Theophylline or aminophylline", "for asthma or COPD"),
+                    ("thyroid_hormone", "Thyroid hormone", "such as levothyroxine"),
+                    ("antipsychotic", "Antipsychotics", "such as olanzapine or quetiapine"),
+                    ("st_johns_wort", "St John's wort", "a herbal remedy for low mood"),
+                ),
+                NONE_OF_THESE,
+            ),
+        ),
+        _yesno(
+            "opioid_daily",
+            "Do you take opioid painkillers every day?",
+            "Opioids daily",
+            "Select yes if you take opioid painkillers every day",
+            enable_when=when("medication_checklist", "has", "opioid"),
+        ),
+        _yesnounsure(
+            "allergy_ketamine",
+            "Have you ever had an allergic reaction to ketamine or esketamine?",
+            "Allergy to ketamine",
+            "Select yes if you have had an allergic reaction to ketamine or esketamine",
+        ),
+        _optional_text(
+            "other_allergies",
+            QType.TEXTAREA,
+            "Do you have any other allergies? (optional)",
+            "Other allergies",
+            500,
+            "For example, to medicines, plasters or foods. Say what happened.",
+            name="Your list of other allergies",
+        ),
+    ),
+    checks=(
+        Check(
+            "not_both",
+            ("current_medications", "no_medications"),
+            "You ticked 'I don't take any medicines' and also listed medicines. Remove the medicines or untick the box",
+        ),
+    ),
+)
 
 # --- 5. health ---------------------------------------------------------------------------------
 _HIGH_BP = when("heart_conditions", "has", "high_blood_pressure")
 _LIGHT_THINGS = "Light things are things like getting dressed, or a slow walk on flat ground for a minute or two."
-HEALTH = Step("health", "Your health", "Ketamine can raise blood pressure and affect the heart, "
-              "brain, liver, bladder and breathing, so we ask about each.", (
-    Question("heart_conditions", QType.MULTI,
-             "Have you ever had any of these heart or circulation conditions?",
-             "Heart and circulation",
-             "Select the heart or circulation conditions you have had, or select 'None of these'",
-             "Select all that apply.", options=(*_options(
-                 ("high_blood_pressure", "High blood pressure"),
-                 ("heart_attack", "A heart attack"),
-                 ("coronary_disease", "Angina, a stent or a heart bypass"),
-                 ("heart_failure", "Heart failure (a weak heart)"),
-                 ("valve_disease", "Heart valve disease"),
-                 ("arrhythmia", "An irregular heartbeat, a pacemaker or a defibrillator"),
-                 ("stroke_tia", "A stroke or mini-stroke (TIA)"),
-                 ("aneurysm_or_brain_bleed", "An aneurysm, an AVM, or bleeding in or around the brain",
-                  "An aneurysm is a bulge in a blood vessel anywhere in the body. An AVM is a "
-                  "tangle of blood vessels.")), NONE_OF_THESE)),
-    _yesnounsure("bp_controlled", "Is your blood pressure well controlled?", "BP well controlled",
-                 "Select yes if your blood pressure is well controlled",
-                 "For example, your readings are usually normal with treatment.",
-                 enable_when=_HIGH_BP),
-    _yesno("bp_crisis_recent", "In the past 3 months, has a doctor or nurse told you that your "
-           "blood pressure was dangerously high?", "Hypertensive crisis in past 3 months",
-           "Select yes if you have been told your blood pressure was dangerously high in the past "
-           "3 months", enable_when=_HIGH_BP),
-    Question("bp_systolic", QType.INT, "Your last blood pressure reading: top number (optional)",
-             "BP systolic (mmHg)", hint="If you know it. In 130/85, the top number is 130.",
-             required=False, min_value=60, max_value=260, name="The top number"),
-    Question("bp_diastolic", QType.INT, "Your last blood pressure reading: bottom number (optional)",
-             "BP diastolic (mmHg)", hint="In 130/85, the bottom number is 85.", required=False,
-             min_value=30, max_value=160, name="The bottom number"),
-    _yesno("heart_attack_recent", "Have you had a heart attack in the past 6 months?",
-           "Heart attack in past 6 months",
-           "Select yes if you have had a heart attack in the past 6 months",
-           enable_when=when("heart_conditions", "has", "heart_attack")),
-    # Version 2 (unreleased): angina_unstable is asked only with coronary_disease, and a follow-up on two options
-    # could not be nested under either, so a heart attack has its own chest-pain question (NICE CG95 1.2.1.11: a
-    # recent ACS with further chest pain is an emergency referral; hazard H2 in docs/clinical-safety.md).
-    _yesno("chest_pain_since_mi", "Since your heart attack, have you had chest pain when resting, or chest "
-           "pain that is new or getting worse?", "Chest pain since heart attack (at rest, new or worsening)",
-           "Select yes if, since your heart attack, you have had chest pain when resting, or chest pain that "
-           "is new or getting worse",
-           enable_when=when("heart_conditions", "has", "heart_attack")),
-    _yesno("angina_unstable", "Do you get chest pain when resting, or is your angina new or "
-           "getting worse?", "Unstable angina",
-           "Select yes if you get chest pain when resting, or your angina is new or getting worse",
-           enable_when=when("heart_conditions", "has", "coronary_disease")),
-    # Version 3: breathless at rest or on light activity (NYHA class III-IV) is severe heart disease, a label
-    # contraindication. One follow-up per tick, each nested under its own option (a follow-up on two options could
-    # not be nested and would be shown to everyone); "I'm not sure" counts as yes (docs/clinical-safety.md).
-    _yesnounsure("heart_failure_breathless", "Does your heart failure make you out of breath when you rest, or "
-                 "when you do light things?", "Heart failure: breathless at rest or on light activity (NYHA III-IV)",
-                 "Select yes if your heart failure makes you out of breath when you rest or do light things",
-                 _LIGHT_THINGS, enable_when=when("heart_conditions", "has", "heart_failure")),
-    _yesnounsure("valve_breathless", "Does your heart valve problem make you out of breath when you rest, or "
-                 "when you do light things?", "Valve disease: breathless at rest or on light activity (NYHA III-IV)",
-                 "Select yes if your heart valve problem makes you out of breath when you rest or do light things",
-                 _LIGHT_THINGS, enable_when=when("heart_conditions", "has", "valve_disease")),
-    Question("other_conditions", QType.MULTI, "Do you have, or have you had, any of these?",
-             "Other conditions", "Select the conditions you have had, or select 'None of these'",
-             "Select all that apply.", options=(*_options(
-                 ("liver_disease", "Liver disease"),
-                 ("kidney_disease", "Kidney disease"),
-                 ("bladder_symptoms", "Bladder problems", "such as pain when you pee, needing to "
-                  "pee very often or urgently, blood in your pee, or bladder pain"),
-                 ("ketamine_bladder", "Bladder damage caused by ketamine"),
-                 ("epilepsy", "Epilepsy or seizures"),
-                 ("raised_brain_pressure", "A brain tumour, hydrocephalus or a shunt, or raised "
-                  "pressure in the brain"),
-                 ("head_injury_recent", "A head injury in the past 3 months",
-                  "such as concussion or being knocked out"),
-                 ("glaucoma", "Glaucoma or raised pressure in the eye"),
-                 ("eye_injury_recent", "An eye injury or eye surgery in the past 3 months"),
-                 ("overactive_thyroid", "An overactive thyroid"),
-                 ("sleep_apnoea", "Sleep apnoea",
-                  "when your breathing stops and starts while you sleep"),
-                 ("lung_disease", "COPD or another long-term lung condition that makes you short of breath",
-                  "such as emphysema or scarring of the lungs. Tick this too if you use oxygen at home."),
-                 ("porphyria", "Porphyria",
-                  "a rare condition that often runs in families. It can cause attacks of very bad tummy pain, or "
-                  "skin that blisters in sunlight.")), NONE_OF_THESE)),
-    Question("liver_severity", QType.CHOICE, "Which best describes your liver disease?",
-             "Liver disease severity", "Select which best describes your liver disease",
-             options=_options(
-                 ("severe", "Severe liver disease", "such as cirrhosis with yellow skin or eyes, "
-                  "fluid in the tummy, varices or confusion; liver failure; or being on a "
-                  "transplant list"),
-                 ("moderate", "Other liver problems", "such as hepatitis B or C, fatty liver, or "
-                  "abnormal liver blood tests"),
-                 ("unsure", "I'm not sure")),
-             enable_when=when("other_conditions", "has", "liver_disease")),
-    _yesnounsure("thyroid_controlled", "Has your overactive thyroid been treated, and is it "
-                 "settled now?", "Thyroid treated and settled",
-                 "Select yes if your overactive thyroid has been treated and is settled now",
-                 enable_when=when("other_conditions", "has", "overactive_thyroid")),
-    _yesno("uses_cpap", "Do you use a CPAP machine most nights?", "Uses CPAP",
-           "Select yes if you use a CPAP machine most nights",
-           "A machine with a mask that helps you breathe while you sleep.",
-           enable_when=when("other_conditions", "has", "sleep_apnoea")),
-    Question("height_cm", QType.INT, "Your height in centimetres (optional)", "Height (cm)",
-             hint="For example, 170. 5 feet 7 inches is about 170 cm.", required=False,
-             min_value=100, max_value=250, name="Your height"),
-    Question("weight_kg", QType.INT, "Your weight in kilograms (optional)", "Weight (kg)",
-             hint="For example, 75. 12 stone or 165 pounds is about 75 kg.", required=False,
-             min_value=30, max_value=350, name="Your weight"),
-    _yesnounsure("neck_large", "Is your shirt collar size 16 inches (41 cm) or more?",
-                 "Neck 41 cm or more",
-                 "Select yes if your shirt collar size is 16 inches (41 cm) or more"),
-    # STOP-Bang's neck item is 43 cm for men and 41 cm for women (stopbang.ca): everyone at 41 cm or more is
-    # asked the same follow-up (the page does not change with the sex answer); scoring uses it for men only.
-    _yesnounsure("neck_43cm", "Is your shirt collar size 17 inches (43 cm) or more?", "Neck 43 cm or more",
-                 "Select yes if your shirt collar size is 17 inches (43 cm) or more",
-                 enable_when=when("neck_large", "=", "yes")),
-    _yesno("snoring_loud", "Do you snore loudly?", "Loud snoring", "Select yes if you snore loudly",
-           "Loud enough to be heard through a closed door, or people have told you so."),
-    _yesno("daytime_tiredness", "Do you often feel tired or sleepy during the day?",
-           "Daytime tiredness", "Select yes if you often feel tired or sleepy during the day"),
-    _yesno("observed_apnoea", "Has anyone seen you stop breathing, or choke or gasp, in your sleep?",
-           "Observed apnoea",
-           "Select yes if someone has seen you stop breathing, or choke or gasp, in your sleep"),
-    Question("pregnancy_status", QType.CHOICE,
-             "Are you pregnant, breastfeeding or planning a pregnancy?", "Pregnancy",
-             "Select if you are pregnant, breastfeeding or planning a pregnancy, or select "
-             "'None of these'", "Ketamine may not be suitable during pregnancy or breastfeeding.",
-             options=(*_options(("pregnant", "I am pregnant"),
-                                ("might_be", "I might be pregnant"),
-                                ("breastfeeding", "I am breastfeeding"),
-                                ("planning", "I am planning a pregnancy in the next 6 months")),
-                      NONE_OF_THESE),
-             enable_when=any_of("sex_at_birth", "=", ("female", "intersex", "not_say"))),
-), checks=(
-    Check("both_or_neither", ("bp_systolic", "bp_diastolic"),
-          "Enter both numbers of your blood pressure reading, or leave both empty"),
-    Check("less_than", ("bp_diastolic", "bp_systolic"),
-          "The bottom number of your blood pressure must be lower than the top number"),
-))
+HEALTH = Step(
+    "health",
+    "Your health",
+    "Ketamine can raise blood pressure and affect the heart, "
+    "brain, liver, bladder and breathing, so we ask about each.",
+    (
+        Question(
+            "heart_conditions",
+            QType.MULTI,
+            "Have you ever had any of these heart or circulation conditions?",
+            "Heart and circulation",
+            "Select the heart or circulation conditions you have had, or select 'None of these'",
+            "Select all that apply.",
+            options=(
+                *_options(
+                    ("high_blood_pressure", "High blood pressure"),
+                    ("heart_attack", "A heart attack"),
+                    ("coronary_disease", "Angina, a stent or a heart bypass"),
+                    ("heart_failure", "Heart failure (a weak heart)"),
+                    ("valve_disease", "Heart valve disease"),
+                    ("arrhythmia", "An irregular heartbeat, a pacemaker or a defibrillator"),
+                    ("stroke_tia", "A stroke or mini-stroke (TIA)"),
+                    (
+                        "aneurysm_or_brain_bleed",
+                        "An aneurysm, an AVM, or bleeding in or around the brain",
+                        "An aneurysm is a bulge in a blood vessel anywhere in the body. An AVM is a "
+                        "tangle of blood vessels.",
+                    ),
+                ),
+                NONE_OF_THESE,
+            ),
+        ),
+        _yesnounsure(
+            "bp_controlled",
+            "Is your blood pressure well controlled?",
+            "BP well controlled",
+            "Select yes if your blood pressure is well controlled",
+            "For example, your readings are usually normal with treatment.",
+            enable_when=_HIGH_BP,
+        ),
+        _yesno(
+            "bp_crisis_recent",
+            "In the past 3 months, has a doctor or nurse told you that your blood pressure was dangerously high?",
+            "Hypertensive crisis in past 3 months",
+            "Select yes if you have been told your blood pressure was dangerously high in the past 3 months",
+            enable_when=_HIGH_BP,
+        ),
+        Question(
+            "bp_systolic",
+            QType.INT,
+            "Your last blood pressure reading: top number (optional)",
+            "BP systolic (mmHg)",
+            hint="If you know it. In 130/85, the top number is 130.",
+            required=False,
+            min_value=60,
+            max_value=260,
+            name="The top number",
+        ),
+        Question(
+            "bp_diastolic",
+            QType.INT,
+            "Your last blood pressure reading: bottom number (optional)",
+            "BP diastolic (mmHg)",
+            hint="In 130/85, the bottom number is 85.",
+            required=False,
+            min_value=30,
+            max_value=160,
+            name="The bottom number",
+        ),
+        _yesno(
+            "heart_attack_recent",
+            "Have you had a heart attack in the past 6 months?",
+            "Heart attack in past 6 months",
+            "Select yes if you have had a heart attack in the past 6 months",
+            enable_when=when("heart_conditions", "has", "heart_attack"),
+        ),
+        # Version 2 (unreleased): angina_unstable is asked only with coronary_disease, and a follow-up on two options
+        # could not be nested under either, so a heart attack has its own chest-pain question (NICE CG95 1.2.1.11: a
+        # recent ACS with further chest pain is an emergency referral; hazard H2 in docs/clinical-safety.md).
+        _yesno(
+            "chest_pain_since_mi",
+            "Since your heart attack, have you had chest pain when resting, or chest "
+            "pain that is new or getting worse?",
+            "Chest pain since heart attack (at rest, new or worsening)",
+            "Select yes if, since your heart attack, you have had chest pain when resting, or chest pain that "
+            "is new or getting worse",
+            enable_when=when("heart_conditions", "has", "heart_attack"),
+        ),
+        _yesno(
+            "angina_unstable",
+            "Do you get chest pain when resting, or is your angina new or getting worse?",
+            "Unstable angina",
+            "Select yes if you get chest pain when resting, or your angina is new or getting worse",
+            enable_when=when("heart_conditions", "has", "coronary_disease"),
+        ),
+        # Version 3: breathless at rest or on light activity (NYHA class III-IV) is severe heart disease, a label
+        # contraindication. One follow-up per tick, each nested under its own option (a follow-up on two options could
+        # not be nested and would be shown to everyone); "I'm not sure" counts as yes (docs/clinical-safety.md).
+        _yesnounsure(
+            "heart_failure_breathless",
+            "Does your heart failure make you out of breath when you rest, or when you do light things?",
+            "Heart failure: breathless at rest or on light activity (NYHA III-IV)",
+            "Select yes if your heart failure makes you out of breath when you rest or do light things",
+            _LIGHT_THINGS,
+            enable_when=when("heart_conditions", "has", "heart_failure"),
+        ),
+        _yesnounsure(
+            "valve_breathless",
+            "Does your heart valve problem make you out of breath when you rest, or when you do light things?",
+            "Valve disease: breathless at rest or on light activity (NYHA III-IV)",
+            "Select yes if your heart valve problem makes you out of breath when you rest or do light things",
+            _LIGHT_THINGS,
+            enable_when=when("heart_conditions", "has", "valve_disease"),
+        ),
+        Question(
+            "other_conditions",
+            QType.MULTI,
+            "Do you have, or have you had, any of these?",
+            "Other conditions",
+            "Select the conditions you have had, or select 'None of these'",
+            "Select all that apply.",
+            options=(
+                *_options(
+                    ("liver_disease", "Liver disease"),
+                    ("kidney_disease", "Kidney disease"),
+                    (
+                        "bladder_symptoms",
+                        "Bladder problems",
+                        "such as pain when you pee, needing to "
+                        "pee very often or urgently, blood in your pee, or bladder pain",
+                    ),
+                    ("ketamine_bladder", "Bladder damage caused by ketamine"),
+                    ("epilepsy", "Epilepsy or seizures"),
+                    (
+                        "raised_brain_pressure",
+                        "A brain tumour, hydrocephalus or a shunt, or raised pressure in the brain",
+                    ),
+                    (
+                        "head_injury_recent",
+                        "A head injury in the past 3 months",
+                        "such as concussion or being knocked out",
+                    ),
+                    ("glaucoma", "Glaucoma or raised pressure in the eye"),
+                    ("eye_injury_recent", "An eye injury or eye surgery in the past 3 months"),
+                    ("overactive_thyroid", "An overactive thyroid"),
+                    ("sleep_apnoea", "Sleep apnoea", "when your breathing stops and starts while you sleep"),
+                    (
+                        "lung_disease",
+                        "COPD or another long-term lung condition that makes you short of breath",
+                        "such as emphysema or scarring of the lungs. Tick this too if you use oxygen at home.",
+                    ),
+                    (
+                        "porphyria",
+                        "Porphyria",
+                        "a rare condition that often runs in families. It can cause attacks of very bad tummy pain, or "
+                        "skin that blisters in sunlight.",
+                    ),
+                ),
+                NONE_OF_THESE,
+            ),
+        ),
+        Question(
+            "liver_severity",
+            QType.CHOICE,
+            "Which best describes your liver disease?",
+            "Liver disease severity",
+            "Select which best describes your liver disease",
+            options=_options(
+                (
+                    "severe",
+                    "Severe liver disease",
+                    "such as cirrhosis with yellow skin or eyes, "
+                    "fluid in the tummy, varices or confusion; liver failure; or being on a "
+                    "transplant list",
+                ),
+                (
+                    "moderate",
+                    "Other liver problems",
+                    "such as hepatitis B or C, fatty liver, or abnormal liver blood tests",
+                ),
+                ("unsure", "I'm not sure"),
+            ),
+            enable_when=when("other_conditions", "has", "liver_disease"),
+        ),
+        _yesnounsure(
+            "thyroid_controlled",
+            "Has your overactive thyroid been treated, and is it settled now?",
+            "Thyroid treated and settled",
+            "Select yes if your overactive thyroid has been treated and is settled now",
+            enable_when=when("other_conditions", "has", "overactive_thyroid"),
+        ),
+        _yesno(
+            "uses_cpap",
+            "Do you use a CPAP machine most nights?",
+            "Uses CPAP",
+            "Select yes if you use a CPAP machine most nights",
+            "A machine with a mask that helps you breathe while you sleep.",
+            enable_when=when("other_conditions", "has", "sleep_apnoea"),
+        ),
+        Question(
+            "height_cm",
+            QType.INT,
+            "Your height in centimetres (optional)",
+            "Height (cm)",
+            hint="For example, 170. 5 feet 7 inches is about 170 cm.",
+            required=False,
+            min_value=100,
+            max_value=250,
+            name="Your height",
+        ),
+        Question(
+            "weight_kg",
+            QType.INT,
+            "Your weight in kilograms (optional)",
+            "Weight (kg)",
+            hint="For example, 75. 12 stone or 165 pounds is about 75 kg.",
+            required=False,
+            min_value=30,
+            max_value=350,
+            name="Your weight",
+        ),
+        _yesnounsure(
+            "neck_large",
+            "Is your shirt collar size 16 inches (41 cm) or more?",
+            "Neck 41 cm or more",
+            "Select yes if your shirt collar size is 16 inches (41 cm) or more",
+        ),
+        # STOP-Bang's neck item is 43 cm for men and 41 cm for women (stopbang.ca): everyone at 41 cm or more is
+        # asked the same follow-up (the page does not change with the sex answer); scoring uses it for men only.
+        _yesnounsure(
+            "neck_43cm",
+            "Is your shirt collar size 17 inches (43 cm) or more?",
+            "Neck 43 cm or more",
+            "Select yes if your shirt collar size is 17 inches (43 cm) or more",
+            enable_when=when("neck_large", "=", "yes"),
+        ),
+        _yesno(
+            "snoring_loud",
+            "Do you snore loudly?",
+            "Loud snoring",
+            "Select yes if you snore loudly",
+            "Loud enough to be heard through a closed door, or people have told you so.",
+        ),
+        _yesno(
+            "daytime_tiredness",
+            "Do you often feel tired or sleepy during the day?",
+            "Daytime tiredness",
+            "Select yes if you often feel tired or sleepy during the day",
+        ),
+        _yesno(
+            "observed_apnoea",
+            "Has anyone seen you stop breathing, or choke or gasp, in your sleep?",
+            "Observed apnoea",
+            "Select yes if someone has seen you stop breathing, or choke or gasp, in your sleep",
+        ),
+        Question(
+            "pregnancy_status",
+            QType.CHOICE,
+            "Are you pregnant, breastfeeding or planning a pregnancy?",
+            "Pregnancy",
+            "Select if you are pregnant, breastfeeding or planning a pregnancy, or select 'None of these'",
+            "Ketamine may not be suitable during pregnancy or breastfeeding.",
+            options=(
+                *_options(
+                    ("pregnant", "I am pregnant"),
+                    ("might_be", "I might be pregnant"),
+                    ("breastfeeding", "I am breastfeeding"),
+                    ("planning", "I am planning a pregnancy in the next 6 months"),
+                ),
+                NONE_OF_THESE,
+            ),
+            enable_when=any_of("sex_at_birth", "=", ("female", "intersex", "not_say")),
+        ),
+    ),
+    checks=(
+        Check(
+            "both_or_neither",
+            ("bp_systolic", "bp_diastolic"),
+            "Enter both numbers of your blood pressure reading, or leave both empty",
+        ),
+        Check(
+            "less_than",
+            ("bp_diastolic", "bp_systolic"),
+            "The bottom number of your blood pressure must be lower than the top number",
+        ),
+    ),
+)
 
 # --- 6. mood -----------------------------------------------------------------------------------
-MOOD = Step("mood", "Your mood", "Pain and mood affect each other. We ask everyone these standard "
-            "questions so that the clinician can support you well.", (
-    Question("mental_health_history", QType.MULTI, "Have you ever been diagnosed with any of these?",
-             "Mental health history",
-             "Select the conditions you have been diagnosed with, or select 'None of these'",
-             "Select all that apply.", options=(*_options(
-                 ("depression", "Depression"), ("anxiety", "Anxiety"),
-                 ("ptsd", "Post-traumatic stress disorder (PTSD)"),
-                 ("bipolar", "Bipolar disorder"),
-                 ("schizophrenia_psychosis", "Schizophrenia or psychosis"),
-                 ("personality_disorder", "A personality disorder"),
-                 ("eating_disorder", "An eating disorder"),
-                 ("dissociative_disorder", "A dissociative disorder")), NONE_OF_THESE)),
-    _yesno("dissociation_frequent", "Do you often feel detached from yourself, or as if things "
-           "around you are not real?", "Frequent dissociation",
-           "Select yes if you often feel detached from yourself or as if things are not real",
-           enable_when=when("mental_health_history", "has", "ptsd")),
-    _yesnounsure("psychosis_ever", "Have you ever seen or heard things that other people could "
-                 "not, or had beliefs that others found very strange, when you were not using "
-                 "drugs or alcohol?", "Psychotic experiences ever",
-                 "Select yes if you have ever seen or heard things others could not, or had "
-                 "beliefs others found very strange"),
-    _yesno("psychosis_current", "Is this happening now, or did it happen in the past month?",
-           "Psychotic experiences now or past month",
-           "Select yes if this is happening now or happened in the past month",
-           enable_when=When((Condition("psychosis_ever", "=", "yes"),
-                             Condition("mental_health_history", "has", "schizophrenia_psychosis")),
-                            "any")),
-    _yesnounsure("psychosis_family", "Has a parent, brother, sister or child of yours had "
-                 "schizophrenia or psychosis?", "Psychosis in a first-degree relative",
-                 "Select yes if a parent, brother, sister or child has had schizophrenia or "
-                 "psychosis"),
-    _yesno("mania_recent", "In the past 2 weeks, have you had a spell of feeling very high, "
-           "'wired' or irritable, with much less need for sleep or racing thoughts?",
-           "Manic symptoms in past 2 weeks",
-           "Select yes if you have had a spell like this in the past 2 weeks"),
-    _likert("phq9_1", "Little interest or pleasure in doing things", PHQ_STEM),
-    _likert("phq9_2", "Feeling down, depressed, or hopeless", PHQ_STEM),
-    _likert("phq9_3", "Trouble falling or staying asleep, or sleeping too much", PHQ_STEM),
-    _likert("phq9_4", "Feeling tired or having little energy", PHQ_STEM),
-    _likert("phq9_5", "Poor appetite or overeating", PHQ_STEM),
-    _likert("phq9_6", "Feeling bad about yourself — or that you are a failure or have let "
-            "yourself or your family down", PHQ_STEM),
-    _likert("phq9_7", "Trouble concentrating on things, such as reading the newspaper or "
-            "watching television", PHQ_STEM),
-    _likert("phq9_8", "Moving or speaking so slowly that other people could have noticed? Or the "
+MOOD = Step(
+    "mood",
+    "Your mood",
+    "Pain and mood affect each other. We ask everyone these standard "
+    "questions so that the clinician can support you well.",
+    (
+        Question(
+            "mental_health_history",
+            QType.MULTI,
+            "Have you ever been diagnosed with any of these?",
+            "Mental health history",
+            "Select the conditions you have been diagnosed with, or select 'None of these'",
+            "Select all that apply.",
+            options=(
+                *_options(
+                    ("depression", "Depression"),
+                    ("anxiety", "Anxiety"),
+                    ("ptsd", "Post-traumatic stress disorder (PTSD)"),
+                    ("bipolar", "Bipolar disorder"),
+                    ("schizophrenia_psychosis", "Schizophrenia or psychosis"),
+                    ("personality_disorder", "A personality disorder"),
+                    ("eating_disorder", "An eating disorder"),
+                    ("dissociative_disorder", "A dissociative disorder"),
+                ),
+                NONE_OF_THESE,
+            ),
+        ),
+        _yesno(
+            "dissociation_frequent",
+            "Do you often feel detached from yourself, or as if things around you are not real?",
+            "Frequent dissociation",
+            "Select yes if you often feel detached from yourself or as if things are not real",
+            enable_when=when("mental_health_history", "has", "ptsd"),
+        ),
+        _yesnounsure(
+            "psychosis_ever",
+            "Have you ever seen or heard things that other people could "
+            "not, or had beliefs that others found very strange, when you were not using "
+            "drugs or alcohol?",
+            "Psychotic experiences ever",
+            "Select yes if you have ever seen or heard things others could not, or had "
+            "beliefs others found very strange",
+        ),
+        _yesno(
+            "psychosis_current",
+            "Is this happening now, or did it happen in the past month?",
+            "Psychotic experiences now or past month",
+            "Select yes if this is happening now or happened in the past month",
+            enable_when=When(
+                (
+                    Condition("psychosis_ever", "=", "yes"),
+                    Condition("mental_health_history", "has", "schizophrenia_psychosis"),
+                ),
+                "any",
+            ),
+        ),
+        _yesnounsure(
+            "psychosis_family",
+            "Has a parent, brother, sister or child of yours had schizophrenia or psychosis?",
+            "Psychosis in a first-degree relative",
+            "Select yes if a parent, brother, sister or child has had schizophrenia or psychosis",
+        ),
+        _yesno(
+            "mania_recent",
+            "In the past 2 weeks, have you had a spell of feeling very high, "
+            "'wired' or irritable, with much less need for sleep or racing thoughts?",
+            "Manic symptoms in past 2 weeks",
+            "Select yes if you have had a spell like this in the past 2 weeks",
+        ),
+        _likert("phq9_1", "Little interest or pleasure in doing things", PHQ_STEM),
+        _likert("phq9_2", "Feeling down, depressed, or hopeless", PHQ_STEM),
+        _likert("phq9_3", "Trouble falling or staying asleep, or sleeping too much", PHQ_STEM),
+        _likert("phq9_4", "Feeling tired or having little energy", PHQ_STEM),
+        _likert("phq9_5", "Poor appetite or overeating", PHQ_STEM),
+        _likert(
+            "phq9_6",
+            "Feeling bad about yourself — or that you are a failure or have let yourself or your family down",
+            PHQ_STEM,
+        ),
+        _likert(
+            "phq9_7", "Trouble concentrating on things, such as reading the newspaper or watching television", PHQ_STEM
+        ),
+        _likert(
+            "phq9_8",
+            "Moving or speaking so slowly that other people could have noticed? Or the "
             "opposite — being so fidgety or restless that you have been moving around a lot more "
-            "than usual", PHQ_STEM),
-    _likert("phq9_9", "Thoughts that you would be better off dead or of hurting yourself in some "
-            "way", PHQ_STEM, "PHQ-9 item 9 (thoughts of death or self-harm)"),
-    _likert("gad7_1", "Feeling nervous, anxious or on edge", GAD_STEM),
-    _likert("gad7_2", "Not being able to stop or control worrying", GAD_STEM),
-    _likert("gad7_3", "Worrying too much about different things", GAD_STEM),
-    _likert("gad7_4", "Trouble relaxing", GAD_STEM),
-    _likert("gad7_5", "Being so restless that it is hard to sit still", GAD_STEM),
-    _likert("gad7_6", "Becoming easily annoyed or irritable", GAD_STEM),
-    _likert("gad7_7", "Feeling afraid as if something awful might happen", GAD_STEM),
-), attribution="PHQ-9 and GAD-7 were developed by Drs. Robert L. Spitzer, Janet B.W. Williams, "
-               "Kurt Kroenke and colleagues, with an educational grant from Pfizer Inc. No "
-               "permission required to reproduce, translate, display or distribute.")
+            "than usual",
+            PHQ_STEM,
+        ),
+        _likert(
+            "phq9_9",
+            "Thoughts that you would be better off dead or of hurting yourself in some way",
+            PHQ_STEM,
+            "PHQ-9 item 9 (thoughts of death or self-harm)",
+        ),
+        _likert("gad7_1", "Feeling nervous, anxious or on edge", GAD_STEM),
+        _likert("gad7_2", "Not being able to stop or control worrying", GAD_STEM),
+        _likert("gad7_3", "Worrying too much about different things", GAD_STEM),
+        _likert("gad7_4", "Trouble relaxing", GAD_STEM),
+        _likert("gad7_5", "Being so restless that it is hard to sit still", GAD_STEM),
+        _likert("gad7_6", "Becoming easily annoyed or irritable", GAD_STEM),
+        _likert("gad7_7", "Feeling afraid as if something awful might happen", GAD_STEM),
+    ),
+    attribution="PHQ-9 and GAD-7 were developed by Drs. Robert L. Spitzer, Janet B.W. Williams, "
+    "Kurt Kroenke and colleagues, with an educational grant from Pfizer Inc. No "
+    "permission required to reproduce, translate, display or distribute.",
+)
 
 # --- 6b. support (only when PHQ-9 item 9 is above 0) --------------------------------------------
-SUPPORT = Step("support", "Support for you", "Thank you for telling us how you have been feeling. "
-               "You are not alone, and you can get help now.", (
-    _yesno("self_harm_intent", "Do you have a plan, or do you intend to act on these thoughts?",
-           "Self-harm: plan or intent",
-           "Select yes if you have a plan or intend to act on these thoughts"),
-    # Version 2, in our own words (not the C-SSRS, which needs a licence): interrupted and aborted attempts and
-    # preparations carry risk too (Posner 2011; Burke 2016), so the question and its hint ask about them.
-    _yesno("self_harm_recent_attempt", "In the past 3 months, have you tried to end your life or harm "
-           "yourself, or got ready to?",
-           "Self-harm attempt (incl. stopped or interrupted) or preparations in past 3 months",
-           "Select yes if, in the past 3 months, you have tried to end your life or harm yourself, or got "
-           "ready to",
-           "Answer yes even if you stopped, or someone stopped you. Getting ready could be saving up tablets "
-           "or writing a goodbye note."),
-    Question("contact_phone_today", QType.TEL, "A phone number we can call you on",
-             "Phone to call back", "Enter a phone number we can call you on",
-             "We will use it to call you about your answers. If you need help before we call, use the numbers "
-             "at the top of this page.", max_length=30,
-             enable_when=when("phone", "exists", False), name="The phone number"),
-), enable_when=when("phq9_9", ">=", 1))
+SUPPORT = Step(
+    "support",
+    "Support for you",
+    "Thank you for telling us how you have been feeling. You are not alone, and you can get help now.",
+    (
+        _yesno(
+            "self_harm_intent",
+            "Do you have a plan, or do you intend to act on these thoughts?",
+            "Self-harm: plan or intent",
+            "Select yes if you have a plan or intend to act on these thoughts",
+        ),
+        # Version 2, in our own words (not the C-SSRS, which needs a licence): interrupted and aborted attempts and
+        # preparations carry risk too (Posner 2011; Burke 2016), so the question and its hint ask about them.
+        _yesno(
+            "self_harm_recent_attempt",
+            "In the past 3 months, have you tried to end your life or harm yourself, or got ready to?",
+            "Self-harm attempt (incl. stopped or interrupted) or preparations in past 3 months",
+            "Select yes if, in the past 3 months, you have tried to end your life or harm yourself, or got ready to",
+            "Answer yes even if you stopped, or someone stopped you. Getting ready could be saving up tablets "
+            "or writing a goodbye note.",
+        ),
+        Question(
+            "contact_phone_today",
+            QType.TEL,
+            "A phone number we can call you on",
+            "Phone to call back",
+            "Enter a phone number we can call you on",
+            "We will use it to call you about your answers. If you need help before we call, use the numbers "
+            "at the top of this page.",
+            max_length=30,
+            enable_when=when("phone", "exists", False),
+            name="The phone number",
+        ),
+    ),
+    enable_when=when("phq9_9", ">=", 1),
+)
 
 # --- 7. substances -----------------------------------------------------------------------------
 _DRINKS = when("auditc_1", "!=", "0")
-SUBSTANCES = Step("substances", "Alcohol and drugs", "Your answers are confidential. Alcohol and "
-                  "other drugs change how ketamine affects you, so honest answers keep you safe.", (
-    Question("auditc_1", QType.CHOICE, "How often do you have a drink containing alcohol?",
-             "AUDIT-C 1: how often", "Select how often you have a drink containing alcohol",
-             options=_options(("0", "Never"), ("1", "Monthly or less"),
-                              ("2", "2 to 4 times a month"), ("3", "2 to 3 times a week"),
-                              ("4", "4 or more times a week"))),
-    # Items 2 and 3 are worded by locale (LOCALE_WORDS: UK units or US standard drinks); the codes are the same.
-    Question("auditc_2", QType.CHOICE, "{auditc_2_label}", "AUDIT-C 2: amount on a typical day",
-             "Select {auditc_2_error}", "{standard_drink}",
-             options=_options(("0", "{auditc_2_0}"), ("1", "{auditc_2_1}"), ("2", "{auditc_2_2}"),
-                              ("3", "7 to 9"), ("4", "10 or more")), enable_when=_DRINKS),
-    Question("auditc_3", QType.CHOICE, "{auditc_3_label}", "AUDIT-C 3: heavy drinking occasions",
-             "Select {auditc_3_error}", "{standard_drink}",
-             options=_options(("0", "Never"), ("1", "Less than monthly"), ("2", "Monthly"),
-                              ("3", "Weekly"), ("4", "Daily or almost daily")),
-             enable_when=_DRINKS),
-    Question("drugs_past_year", QType.MULTI, "In the past 12 months, have you used any of these "
-             "drugs that were not prescribed to you?", "Drugs in past 12 months (not prescribed)",
-             "Select the drugs you have used, or select 'None of these'",
-             "Select all that apply. This includes taking someone else's medicine.", options=(
-                 *_options(("cannabis", "Cannabis", "such as weed or hash"),
-                           ("cocaine", "Cocaine or crack"), ("ketamine", "Ketamine"),
-                           ("pcp", "PCP (angel dust)"),
-                           ("psychedelics", "Psychedelics", "such as LSD or magic mushrooms"),
-                           ("mdma", "MDMA or ecstasy"),
-                           ("amphetamines", "Amphetamines", "such as speed or crystal meth"),
-                           ("opioids", "Opioids",
-                            "such as heroin, or painkillers not prescribed to you"),
-                           ("sedatives", "Sedatives",
-                            "such as benzodiazepines or sleeping pills not prescribed to you"),
-                           ("other", "Something else")), NONE_OF_THESE)),
-    # Version 3: the distressing-reaction question after ketamine use too (nested under that one option).
-    _yesno("ketamine_use_bad_reaction", "When you used ketamine, did you have a frightening or upsetting "
-           "reaction?", "Ketamine use (not prescribed): distressing reaction",
-           "Select yes if you had a frightening or upsetting reaction when you used ketamine",
-           "For example, seeing or hearing things that were not there, or panic.",
-           enable_when=when("drugs_past_year", "has", "ketamine")),
-    _yesno("prescribed_misuse", "In the past 12 months, have you taken a prescribed medicine in "
-           "larger amounts or more often than prescribed?", "Prescribed medicine misuse",
-           "Select yes if you have taken a prescribed medicine in larger amounts or more often "
-           "than prescribed"),
-    _yesno("substance_treatment_ever", "Have you ever had treatment or support for alcohol or "
-           "drug use?", "Substance treatment ever",
-           "Select yes if you have ever had treatment or support for alcohol or drug use"),
-    Question("substance_treatment_for", QType.MULTI, "What was the treatment or support for?",
-             "Substance treatment for", "Select what the treatment or support was for",
-             "Select all that apply.", options=_options(
-                 ("alcohol", "Alcohol"), ("opioids", "Opioids"), ("ketamine", "Ketamine"),
-                 ("stimulants", "Stimulants", "such as cocaine or amphetamines"),
-                 ("cannabis", "Cannabis"), ("other", "Something else")),
-             enable_when=when("substance_treatment_ever", "=", "yes")),
-), attribution="AUDIT-C: Bush K et al., Arch Intern Med 1998 (public domain). UK version: Office for Health "
-               "Improvement and Disparities (Open Government Licence).")
+SUBSTANCES = Step(
+    "substances",
+    "Alcohol and drugs",
+    "Your answers are confidential. Alcohol and "
+    "other drugs change how ketamine affects you, so honest answers keep you safe.",
+    (
+        Question(
+            "auditc_1",
+            QType.CHOICE,
+            "How often do you have a drink containing alcohol?",
+            "AUDIT-C 1: how often",
+            "Select how often you have a drink containing alcohol",
+            options=_options(
+                ("0", "Never"),
+                ("1", "Monthly or less"),
+                ("2", "2 to 4 times a month"),
+                ("3", "2 to 3 times a week"),
+                ("4", "4 or more times a week"),
+            ),
+        ),
+        # Items 2 and 3 are worded by locale (LOCALE_WORDS: UK units or US standard drinks); the codes are the same.
+        Question(
+            "auditc_2",
+            QType.CHOICE,
+            "{auditc_2_label}",
+            "AUDIT-C 2: amount on a typical day",
+            "Select {auditc_2_error}",
+            "{standard_drink}",
+            options=_options(
+                ("0", "{auditc_2_0}"),
+                ("1", "{auditc_2_1}"),
+                ("2", "{auditc_2_2}"),
+                ("3", "7 to 9"),
+                ("4", "10 or more"),
+            ),
+            enable_when=_DRINKS,
+        ),
+        Question(
+            "auditc_3",
+            QType.CHOICE,
+            "{auditc_3_label}",
+            "AUDIT-C 3: heavy drinking occasions",
+            "Select {auditc_3_error}",
+            "{standard_drink}",
+            options=_options(
+                ("0", "Never"),
+                ("1", "Less than monthly"),
+                ("2", "Monthly"),
+                ("3", "Weekly"),
+                ("4", "Daily or almost daily"),
+            ),
+            enable_when=_DRINKS,
+        ),
+        Question(
+            "drugs_past_year",
+            QType.MULTI,
+            "In the past 12 months, have you used any of these drugs that were not prescribed to you?",
+            "Drugs in past 12 months (not prescribed)",
+            "Select the drugs you have used, or select 'None of these'",
+            "Select all that apply. This includes taking someone else's medicine.",
+            options=(
+                *_options(
+                    ("cannabis", "Cannabis", "such as weed or hash"),
+                    ("cocaine", "Cocaine or crack"),
+                    ("ketamine", "Ketamine"),
+                    ("pcp", "PCP (angel dust)"),
+                    ("psychedelics", "Psychedelics", "such as LSD or magic mushrooms"),
+                    ("mdma", "MDMA or ecstasy"),
+                    ("amphetamines", "Amphetamines", "such as speed or crystal meth"),
+                    ("opioids", "Opioids", "such as heroin, or painkillers not prescribed to you"),
+                    ("sedatives", "Sedatives", "such as benzodiazepines or sleeping pills not prescribed to you"),
+                    ("other", "Something else"),
+                ),
+                NONE_OF_THESE,
+            ),
+        ),
+        # Version 3: the distressing-reaction question after ketamine use too (nested under that one option).
+        _yesno(
+            "ketamine_use_bad_reaction",
+            "When you used ketamine, did you have a frightening or upsetting reaction?",
+            "Ketamine use (not prescribed): distressing reaction",
+            "Select yes if you had a frightening or upsetting reaction when you used ketamine",
+            "For example, seeing or hearing things that were not there, or panic.",
+            enable_when=when("drugs_past_year", "has", "ketamine"),
+        ),
+        _yesno(
+            "prescribed_misuse",
+            "In the past 12 months, have you taken a prescribed medicine in "
+            "larger amounts or more often than prescribed?",
+            "Prescribed medicine misuse",
+            "Select yes if you have taken a prescribed medicine in larger amounts or more often than prescribed",
+        ),
+        _yesno(
+            "substance_treatment_ever",
+            "Have you ever had treatment or support for alcohol or drug use?",
+            "Substance treatment ever",
+            "Select yes if you have ever had treatment or support for alcohol or drug use",
+        ),
+        Question(
+            "substance_treatment_for",
+            QType.MULTI,
+            "What was the treatment or support for?",
+            "Substance treatment for",
+            "Select what the treatment or support was for",
+            "Select all that apply.",
+            options=_options(
+                ("alcohol", "Alcohol"),
+                ("opioids", "Opioids"),
+                ("ketamine", "Ketamine"),
+                ("stimulants", "Stimulants", "such as cocaine or amphetamines"),
+                ("cannabis", "Cannabis"),
+                ("other", "Something else"),
+            ),
+            enable_when=when("substance_treatment_ever", "=", "yes"),
+        ),
+    ),
+    attribution="AUDIT-C: Bush K et al., Arch Intern Med 1998 (public domain). UK version: Office for Health "
+    "Improvement and Disparities (Open Government Licence).",
+)
 
 # --- 8. practicalities -------------------------------------------------------------------------
-PRACTICALITIES = Step("practicalities", "Practicalities and consent", "You will feel drowsy or "
-                      "spaced out for a few hours after each treatment, so you will need some help.", (
-    _yesno("has_escort", "Can an adult take you home after each treatment?", "Escort home",
-           "Select yes if an adult can take you home after each treatment"),
-    _yesno("can_avoid_driving", "Can you avoid driving, using machinery or doing safety-critical "
-           "work until the day after each treatment?", "Can avoid driving until next day",
-           "Select yes if you can avoid driving, machinery and safety-critical work until the day "
-           "after each treatment"),
-    Question("contact_times", QType.MULTI, "When is it best to contact you? (optional)",
-             "Best contact times", hint="Select all that apply.", required=False,
-             options=_options(("mornings", "Mornings"), ("afternoons", "Afternoons"),
-                              ("evenings", "Evenings"))),
-    Question("consent_not_decision", QType.CONSENT, "I understand this questionnaire does not "
-             "decide whether ketamine therapy is right for me: a clinician will discuss it with me",
-             "Understands a clinician decides",
-             "Tick the box to confirm you understand that a clinician will discuss it with you"),
-))
+PRACTICALITIES = Step(
+    "practicalities",
+    "Practicalities and consent",
+    "You will feel drowsy or spaced out for a few hours after each treatment, so you will need some help.",
+    (
+        _yesno(
+            "has_escort",
+            "Can an adult take you home after each treatment?",
+            "Escort home",
+            "Select yes if an adult can take you home after each treatment",
+        ),
+        _yesno(
+            "can_avoid_driving",
+            "Can you avoid driving, using machinery or doing safety-critical work until the day after each treatment?",
+            "Can avoid driving until next day",
+            "Select yes if you can avoid driving, machinery and safety-critical work until the day "
+            "after each treatment",
+        ),
+        Question(
+            "contact_times",
+            QType.MULTI,
+            "When is it best to contact you? (optional)",
+            "Best contact times",
+            hint="Select all that apply.",
+            required=False,
+            options=_options(("mornings", "Mornings"), ("afternoons", "Afternoons"), ("evenings", "Evenings")),
+        ),
+        Question(
+            "consent_not_decision",
+            QType.CONSENT,
+            "I understand this questionnaire does not "
+            "decide whether ketamine therapy is right for me: a clinician will discuss it with me",
+            "Understands a clinician decides",
+            "Tick the box to confirm you understand that a clinician will discuss it with you",
+        ),
+    ),
+)
 
 #: The questionnaire in order. ``START`` holds the consent given before anything is stored.
-STEPS: tuple[Step, ...] = (START, ABOUT_YOU, PAIN, TREATMENTS, MEDICATIONS, HEALTH, MOOD, SUPPORT,
-                           SUBSTANCES, PRACTICALITIES)
+STEPS: tuple[Step, ...] = (
+    START,
+    ABOUT_YOU,
+    PAIN,
+    TREATMENTS,
+    MEDICATIONS,
+    HEALTH,
+    MOOD,
+    SUPPORT,
+    SUBSTANCES,
+    PRACTICALITIES,
+)
 
 # --- lookups -----------------------------------------------------------------------------------
 STEP_BY_ID: Mapping[str, Step] = {step.id: step for step in STEPS}
@@ -810,9 +1331,13 @@ def _valid_tick(question: Question, value: object) -> bool | None:
 
 
 _VALIDATORS: dict[QType, Callable[[Question, object], Any]] = {
-    **dict.fromkeys(TEXT_TYPES, _valid_text), **dict.fromkeys(INTEGER_TYPES, _valid_int),
-    **dict.fromkeys(CODED_TYPES, _valid_code), QType.MULTI: _valid_multi, QType.DATE: _valid_date,
-    QType.CONSENT: _valid_tick, QType.CHECKBOX: _valid_tick,
+    **dict.fromkeys(TEXT_TYPES, _valid_text),
+    **dict.fromkeys(INTEGER_TYPES, _valid_int),
+    **dict.fromkeys(CODED_TYPES, _valid_code),
+    QType.MULTI: _valid_multi,
+    QType.DATE: _valid_date,
+    QType.CONSENT: _valid_tick,
+    QType.CHECKBOX: _valid_tick,
 }
 
 
@@ -930,7 +1455,6 @@ def _check_definition() -> None:
                 check_condition(condition, earlier)
 
 
-
 def _check_locale_words() -> None:
     """Every locale fills the same placeholders, and every ``{name}`` in the definition is one of them."""
     names = {frozenset(words) for words in LOCALE_WORDS.values()}
@@ -938,8 +1462,14 @@ def _check_locale_words() -> None:
         raise ValueError("LOCALE_WORDS: every locale must fill the same placeholders")
     known = next(iter(names))
     for question in QUESTIONS.values():
-        texts = [question.label, question.short, question.error, question.hint, question.name,
-                 *(text for option in question.options for text in (option.label, option.hint))]
+        texts = [
+            question.label,
+            question.short,
+            question.error,
+            question.hint,
+            question.name,
+            *(text for option in question.options for text in (option.label, option.hint)),
+        ]
         for text in texts:
             if unknown := set(_PLACEHOLDER.findall(text)) - known:
                 raise ValueError(f"{question.id}: no locale fills {sorted(unknown)}")

@@ -43,13 +43,15 @@ class Score:
 
 
 #: Instrument key -> display name (the keys of ``score_all`` that are questionnaire instruments).
-INSTRUMENTS: Mapping[str, str] = MappingProxyType({
-    "peg": "PEG",
-    "phq9": "PHQ-9",
-    "gad7": "GAD-7",
-    "auditc": "AUDIT-C",
-    "stopbang": "STOP-Bang",
-})
+INSTRUMENTS: Mapping[str, str] = MappingProxyType(
+    {
+        "peg": "PEG",
+        "phq9": "PHQ-9",
+        "gad7": "GAD-7",
+        "auditc": "AUDIT-C",
+        "stopbang": "STOP-Bang",
+    }
+)
 #: Every key of ``score_all`` -> display name.
 SCORE_NAMES: Mapping[str, str] = MappingProxyType({**INSTRUMENTS, "age": "Age", "bmi": "BMI"})
 
@@ -73,12 +75,14 @@ STOPBANG_AGE_OVER = 50
 STOPBANG_STOP_ITEMS_FOR_ROUTE = 2
 #: STOP-Bang's high-risk criteria (Chung 2012, 2014, 2016; stopbang.ca "for general population"): 5-8 items,
 #: or 2 or more of the 4 STOP items plus male sex, plus BMI > 35, or plus a large neck. Key -> words.
-STOPBANG_ROUTES: Mapping[str, str] = MappingProxyType({
-    "items_5_8": "5 or more of the 8 items",
-    "stop_male": "2 or more STOP items with male sex",
-    "stop_bmi": "2 or more STOP items with BMI over 35",
-    "stop_neck": "2 or more STOP items with a large neck",
-})
+STOPBANG_ROUTES: Mapping[str, str] = MappingProxyType(
+    {
+        "items_5_8": "5 or more of the 8 items",
+        "stop_male": "2 or more STOP items with male sex",
+        "stop_bmi": "2 or more STOP items with BMI over 35",
+        "stop_neck": "2 or more STOP items with a large neck",
+    }
+)
 
 
 def _bounds(question_id: str) -> tuple[int, int]:
@@ -204,8 +208,7 @@ def auditc(answers: Answers, locale: str = DEFAULT_LOCALE) -> Score:
         band = "positive" if total >= cutoff else "negative"
         return Score(total, band, complete=True, lower_bound=False, cutoff=cutoff, version=version)
     if not known:
-        return Score(None, None, complete=False, lower_bound=False, unknown=unknown, cutoff=cutoff,
-                     version=version)
+        return Score(None, None, complete=False, lower_bound=False, unknown=unknown, cutoff=cutoff, version=version)
     return Score(total, None, complete=False, lower_bound=True, unknown=unknown, cutoff=cutoff, version=version)
 
 
@@ -347,8 +350,9 @@ def stopbang(answers: Answers, *, today: date) -> Score:
     return Score(points, f"at least {band}", complete=False, lower_bound=True, unknown=unknown, routes=routes)
 
 
-def score_all(answers: Mapping[str, Any] | Answers, *, today: date | None = None,
-              locale: str = DEFAULT_LOCALE) -> dict[str, Score]:
+def score_all(
+    answers: Mapping[str, Any] | Answers, *, today: date | None = None, locale: str = DEFAULT_LOCALE
+) -> dict[str, Score]:
     """Every score, keyed peg, phq9, gad7, auditc, stopbang, age, bmi (in that order).
 
     ``answers`` is either raw stored answers, cleaned here with ``questionnaire.clean_answers`` (wrong
@@ -374,23 +378,27 @@ def score_all(answers: Mapping[str, Any] | Answers, *, today: date | None = None
 
 
 # --- clinician wording --------------------------------------------------------------------------------
-_NOT_SCORED: Mapping[str, str] = MappingProxyType({
-    "peg": "not scored (incomplete)",
-    "age": "unknown (no valid date of birth)",
-    "bmi": "not calculated (height or weight not given)",
-})
-_STOPBANG_WORDS: Mapping[str, str] = MappingProxyType({
-    "snoring_loud": "snoring",
-    "daytime_tiredness": "tiredness",
-    "observed_apnoea": "observed apnoea",
-    "heart_conditions": "high blood pressure",
-    "height_cm": "BMI",
-    "weight_kg": "BMI",
-    "date_of_birth": "age",
-    "neck_large": "neck size",
-    "neck_43cm": "neck size",
-    "sex_at_birth": "sex at birth",
-})
+_NOT_SCORED: Mapping[str, str] = MappingProxyType(
+    {
+        "peg": "not scored (incomplete)",
+        "age": "unknown (no valid date of birth)",
+        "bmi": "not calculated (height or weight not given)",
+    }
+)
+_STOPBANG_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "snoring_loud": "snoring",
+        "daytime_tiredness": "tiredness",
+        "observed_apnoea": "observed apnoea",
+        "heart_conditions": "high blood pressure",
+        "height_cm": "BMI",
+        "weight_kg": "BMI",
+        "date_of_birth": "age",
+        "neck_large": "neck size",
+        "neck_43cm": "neck size",
+        "sex_at_birth": "sex at birth",
+    }
+)
 
 
 def _and(words: list[str]) -> str:

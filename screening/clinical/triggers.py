@@ -64,8 +64,12 @@ class Facts:
     medicine_hits: tuple[tuple[frozenset[str], str], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        hits = tuple((match.classes, f"'{line}' - {match.describe()}")
-                     for line, matches in self.medicines for match in matches if match.classes)
+        hits = tuple(
+            (match.classes, f"'{line}' - {match.describe()}")
+            for line, matches in self.medicines
+            for match in matches
+            if match.classes
+        )
         object.__setattr__(self, "medicine_hits", hits)
 
 
@@ -136,8 +140,9 @@ class Unanswered:
     def evidence(self, facts: Facts) -> list[str]:
         if not self.parent.holds(facts.answers.values) or facts.answers.get(self.follow_up) is not None:
             return []
-        held = [text for c in self.parent if c.holds(facts.answers.values)
-                for text in _answer_evidence(c, facts.answers)]
+        held = [
+            text for c in self.parent if c.holds(facts.answers.values) for text in _answer_evidence(c, facts.answers)
+        ]
         return [*held, f"{QUESTIONS[self.follow_up].short}: {_state(facts, self.follow_up)}"]
 
     def describe(self) -> str:
@@ -179,8 +184,13 @@ class AllOf:
 
     def describe(self) -> str:
         # an OR inside an AND keeps its own brackets, so the catalogue reads unambiguously
-        return "(" + " AND ".join(f"({part.describe()})" if isinstance(part, AnyOf) else part.describe()
-                                  for part in self.parts) + ")"
+        return (
+            "("
+            + " AND ".join(
+                f"({part.describe()})" if isinstance(part, AnyOf) else part.describe() for part in self.parts
+            )
+            + ")"
+        )
 
     def conditions(self) -> Iterator[Condition]:
         for part in self.parts:
@@ -242,10 +252,12 @@ class ScoreAtLeast:
     def describe(self) -> str:
         name = scoring.INSTRUMENTS[self.key]
         if self.cutoff is None:
-            return (f"{name} at or above the positive cut-off of the version the clinic's locale asks: UK AUDIT-C "
-                    f"(en-GB) >= {scoring.AUDITC_CUTOFF_UK}; US AUDIT-C (en-US) >= {scoring.AUDITC_CUTOFF_MALE} "
-                    f"if sex at birth is male, >= {scoring.AUDITC_CUTOFF_OTHER} otherwise (or not answered) (an "
-                    "incomplete score counts its minimum)")
+            return (
+                f"{name} at or above the positive cut-off of the version the clinic's locale asks: UK AUDIT-C "
+                f"(en-GB) >= {scoring.AUDITC_CUTOFF_UK}; US AUDIT-C (en-US) >= {scoring.AUDITC_CUTOFF_MALE} "
+                f"if sex at birth is male, >= {scoring.AUDITC_CUTOFF_OTHER} otherwise (or not answered) (an "
+                "incomplete score counts its minimum)"
+            )
         return f"{name} >= {self.cutoff} (an incomplete score counts its minimum)"
 
     def conditions(self) -> Iterator[Condition]:
@@ -263,10 +275,12 @@ class StopBangHigh:
         return [scoring.describe("stopbang", score)] if score.routes else []
 
     def describe(self) -> str:
-        return ("STOP-Bang high risk: 5 or more of the 8 items, or 2 or more of the 4 STOP items (loud snoring, "
-                "daytime tiredness, observed apnoea, high blood pressure) with male sex, with BMI over 35, or with a "
-                "large neck (collar 43 cm or more for men, 41 cm or more otherwise) (an incomplete score counts its "
-                "minimum)")
+        return (
+            "STOP-Bang high risk: 5 or more of the 8 items, or 2 or more of the 4 STOP items (loud snoring, "
+            "daytime tiredness, observed apnoea, high blood pressure) with male sex, with BMI over 35, or with a "
+            "large neck (collar 43 cm or more for men, 41 cm or more otherwise) (an incomplete score counts its "
+            "minimum)"
+        )
 
     def conditions(self) -> Iterator[Condition]:
         yield Condition("neck_large", "exists", True)
@@ -326,8 +340,9 @@ class UnrecognisedMedicine:
             if not matches:
                 found.append(f"not recognised: '{line}'")
             else:
-                found.extend(f"not recognised: '{piece}' (in '{line}')"
-                             for piece in medications.unrecognised_pieces(line))
+                found.extend(
+                    f"not recognised: '{piece}' (in '{line}')" for piece in medications.unrecognised_pieces(line)
+                )
         return found
 
     def describe(self) -> str:
@@ -355,8 +370,11 @@ class GradedCodes:
         ticked = facts.answers.get(self.question) or []
         label = QUESTIONS[self.question].option_label
         notes = {code: note for where, code, note in self.locale_notes if where == facts.config.locale}
-        return [f"{label(code)}: {grade}" + (f" ({notes[code]})" if code in notes else "")
-                for code, grade in self.grades if code in ticked]
+        return [
+            f"{label(code)}: {grade}" + (f" ({notes[code]})" if code in notes else "")
+            for code, grade in self.grades
+            if code in ticked
+        ]
 
     def describe(self) -> str:
         label = QUESTIONS[self.question].option_label

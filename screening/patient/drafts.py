@@ -44,19 +44,23 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-
-
-
 # --- drafts ---------------------------------------------------------------------------------------
 def start_draft(*, draft_days: int, now: datetime | None = None) -> tuple[Draft, str]:
     """A new draft, made when the patient consents to storing their answers. Commits. Returns the draft
     and the token for the browser's session cookie (only its hash is stored)."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
-    draft = Draft(token_hash=_hash(token), answers={"consent_store": True}, completed_steps=["start"],
-                  consent_version=questionnaire.CONSENT_VERSION, consented_at=now,
-                  submission_token=secrets.token_urlsafe(32), created_at=now, updated_at=now,
-                  expires_at=now + timedelta(days=draft_days))
+    draft = Draft(
+        token_hash=_hash(token),
+        answers={"consent_store": True},
+        completed_steps=["start"],
+        consent_version=questionnaire.CONSENT_VERSION,
+        consented_at=now,
+        submission_token=secrets.token_urlsafe(32),
+        created_at=now,
+        updated_at=now,
+        expires_at=now + timedelta(days=draft_days),
+    )
     db.session.add(draft)
     db.session.commit()
     return draft, token
@@ -72,8 +76,9 @@ def find_draft(token: str | None, *, now: datetime | None = None) -> Draft | Non
     return draft
 
 
-def save_step(draft: Draft, step_id: str, values: Mapping[str, Any], *, draft_days: int,
-              now: datetime | None = None) -> None:
+def save_step(
+    draft: Draft, step_id: str, values: Mapping[str, Any], *, draft_days: int, now: datetime | None = None
+) -> None:
     """Store one step's answers in the draft and mark it completed. Answers whose questions are no
     longer shown (a parent answer changed) are dropped. Extends the draft's life. Commits."""
     now = now or utcnow()
@@ -117,35 +122,70 @@ def unanswered_steps(draft: Draft) -> list[str]:
     return [step.id for step in journey.shown_steps(draft.answers) if step.id not in done]
 
 
-def _submission(draft: Draft, assessment: rules.Assessment, article: Article, now: datetime,
-                skipped_steps: list[str]) -> Submission:
+def _submission(
+    draft: Draft, assessment: rules.Assessment, article: Article, now: datetime, skipped_steps: list[str]
+) -> Submission:
     answers = dict(assessment.answers.values)
     flags = assessment.flags
     date_of_birth = questionnaire.parse_date(answers.get("date_of_birth"))
     if date_of_birth is None:  # first_invalid_step has already checked it; keep the type checker honest
         raise SubmitError("about_you")
     submission = Submission(
-        reference=new_reference(), submitted_at=now,
+        reference=new_reference(),
+        submitted_at=now,
         priority=max((flag.severity.rank for flag in flags), default=NO_FLAGS_PRIORITY),
-        questionnaire_version=questionnaire.QUESTIONNAIRE_VERSION, ruleset_version=rules.RULESET_VERSION,
-        article_version=article.version, consent_version=draft.consent_version, consented_at=draft.consented_at,
-        answers=answers, scores={key: asdict(score) for key, score in assessment.scores.items()},
+        questionnaire_version=questionnaire.QUESTIONNAIRE_VERSION,
+        ruleset_version=rules.RULESET_VERSION,
+        article_version=article.version,
+        consent_version=draft.consent_version,
+        consented_at=draft.consented_at,
+        answers=answers,
+        scores={key: asdict(score) for key, score in assessment.scores.items()},
         medicines=[[line, [_match_json(m) for m in matches]] for line, matches in assessment.medicines],
-        rule_config=asdict(assessment.config), full_name=answers["full_name"], date_of_birth=date_of_birth,
-        email=answers.get("email"), submission_token=draft.submission_token, skipped_steps=skipped_steps)
-    submission.flags = [Flag(position=index, rule_id=flag.rule_id, severity=flag.severity.value, title=flag.title,
-                             evidence=flag.evidence, rationale=flag.rationale, source=flag.source,
-                             ruleset_version=rules.RULESET_VERSION) for index, flag in enumerate(flags)]
+        rule_config=asdict(assessment.config),
+        full_name=answers["full_name"],
+        date_of_birth=date_of_birth,
+        email=answers.get("email"),
+        submission_token=draft.submission_token,
+        skipped_steps=skipped_steps,
+    )
+    submission.flags = [
+        Flag(
+            position=index,
+            rule_id=flag.rule_id,
+            severity=flag.severity.value,
+            title=flag.title,
+            evidence=flag.evidence,
+            rationale=flag.rationale,
+            source=flag.source,
+            ruleset_version=rules.RULESET_VERSION,
+        )
+        for index, flag in enumerate(flags)
+    ]
     return submission
 
 
 def _match_json(match: Any) -> dict[str, Any]:
-    return {"text": match.text, "name": match.name, "generics": list(match.generics),
-            "classes": sorted(match.classes), "confident": match.confident, "ambiguous": match.ambiguous}
+    return {
+        "text": match.text,
+        "name": match.name,
+        "generics": list(match.generics),
+        "classes": sorted(match.classes),
+        "confident": match.confident,
+        "ambiguous": match.ambiguous,
+    }
 
 
-def submit(draft: Draft, *, article: Article, today: date, min_age: int, remote_addr: str | None,
-           now: datetime | None = None, early: bool = False) -> Submission:
+def submit(
+    draft: Draft,
+    *,
+    article: Article,
+    today: date,
+    min_age: int,
+    remote_addr: str | None,
+    now: datetime | None = None,
+    early: bool = False,
+) -> Submission:
     """Turn a complete draft into a submission, in ONE transaction: the submission with its answers,
     scores, medicine matches, rule config and versions, its flags, a ``submission.created`` audit event,
     an outbox ``Notification`` when it is urgent (sent after the commit: ``notifications``), and the draft
@@ -183,8 +223,14 @@ def submit(draft: Draft, *, article: Article, today: date, min_age: int, remote_
                 break
             submission.reference = new_reference()
         db.session.add(submission)
-        audit("submission.created", reference=submission.reference, remote_addr=remote_addr,
-              flags=len(assessment.flags), priority=submission.priority, skipped_steps=len(skipped))
+        audit(
+            "submission.created",
+            reference=submission.reference,
+            remote_addr=remote_addr,
+            flags=len(assessment.flags),
+            priority=submission.priority,
+            skipped_steps=len(skipped),
+        )
         if submission.priority == rules.Severity.URGENT.rank:  # the outbox row commits with the submission
             notifications.enqueue(notifications.URGENT_SUBMISSION, submission.reference, now=now)
         db.session.delete(draft)

@@ -39,11 +39,28 @@ from screening.clinical.scoring import age_on
 DATE_PARTS = ("day", "month", "year")
 DEFAULT_LOCALE = "en-GB"
 #: WCAG 1.3.5 (identify input purpose): the browser may fill these from the patient's own details.
-AUTOCOMPLETE: Mapping[str, str] = {"full_name": "name", "email": "email", "phone": "tel",
-                                   "contact_phone_today": "tel", "date_of_birth": "bday"}
+AUTOCOMPLETE: Mapping[str, str] = {
+    "full_name": "name",
+    "email": "email",
+    "phone": "tel",
+    "contact_phone_today": "tel",
+    "date_of_birth": "bday",
+}
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 
 
 class OptionText(NamedTuple):
@@ -108,10 +125,16 @@ class QuestionField:
         return localised(self.question.hint, locale)
 
     def option_texts(self, locale: str = DEFAULT_LOCALE) -> tuple[OptionText, ...]:
-        return tuple(OptionText(option.code, localised(option.label, locale), localised(option.hint, locale),
-                                option.code == EXCLUSIVE_CODE and self.question.type is QType.MULTI,
-                                gettext("or") if option.code == EXCLUSIVE_CODE else "")
-                     for option in self.question.options)
+        return tuple(
+            OptionText(
+                option.code,
+                localised(option.label, locale),
+                localised(option.hint, locale),
+                option.code == EXCLUSIVE_CODE and self.question.type is QType.MULTI,
+                gettext("or") if option.code == EXCLUSIVE_CODE else "",
+            )
+            for option in self.question.options
+        )
 
     def input_params(self) -> dict[str, Any]:
         """Extra govukInput parameters for a one-line input (type, width, autocomplete)."""
@@ -327,10 +350,17 @@ class DateQuestionField(QuestionField, Field):
         marked = self.error_parts if self.errors else ()
         widths = {"day": 2, "month": 2, "year": 4}
         autocomplete = AUTOCOMPLETE.get(self.question.id)
-        return [{"id": f"{self.base_id}-{part}", "name": f"{self.name}-{part}", "label": gettext(part.capitalize()),
-                 "value": value, "autocomplete": f"{autocomplete}-{part}" if autocomplete else None,
-                 "classes": f"govuk-input--width-{widths[part]}" + (" govuk-input--error" if part in marked else "")}
-                for part, value in zip(DATE_PARTS, self.parts(), strict=True)]
+        return [
+            {
+                "id": f"{self.base_id}-{part}",
+                "name": f"{self.name}-{part}",
+                "label": gettext(part.capitalize()),
+                "value": value,
+                "autocomplete": f"{autocomplete}-{part}" if autocomplete else None,
+                "classes": f"govuk-input--width-{widths[part]}" + (" govuk-input--error" if part in marked else ""),
+            }
+            for part, value in zip(DATE_PARTS, self.parts(), strict=True)
+        ]
 
 
 def _month(text: str) -> int | None:
@@ -384,9 +414,11 @@ def real_date(form: Any, field: DateQuestionField) -> None:
     if year.isascii() and year.isdigit() and len(year) != 4:
         field.error_parts = ("year",)
         raise StopValidation(gettext("%(short)s year must include 4 numbers", short=short_name(field)))
-    wrong = (("day",) if _number(day, 2) not in range(1, 32) else ()) + \
-            (("month",) if _month(month) not in range(1, 13) else ()) + \
-            (("year",) if not (year.isascii() and year.isdigit() and int(year) > 0) else ())
+    wrong = (
+        (("day",) if _number(day, 2) not in range(1, 32) else ())
+        + (("month",) if _month(month) not in range(1, 13) else ())
+        + (("year",) if not (year.isascii() and year.isdigit() and int(year) > 0) else ())
+    )
     field.error_parts = wrong or ("day",)  # each part is fine, but not together (30 February)
     raise StopValidation(gettext("%(short)s must be a real date", short=short_name(field)))
 
@@ -398,8 +430,9 @@ def plausible_date(form: Any, field: DateQuestionField) -> None:
     if field.data > today:
         raise StopValidation(gettext("%(short)s must be in the past", short=short_name(field)))
     if age_on(field.data, today) > MAX_AGE_YEARS:
-        raise StopValidation(gettext("%(short)s must be %(years)s years ago or less", short=short_name(field),
-                                     years=MAX_AGE_YEARS))
+        raise StopValidation(
+            gettext("%(short)s must be %(years)s years ago or less", short=short_name(field), years=MAX_AGE_YEARS)
+        )
     field.error_parts = ()
 
 
@@ -421,8 +454,14 @@ def _today(form: Any) -> date:
 DATE_CHECKS = (complete_date, real_date, plausible_date, old_enough)
 
 FIELD_CLASSES: Mapping[QType, type[QuestionField]] = {
-    QType.TEXT: TextQuestionField, QType.EMAIL: TextQuestionField, QType.TEL: TextQuestionField,
-    QType.TEXTAREA: TextAreaQuestionField, QType.INT: WholeNumberField, QType.DATE: DateQuestionField,
-    QType.MULTI: CheckboxesQuestionField, QType.CONSENT: TickField, QType.CHECKBOX: TickField,
+    QType.TEXT: TextQuestionField,
+    QType.EMAIL: TextQuestionField,
+    QType.TEL: TextQuestionField,
+    QType.TEXTAREA: TextAreaQuestionField,
+    QType.INT: WholeNumberField,
+    QType.DATE: DateQuestionField,
+    QType.MULTI: CheckboxesQuestionField,
+    QType.CONSENT: TickField,
+    QType.CHECKBOX: TickField,
     **dict.fromkeys((QType.CHOICE, QType.YESNO, QType.YESNOUNSURE, QType.SCALE, QType.LIKERT4), RadioQuestionField),
 }

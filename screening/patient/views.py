@@ -120,8 +120,13 @@ def start() -> ResponseReturnValue:
             session.permanent = True
         return redirect(url_for(".step", step_id=_resume(draft)))
     resume = url_for(".step", step_id=_resume(draft)) if draft else None
-    return _page("patient/start.html", form=form, nodes=forms.layout("start", {}), resume_url=resume,
-                 has_errors=bool(form.errors))
+    return _page(
+        "patient/start.html",
+        form=form,
+        nodes=forms.layout("start", {}),
+        resume_url=resume,
+        has_errors=bool(form.errors),
+    )
 
 
 def _resume(draft: Draft) -> str:
@@ -159,15 +164,24 @@ def _back_url(step_id: str, answers: dict[str, Any], return_to_check: bool) -> s
     return url_for(".step", step_id=previous) if previous else url_for(".start")
 
 
-def render_step(step_id: str, draft: Draft, form: forms.StepForm, *, return_to_check: bool,
-                notice: str | None = None) -> str:
+def render_step(
+    step_id: str, draft: Draft, form: forms.StepForm, *, return_to_check: bool, notice: str | None = None
+) -> str:
     step = questionnaire.STEP_BY_ID[step_id]
     number, total = journey.position(step_id)
-    return _page("patient/step.html", step=step, form=form, nodes=forms.layout(step_id, draft.answers),
-                 caption=f"Step {number} of {total}", back_url=_back_url(step_id, draft.answers, return_to_check),
-                 return_to_check=return_to_check, has_errors=bool(form.errors), notice=notice,
-                 crisis=_crisis() if step_id == SEND_EARLY_FROM else None,
-                 send_early_button=SEND_EARLY_BUTTON if step_id == SEND_EARLY_FROM else None)
+    return _page(
+        "patient/step.html",
+        step=step,
+        form=form,
+        nodes=forms.layout(step_id, draft.answers),
+        caption=f"Step {number} of {total}",
+        back_url=_back_url(step_id, draft.answers, return_to_check),
+        return_to_check=return_to_check,
+        has_errors=bool(form.errors),
+        notice=notice,
+        crisis=_crisis() if step_id == SEND_EARLY_FROM else None,
+        send_early_button=SEND_EARLY_BUTTON if step_id == SEND_EARLY_FROM else None,
+    )
 
 
 @bp.route(_STEP_URL, methods=["GET", "POST"])
@@ -187,8 +201,7 @@ def step(step_id: str) -> ResponseReturnValue:
     if request.method == "GET":
         return render_step(step_id, draft, forms.form_for(step_id, draft.answers), return_to_check=return_to_check)
     form = forms.step_form_class(step_id)()
-    if not form.validate_step(draft.answers, today=today(), min_age=settings()["MIN_AGE"],
-                              locale=settings()["LOCALE"]):
+    if not form.validate_step(draft.answers, today=today(), min_age=settings()["MIN_AGE"], locale=settings()["LOCALE"]):
         return render_step(step_id, draft, form, return_to_check=return_to_check)
     services.save_step(draft, step_id, form.answers(), draft_days=settings()["DRAFT_DAYS"])
     if step_id == SEND_EARLY_FROM and request.form.get(SEND_EARLY_BUTTON):
@@ -220,12 +233,14 @@ def _after(step_id: str, draft: Draft, *, return_to_check: bool) -> str:
     that now needs an answer (a newly required question), then back to check your answers. A patient who
     chose "Send my answers now" goes to check your answers once the pages they answered are in order."""
     if _sending_early():
-        pending = forms.first_invalid_step(draft.answers, today=today(), min_age=settings()["MIN_AGE"],
-                                           skip=_skipped(draft))
+        pending = forms.first_invalid_step(
+            draft.answers, today=today(), min_age=settings()["MIN_AGE"], skip=_skipped(draft)
+        )
         return url_for(".step", step_id=pending, return_to="check") if pending else url_for(".check")
     if return_to_check:
         pending = journey.first_incomplete(draft.completed_steps, draft.answers) or forms.first_invalid_step(
-            draft.answers, today=today(), min_age=settings()["MIN_AGE"])
+            draft.answers, today=today(), min_age=settings()["MIN_AGE"]
+        )
         if pending is None:
             return url_for(".check")
         return url_for(".step", step_id=pending, return_to="check")
@@ -261,9 +276,18 @@ def important() -> ResponseReturnValue:
     back = url_for(".step", step_id=step_id, return_to="check" if return_to_check else None)
     title = entries[0].heading if len(entries) == 1 else "Please read this before you carry on"
     named = any("{emergency}" in paragraph for entry in entries for paragraph in entry.paragraphs)
-    return _page("patient/act_now.html", title=title, entries=entries, crisis=_crisis(), carry_on_url=carry_on,
-                 to_check=carry_on == url_for(".check"), sending_early=_sending_early(), back_url=back,
-                 emergency_line=not named and not any(entry.crisis_lines for entry in entries), article=None)
+    return _page(
+        "patient/act_now.html",
+        title=title,
+        entries=entries,
+        crisis=_crisis(),
+        carry_on_url=carry_on,
+        to_check=carry_on == url_for(".check"),
+        sending_early=_sending_early(),
+        back_url=back,
+        emergency_line=not named and not any(entry.crisis_lines for entry in entries),
+        article=None,
+    )
 
 
 def _where_now(draft: Draft) -> str:
@@ -288,9 +312,13 @@ def check() -> ResponseReturnValue:
     if pending is not None:  # a question that became required after a change
         return redirect(url_for(".step", step_id=pending, return_to="check"))
     form = SubmitForm(submission_token=draft.submission_token)
-    return _page("patient/check.html", sections=_sections(draft.answers, skip=skipped), form=form,
-                 date_order=settings()["DATE_ORDER"],
-                 skipped=[questionnaire.STEP_BY_ID[step_id] for step_id in skipped])
+    return _page(
+        "patient/check.html",
+        sections=_sections(draft.answers, skip=skipped),
+        form=form,
+        date_order=settings()["DATE_ORDER"],
+        skipped=[questionnaire.STEP_BY_ID[step_id] for step_id in skipped],
+    )
 
 
 def _sections(answers: dict[str, Any], *, skip: list[str] | None = None) -> list[dict[str, Any]]:
@@ -298,9 +326,11 @@ def _sections(answers: dict[str, Any], *, skip: list[str] | None = None) -> list
     for shown in journey.shown_steps(answers):
         if skip and shown.id in skip:
             continue
-        rows = [{"question": node.question, "value": answers.get(node.question.id)}
-                for node in _flatten(forms.layout(shown.id, answers))
-                if questionnaire.is_shown(node.question, answers)]
+        rows = [
+            {"question": node.question, "value": answers.get(node.question.id)}
+            for node in _flatten(forms.layout(shown.id, answers))
+            if questionnaire.is_shown(node.question, answers)
+        ]
         sections.append({"step": shown, "rows": rows})
     return sections
 
@@ -329,9 +359,14 @@ def submit() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return redirect(url_for(".check"))
     try:
-        submission = services.submit(draft, article=current_article(), today=today(),
-                                     min_age=settings()["MIN_AGE"], remote_addr=request.remote_addr,
-                                     early=_sending_early())
+        submission = services.submit(
+            draft,
+            article=current_article(),
+            today=today(),
+            min_age=settings()["MIN_AGE"],
+            remote_addr=request.remote_addr,
+            early=_sending_early(),
+        )
     except services.SubmitError as problem:
         return redirect(url_for(".step", step_id=problem.step_id, return_to="check"))
     _notify(submission.reference)
@@ -385,11 +420,18 @@ def confirmation() -> ResponseReturnValue:
     fired = [rules.RULES_BY_ID[flag.rule_id] for flag in submission.flags if flag.rule_id in rules.RULES_BY_ID]
     messages = list(dict.fromkeys(rule.patient_message for rule in fired if rule.patient_message))
     urgent = any(flag.severity == rules.Severity.URGENT.value for flag in submission.flags)
-    return _page("patient/confirmation.html", reference=submission.reference, messages=messages,
-                 show_support=any(rule.support_contacts for rule in fired), crisis=_crisis(),
-                 reply_time=None if urgent else settings()["REPLY_TIME"],
-                 urgent_reply_time=settings()["URGENT_REPLY_TIME"] if urgent else None,
-                 start_again_form=None, finish_form=FinishForm(), confirmation_minutes=CONFIRMATION_MINUTES)
+    return _page(
+        "patient/confirmation.html",
+        reference=submission.reference,
+        messages=messages,
+        show_support=any(rule.support_contacts for rule in fired),
+        crisis=_crisis(),
+        reply_time=None if urgent else settings()["REPLY_TIME"],
+        urgent_reply_time=settings()["URGENT_REPLY_TIME"] if urgent else None,
+        start_again_form=None,
+        finish_form=FinishForm(),
+        confirmation_minutes=CONFIRMATION_MINUTES,
+    )
 
 
 @bp.post("/questionnaire/finish")
@@ -410,8 +452,9 @@ def csrf_error(error: CSRFError) -> ResponseReturnValue:
     step_id = (request.view_args or {}).get("step_id")
     if request.endpoint == "patient.step" and draft is not None and step_id:
         form = forms.step_form_class(step_id)()
-        return render_step(step_id, draft, form, return_to_check=request.args.get("return_to") == "check",
-                           notice=TIMED_OUT), 400
+        return render_step(
+            step_id, draft, form, return_to_check=request.args.get("return_to") == "check", notice=TIMED_OUT
+        ), 400
     if request.endpoint == "patient.submit" and draft is not None:
         return redirect(url_for(".check"))
     if request.endpoint == "patient.finish":  # a stale token must not leave the confirmation showing
@@ -420,6 +463,7 @@ def csrf_error(error: CSRFError) -> ResponseReturnValue:
     if request.blueprint == "patient":
         form = forms.step_form_class("start")()
         resume = url_for(".step", step_id=_resume(draft)) if draft else None  # e.g. "Start again" timed out
-        return _page("patient/start.html", form=form, nodes=forms.layout("start", {}), resume_url=resume,
-                     notice=TIMED_OUT), 400
+        return _page(
+            "patient/start.html", form=form, nodes=forms.layout("start", {}), resume_url=resume, notice=TIMED_OUT
+        ), 400
     return render_template("errors/400.html", status=400, description=error.description), 400

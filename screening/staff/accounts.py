@@ -30,8 +30,9 @@ class LoginAttempt:
     user: StaffUser | None = None
 
 
-def create_staff(*, email: str, name: str, role: Role, actor: StaffUser | None = None,
-                 remote_addr: str | None = None) -> tuple[StaffUser, str]:
+def create_staff(
+    *, email: str, name: str, role: Role, actor: StaffUser | None = None, remote_addr: str | None = None
+) -> tuple[StaffUser, str]:
     """A new account with a random one-time password, which must be changed at first sign-in (after MFA
     enrolment). Returns the account and that password, to hand over once."""
     email = email.strip().lower()
@@ -41,8 +42,9 @@ def create_staff(*, email: str, name: str, role: Role, actor: StaffUser | None =
     one_time = _set_one_time_password(user)
     db.session.add(user)
     db.session.flush()
-    audit("staff.created", staff_id=actor.id if actor else None, remote_addr=remote_addr, account=user.id,
-          role=role.value)
+    audit(
+        "staff.created", staff_id=actor.id if actor else None, remote_addr=remote_addr, account=user.id, role=role.value
+    )
     db.session.commit()
     return user, one_time
 
@@ -75,12 +77,19 @@ def issue_one_time_password(user: StaffUser, *, actor: StaffUser, remote_addr: s
 def _address_failures(remote_addr: str, now: datetime) -> int:
     since = now - auth.ADDRESS_WINDOW
     db.session.execute(delete(LoginFailure).where(LoginFailure.at < since))
-    return int(db.session.scalar(select(func.count()).select_from(LoginFailure)
-                                 .where(LoginFailure.remote_addr == remote_addr, LoginFailure.at >= since)) or 0)
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(LoginFailure)
+            .where(LoginFailure.remote_addr == remote_addr, LoginFailure.at >= since)
+        )
+        or 0
+    )
 
 
-def record_failure(user: StaffUser | None, *, remote_addr: str, reason: str, now: datetime,
-                   account: int | None = None) -> None:
+def record_failure(
+    user: StaffUser | None, *, remote_addr: str, reason: str, now: datetime, account: int | None = None
+) -> None:
     """Count a failed password or code for the address and the account (locking it with back-off). An
     attempt while the account is locked counts for the address only: it neither lengthens the lock nor,
     when it is the real user trying again, punishes them with a longer one."""
@@ -164,8 +173,12 @@ def set_active(user: StaffUser, active: bool, *, actor: StaffUser, remote_addr: 
         raise AccountError("You cannot deactivate your own account")
     user.active = active
     end_sessions(user)
-    audit("staff.deactivated" if not active else "staff.reactivated", staff_id=actor.id, remote_addr=remote_addr,
-          account=user.id)
+    audit(
+        "staff.deactivated" if not active else "staff.reactivated",
+        staff_id=actor.id,
+        remote_addr=remote_addr,
+        account=user.id,
+    )
     db.session.commit()
 
 

@@ -40,8 +40,11 @@ bp = Blueprint("admin", __name__, url_prefix="/staff/admin")
 PAGE_SIZE = 50
 FILTERS = ("action", "staff", "reference", "date_from", "date_to")
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
-ROLE_CHOICES = (SelectChoice(Role.RECEPTION.value, "Reception"), SelectChoice(Role.CLINICIAN.value, "Clinician"),
-                SelectChoice(Role.ADMIN.value, "Administrator"))
+ROLE_CHOICES = (
+    SelectChoice(Role.RECEPTION.value, "Reception"),
+    SelectChoice(Role.CLINICIAN.value, "Clinician"),
+    SelectChoice(Role.ADMIN.value, "Administrator"),
+)
 
 
 # --- forms ------------------------------------------------------------------------------------------
@@ -83,11 +86,18 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     action = SelectField("Action", widget=GovSelect(), validate_choice=False, validators=[Length(max=64)])
-    staff = SelectField("Staff member", widget=GovSelect(), validate_choice=False,
-                        validators=[Optional(), Regexp(r"^[0-9]{1,12}$", message="Select a staff member")])
-    reference = StringField("Reference", widget=GovTextInput(), filters=[_strip, lambda text: text and text.upper()],
-                            validators=[Optional(), Regexp(r"^[A-Z0-9-]{1,20}$",
-                                                           message="Enter a reference like KT-7Q4M-9XHD")])
+    staff = SelectField(
+        "Staff member",
+        widget=GovSelect(),
+        validate_choice=False,
+        validators=[Optional(), Regexp(r"^[0-9]{1,12}$", message="Select a staff member")],
+    )
+    reference = StringField(
+        "Reference",
+        widget=GovTextInput(),
+        filters=[_strip, lambda text: text and text.upper()],
+        validators=[Optional(), Regexp(r"^[A-Z0-9-]{1,20}$", message="Enter a reference like KT-7Q4M-9XHD")],
+    )
     date_from = DayField("Date from")
     date_to = DayField("Date to")
 
@@ -97,16 +107,23 @@ class AuditFilterForm(FlaskForm):
 
     def details(self) -> dict[str, Any]:
         """The filters in use, for the ``audit.viewed`` event (``filter_action``, ``filter_staff`` ...)."""
-        values = {"action": self.action.data, "staff": self.staff.data, "reference": self.reference.data,
-                  "date_from": self.date_from.data and self.date_from.data.isoformat(),
-                  "date_to": self.date_to.data and self.date_to.data.isoformat()}
+        values = {
+            "action": self.action.data,
+            "staff": self.staff.data,
+            "reference": self.reference.data,
+            "date_from": self.date_from.data and self.date_from.data.isoformat(),
+            "date_to": self.date_to.data and self.date_to.data.isoformat(),
+        }
         return {f"filter_{key}": value for key, value in values.items() if value}
 
 
 class ExportForm(FlaskForm):
-    include_answers = BooleanField("Include every answer (one column per question)", widget=GovCheckboxInput(),
-                                   description="Answers include names, dates of birth and contact details. "
-                                               "Leave this unticked unless you need them.")
+    include_answers = BooleanField(
+        "Include every answer (one column per question)",
+        widget=GovCheckboxInput(),
+        description="Answers include names, dates of birth and contact details. "
+        "Leave this unticked unless you need them.",
+    )
     submit = SubmitField("Download CSV", widget=GovSubmitInput())
 
 
@@ -117,19 +134,28 @@ class RoleField(RadioField):
 
 
 class StaffCreateForm(FlaskForm):
-    name = StringField("Full name", widget=GovTextInput(), filters=[_strip],
-                       validators=[DataRequired("Enter their full name"),
-                                   Length(max=200, message="Full name must be 200 characters or fewer"),
-                                   Regexp(NO_CONTROL_CHARACTERS, message="Enter the full name without hidden "
-                                                                         "control characters")])
-    email = EmailField("Work email address", widget=GovTextInput(),
-                       description="They sign in with it.", filters=[_strip],
-                       validators=[DataRequired("Enter their work email address"),
-                                   Length(max=254, message="Email address must be 254 characters or fewer"),
-                                   Email("Enter an email address in the correct format, like name@example.com",
-                                         check_deliverability=False)])
-    role = RoleField("Role", widget=GovRadioInput(), choices=ROLE_CHOICES,
-                     validators=[DataRequired("Select a role")])
+    name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter their full name"),
+            Length(max=200, message="Full name must be 200 characters or fewer"),
+            Regexp(NO_CONTROL_CHARACTERS, message="Enter the full name without hidden control characters"),
+        ],
+    )
+    email = EmailField(
+        "Work email address",
+        widget=GovTextInput(),
+        description="They sign in with it.",
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter their work email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email("Enter an email address in the correct format, like name@example.com", check_deliverability=False),
+        ],
+    )
+    role = RoleField("Role", widget=GovRadioInput(), choices=ROLE_CHOICES, validators=[DataRequired("Select a role")])
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 
@@ -201,20 +227,24 @@ def audit_page(query: Select[Any]) -> AuditPage:
     the page newer than it; no OFFSET, so a page stays fast and stable as events are added."""
     if (after := _cursor("after")) is not None:
         newer_than = or_(AuditEvent.at > after.at, and_(AuditEvent.at == after.at, AuditEvent.id > after.id))
-        rows = list(db.session.scalars(query.where(newer_than).order_by(AuditEvent.at, AuditEvent.id)
-                                       .limit(PAGE_SIZE + 1)))
+        rows = list(
+            db.session.scalars(query.where(newer_than).order_by(AuditEvent.at, AuditEvent.id).limit(PAGE_SIZE + 1))
+        )
         events = rows[:PAGE_SIZE][::-1]
         has_newer, has_older = len(rows) > PAGE_SIZE, True
     else:
         if (before := _cursor("before")) is not None:
-            query = query.where(or_(AuditEvent.at < before.at,
-                                    and_(AuditEvent.at == before.at, AuditEvent.id < before.id)))
-        rows = list(db.session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-                                       .limit(PAGE_SIZE + 1)))
+            query = query.where(
+                or_(AuditEvent.at < before.at, and_(AuditEvent.at == before.at, AuditEvent.id < before.id))
+            )
+        rows = list(db.session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(PAGE_SIZE + 1)))
         events = rows[:PAGE_SIZE]
         has_newer, has_older = before is not None, len(rows) > PAGE_SIZE
-    return AuditPage(events=events, newer=events[0].id if has_newer and events else None,
-                     older=events[-1].id if has_older and events else None)
+    return AuditPage(
+        events=events,
+        newer=events[0].id if has_newer and events else None,
+        older=events[-1].id if has_older and events else None,
+    )
 
 
 def _filter_args() -> dict[str, list[str]]:
@@ -229,17 +259,29 @@ def audit() -> ResponseReturnValue:
     form = AuditFilterForm(formdata=request.args)
     actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
     form.action.choices = [SelectChoice("", "Any action"), *(SelectChoice(action, action) for action in actions)]
-    form.staff.choices = [SelectChoice("", "Anyone"),
-                          *(SelectChoice(str(user.id), f"{user.name} ({user.email})") for user in users)]
+    form.staff.choices = [
+        SelectChoice("", "Anyone"),
+        *(SelectChoice(str(user.id), f"{user.name} ({user.email})") for user in users),
+    ]
     valid = form.validate()
     page = audit_page(_filtered(form)) if valid else AuditPage(events=[], newer=None, older=None)
     kept: dict[str, Any] = _filter_args()
-    pagination = {key: {"href": url_for(".audit", **{**kept, cursor: event_id}), "text": text}
-                  for key, cursor, event_id, text in (("previous", "after", page.newer, "Newer events"),
-                                                      ("next", "before", page.older, "Older events"))
-                  if event_id is not None}
-    html = _page("admin/audit.html", form=form, page=page, names={user.id: user.name for user in users},
-                 pagination=pagination, has_errors=not valid)
+    pagination = {
+        key: {"href": url_for(".audit", **{**kept, cursor: event_id}), "text": text}
+        for key, cursor, event_id, text in (
+            ("previous", "after", page.newer, "Newer events"),
+            ("next", "before", page.older, "Older events"),
+        )
+        if event_id is not None
+    }
+    html = _page(
+        "admin/audit.html",
+        form=form,
+        page=page,
+        names={user.id: user.name for user in users},
+        pagination=pagination,
+        has_errors=not valid,
+    )
     _record("audit.viewed", **form.details())  # after rendering (a commit expires the rows); no page if it fails
     return html
 
@@ -267,17 +309,23 @@ def export_csv() -> ResponseReturnValue:
     text, count = exports.to_csv(exports.submissions(), include_answers=include_answers)
     _record("export.downloaded", format="csv", rows=count, answers=include_answers)
     today = datetime.now(ZoneInfo(_settings()["TIMEZONE"])).date().isoformat()
-    return Response(text.encode("utf-8"), content_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="screening-export-{today}.csv"',
-        "Cache-Control": "no-store", "Pragma": "no-cache"})
+    return Response(
+        text.encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="screening-export-{today}.csv"',
+            "Cache-Control": "no-store",
+            "Pragma": "no-cache",
+        },
+    )
 
 
 # --- staff accounts -------------------------------------------------------------------------------------
 def _staff_list(problem: str | None = None, status: int = 200) -> ResponseReturnValue:
-    users = db.session.scalars(select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.name,
-                                                          StaffUser.id)).all()
-    return _page("admin/staff.html", users=users, post_form=PostForm(), problem=problem,
-                 has_errors=problem is not None), status
+    users = db.session.scalars(select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.name, StaffUser.id)).all()
+    return _page(
+        "admin/staff.html", users=users, post_form=PostForm(), problem=problem, has_errors=problem is not None
+    ), status
 
 
 @bp.get("/staff")
@@ -294,9 +342,13 @@ def staff_new() -> ResponseReturnValue:
     form = StaffCreateForm()
     if form.validate_on_submit():
         try:
-            user, one_time = accounts.create_staff(email=form.email.data or "", name=form.name.data or "",
-                                                   role=Role(form.role.data), actor=_actor(),
-                                                   remote_addr=request.remote_addr)
+            user, one_time = accounts.create_staff(
+                email=form.email.data or "",
+                name=form.name.data or "",
+                role=Role(form.role.data),
+                actor=_actor(),
+                remote_addr=request.remote_addr,
+            )
         except accounts.AccountError as error:
             form.email.errors = [str(error)]
         else:
@@ -317,8 +369,10 @@ def _account_change(staff_id: int, change: Literal["deactivate", "reactivate", "
             flash(f"{user.name} will set up their authenticator app again at their next sign-in")
         else:
             accounts.set_active(user, change == "reactivate", actor=actor, remote_addr=request.remote_addr)
-            flash(f"{user.name}'s account is {'reactivated' if user.active else 'deactivated'}"
-                  " and every session they had has ended")
+            flash(
+                f"{user.name}'s account is {'reactivated' if user.active else 'deactivated'}"
+                " and every session they had has ended"
+            )
     except accounts.AccountError as error:
         return _staff_list(str(error), 400)
     return redirect(url_for(".staff"))

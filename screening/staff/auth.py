@@ -68,8 +68,7 @@ def _guessable(lowered: str, *, email: str, name: str) -> bool:
     core = lowered.strip(_PADDING)
     local = email.split("@")[0]
     personal = [part for part in (local, *re.split(r"[._+-]", local), *name.split()) if len(part) >= 4]
-    return (lowered in common or core in common or len(set(lowered)) < 4
-            or any(part in lowered for part in personal))
+    return lowered in common or core in common or len(set(lowered)) < 4 or any(part in lowered for part in personal)
 
 
 def hash_password(password: str) -> str:
@@ -112,8 +111,9 @@ def qr_svg(uri: str) -> str:
     standalone SVG document, so with its namespace (without it browsers draw nothing) and a viewBox instead of a
     size (the <img> sets the size, and the code scales to it rather than being cropped)."""
     out = io.BytesIO()
-    segno.make(uri, error="m").save(out, kind="svg", scale=5, title="QR code for your authenticator app",
-                                    xmldecl=False, omitsize=True, nl=False)
+    segno.make(uri, error="m").save(
+        out, kind="svg", scale=5, title="QR code for your authenticator app", xmldecl=False, omitsize=True, nl=False
+    )
     return out.getvalue().decode("utf-8")
 
 

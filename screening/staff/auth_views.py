@@ -18,7 +18,7 @@ from screening.staff.forms import CodeForm, LoginForm, PasswordChangeForm, PostF
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 INVALID = "Enter a correct email address and password"
-EXPIRED = ("Your one-time password has expired. Ask a clinic administrator for a new one")
+EXPIRED = "Your one-time password has expired. Ask a clinic administrator for a new one"
 THROTTLED = "Too many sign-in attempts from this network. Wait 15 minutes, then try again"
 PATIENT_SESSION_KEYS = ("draft", "reference")  # views.patient: a questionnaire in progress, the last reference
 
@@ -52,8 +52,9 @@ def _pending_user() -> StaffUser | None:
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
-        attempt = accounts.attempt_login(form.email.data or "", form.password.data or "",
-                                         remote_addr=request.remote_addr or "unknown")
+        attempt = accounts.attempt_login(
+            form.email.data or "", form.password.data or "", remote_addr=request.remote_addr or "unknown"
+        )
         if attempt.outcome == "throttled":
             return _page("auth/login.html", form=form, problem=THROTTLED, has_errors=True), 429
         if attempt.outcome == "expired":
@@ -61,8 +62,11 @@ def login() -> ResponseReturnValue:
         if attempt.user is None:
             return _page("auth/login.html", form=form, problem=INVALID, has_errors=True), 200
         end_staff_session()
-        session["staff_pending"] = {"id": attempt.user.id, "epoch": attempt.user.session_epoch,
-                                    "at": clock.now().timestamp()}
+        session["staff_pending"] = {
+            "id": attempt.user.id,
+            "epoch": attempt.user.session_epoch,
+            "at": clock.now().timestamp(),
+        }
         if attempt.user.mfa_secret is None:
             session["staff_mfa_secret"] = auth.new_mfa_secret()
             return redirect(url_for(".mfa_setup"))
@@ -93,8 +97,7 @@ def mfa() -> ResponseReturnValue:
         return redirect(url_for(".login"))
     form = CodeForm()
     if form.validate_on_submit():
-        step = auth.verify_totp(user.mfa_secret, form.code.data or "", last_step=user.mfa_last_step,
-                                now=clock.now())
+        step = auth.verify_totp(user.mfa_secret, form.code.data or "", last_step=user.mfa_last_step, now=clock.now())
         if step is not None:
             accounts.complete_login(user, step=step, remote_addr=request.remote_addr)
             return _signed_in(user)
@@ -117,7 +120,7 @@ def mfa_setup() -> ResponseReturnValue:
             accounts.enrol_mfa(user, secret=secret, step=step, remote_addr=request.remote_addr)
             return _signed_in(user)
         form.code.errors = ["Enter the 6-digit code your authenticator app shows for this account"]
-    key = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    key = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return _page("auth/mfa_setup.html", form=form, key=key, has_errors=bool(form.errors))
 
 
@@ -156,5 +159,6 @@ def password() -> ResponseReturnValue:
         else:
             accounts.change_password(user, new_password=form.new.data or "", remote_addr=request.remote_addr)
             return _signed_in(user)
-    return _page("auth/password.html", form=form, has_errors=bool(form.errors),
-                 forced=current_user.must_change_password)
+    return _page(
+        "auth/password.html", form=form, has_errors=bool(form.errors), forced=current_user.must_change_password
+    )

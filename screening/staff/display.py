@@ -26,10 +26,18 @@ STATUS_LABELS: Mapping[str, str] = {
 }
 #: Queue priority (``Submission.priority``) -> severity value; -1 means no flags.
 SEVERITY_BY_RANK: Mapping[int, str] = {severity.rank: severity.value for severity in rules.Severity}
-SEVERITY_LABELS: Mapping[str, str] = {"urgent": "Urgent", "discuss": "Discuss", "caution": "Caution",
-                                      "info": "Info", "none": "No flags"}
-ACKNOWLEDGEMENT_LABELS: Mapping[str, str] = {"discussed": "Discussed", "not_relevant": "Not relevant",
-                                             "needs_follow_up": "Needs follow-up"}
+SEVERITY_LABELS: Mapping[str, str] = {
+    "urgent": "Urgent",
+    "discuss": "Discuss",
+    "caution": "Caution",
+    "info": "Info",
+    "none": "No flags",
+}
+ACKNOWLEDGEMENT_LABELS: Mapping[str, str] = {
+    "discussed": "Discussed",
+    "not_relevant": "Not relevant",
+    "needs_follow_up": "Needs follow-up",
+}
 
 
 def severity_of_priority(priority: int) -> str:
@@ -122,10 +130,20 @@ def flags_legend(groups: Iterable[SeverityGroup]) -> tuple[SourceEntry, ...]:
 def flag_view(flag: Any, zone: tzinfo = UTC) -> FlagView:
     kind = getattr(flag.acknowledgement, "value", flag.acknowledgement)
     by, at = flag.acknowledged_by, flag.acknowledged_at
-    return FlagView(flag.rule_id, flag.severity, flag.title, flag.evidence, flag.rationale,
-                    expand_sources(flag.source), kind, ACKNOWLEDGEMENT_LABELS.get(kind) if kind else None,
-                    by.name if by is not None else None, at, local_time(at, zone) if at else None,
-                    flag.acknowledgement_note)
+    return FlagView(
+        flag.rule_id,
+        flag.severity,
+        flag.title,
+        flag.evidence,
+        flag.rationale,
+        expand_sources(flag.source),
+        kind,
+        ACKNOWLEDGEMENT_LABELS.get(kind) if kind else None,
+        by.name if by is not None else None,
+        at,
+        local_time(at, zone) if at else None,
+        flag.acknowledgement_note,
+    )
 
 
 def flag_groups(flags: Iterable[Any], zone: tzinfo = UTC) -> list[SeverityGroup]:
@@ -159,8 +177,14 @@ class RuleDifference:
         return bool(self.added or self.removed)
 
 
-def compare_with_current_rules(answers: Mapping[str, Any], flags: Iterable[Any], *, submitted_on: date,
-                               submitted_version: str, rule_config: Any = None) -> RuleDifference:
+def compare_with_current_rules(
+    answers: Mapping[str, Any],
+    flags: Iterable[Any],
+    *,
+    submitted_on: date,
+    submitted_version: str,
+    rule_config: Any = None,
+) -> RuleDifference:
     """Re-evaluate the stored answers with today's catalogue and default thresholds, on the day of submission and in
     the locale the submission was scored with (``rules.stored_locale`` of its stored ``rule_config``: en-US for
     submissions stored without one, as their AUDIT-C was the US version), so only the rules, not the patient's age
@@ -190,10 +214,16 @@ class ScoreView:
 
 def _score(stored: Mapping[str, Any]) -> scoring.Score:
     version, routes = stored.get("version"), stored.get("routes")
-    return scoring.Score(value=stored.get("value"), band=stored.get("band"), complete=bool(stored.get("complete")),
-                         lower_bound=bool(stored.get("lower_bound")), unknown=tuple(stored.get("unknown") or ()),
-                         cutoff=stored.get("cutoff"), version=version if isinstance(version, str) else None,
-                         routes=tuple(str(route) for route in routes) if isinstance(routes, list | tuple) else ())
+    return scoring.Score(
+        value=stored.get("value"),
+        band=stored.get("band"),
+        complete=bool(stored.get("complete")),
+        lower_bound=bool(stored.get("lower_bound")),
+        unknown=tuple(stored.get("unknown") or ()),
+        cutoff=stored.get("cutoff"),
+        version=version if isinstance(version, str) else None,
+        routes=tuple(str(route) for route in routes) if isinstance(routes, list | tuple) else (),
+    )
 
 
 def score_views(scores: Mapping[str, Any]) -> list[ScoreView]:
@@ -206,8 +236,9 @@ def score_views(scores: Mapping[str, Any]) -> list[ScoreView]:
             continue
         score = _score(stored)
         name = scoring.score_name(key, score)
-        views.append(ScoreView(key, name, scoring.describe(key, score).removeprefix(name).strip(), score.band,
-                               score.complete))
+        views.append(
+            ScoreView(key, name, scoring.describe(key, score).removeprefix(name).strip(), score.band, score.complete)
+        )
     return views
 
 
@@ -236,10 +267,14 @@ class MedicineLine:
 
 
 def _medicine(stored: Mapping[str, Any]) -> MedicineView:
-    match = medications.Match(text=str(stored.get("text", "")), name=str(stored.get("name", "")),
-                              generics=tuple(stored.get("generics") or ()),
-                              classes=frozenset(stored.get("classes") or ()),
-                              confident=bool(stored.get("confident")), ambiguous=bool(stored.get("ambiguous")))
+    match = medications.Match(
+        text=str(stored.get("text", "")),
+        name=str(stored.get("name", "")),
+        generics=tuple(stored.get("generics") or ()),
+        classes=frozenset(stored.get("classes") or ()),
+        confident=bool(stored.get("confident")),
+        ambiguous=bool(stored.get("ambiguous")),
+    )
     classes = tuple(label for key, label in medications.CLASS_LABELS.items() if key in match.classes)
     return MedicineView(match.text, match.describe(), match.generics, classes, match.confident)
 
@@ -289,8 +324,13 @@ class AnswerSection:
         return self.step.title
 
 
-def answer_row(question: Question, answers: questionnaire.Answers, raw: Mapping[str, Any],
-               date_order: str = "dmy", locale: str = questionnaire.DEFAULT_LOCALE) -> AnswerRow:
+def answer_row(
+    question: Question,
+    answers: questionnaire.Answers,
+    raw: Mapping[str, Any],
+    date_order: str = "dmy",
+    locale: str = questionnaire.DEFAULT_LOCALE,
+) -> AnswerRow:
     """The answer to one shown question in words (``locale``'s, see ``AnswerRow``), from the cleaned ``answers``.
     Free text that is stored but not valid for the question (longer than it allows, say, or written straight into
     the database) is shown as the text it is, never hidden as "Not answered"."""
@@ -310,12 +350,14 @@ def _row(question: Question, value: Any, date_order: str, locale: str) -> Answer
         return AnswerRow(question, "; ".join(items), items, True, False, locale)
     if question.type is QType.DATE and (day := questionnaire.parse_date(value)) is not None:
         return AnswerRow(question, words_date(day, date_order), (), True, False, locale)
-    return AnswerRow(question, questionnaire.answer_text(question, value, locale), (), True,
-                     question.type is QType.TEXTAREA, locale)
+    return AnswerRow(
+        question, questionnaire.answer_text(question, value, locale), (), True, question.type is QType.TEXTAREA, locale
+    )
 
 
-def answer_sections(answers: Mapping[str, Any], *, date_order: str = "dmy",
-                    locale: str = questionnaire.DEFAULT_LOCALE) -> list[AnswerSection]:
+def answer_sections(
+    answers: Mapping[str, Any], *, date_order: str = "dmy", locale: str = questionnaire.DEFAULT_LOCALE
+) -> list[AnswerSection]:
     """Every question the patient was shown, by step, in the questionnaire's order, with its answer in ``locale``'s
     words (the same questions check-your-answers lists). Answers to hidden questions, unknown keys and consent to
     store (asked before the questionnaire) are left out; answers are cleaned as the rules clean them."""
@@ -323,8 +365,11 @@ def answer_sections(answers: Mapping[str, Any], *, date_order: str = "dmy",
     values = cleaned.values
     sections = []
     for step in journey.shown_steps(values):
-        rows = tuple(answer_row(question, cleaned, answers, date_order, locale) for question in step
-                     if questionnaire.is_shown(question, values))
+        rows = tuple(
+            answer_row(question, cleaned, answers, date_order, locale)
+            for question in step
+            if questionnaire.is_shown(question, values)
+        )
         sections.append(AnswerSection(step, rows))
     return sections
 
@@ -334,8 +379,10 @@ def sent_early(skipped_steps: Any) -> str | None:
     title; None for a submission with every page answered."""
     if not isinstance(skipped_steps, Sequence) or isinstance(skipped_steps, str):
         return None
-    titles = [questionnaire.STEP_BY_ID[step_id].title if step_id in questionnaire.STEP_BY_ID else str(step_id)
-              for step_id in skipped_steps]
+    titles = [
+        questionnaire.STEP_BY_ID[step_id].title if step_id in questionnaire.STEP_BY_ID else str(step_id)
+        for step_id in skipped_steps
+    ]
     return f"Sent early from the support page: not answered: {', '.join(titles)}" if titles else None
 
 
@@ -363,15 +410,30 @@ def history(submission: Any, zone: tzinfo = UTC) -> list[HistoryEntry]:
         when, who = local_time(event.at, zone), event.staff.name
         if event.flag_id is not None:
             kind = getattr(event.acknowledgement, "value", event.acknowledgement)
-            entries.append(HistoryEntry(event.at, when, who, "acknowledgement", note=event.note,
-                                        flag_title=event.flag.title if event.flag is not None else None,
-                                        acknowledgement=ACKNOWLEDGEMENT_LABELS.get(kind or "")))
+            entries.append(
+                HistoryEntry(
+                    event.at,
+                    when,
+                    who,
+                    "acknowledgement",
+                    note=event.note,
+                    flag_title=event.flag.title if event.flag is not None else None,
+                    acknowledgement=ACKNOWLEDGEMENT_LABELS.get(kind or ""),
+                )
+            )
             continue
         status_change = event.to_status is not None
-        entries.append(HistoryEntry(
-            event.at, when, who, "status" if status_change else "note",
-            STATUS_LABELS.get(getattr(event.from_status, "value", event.from_status) or "") or None,
-            STATUS_LABELS.get(getattr(event.to_status, "value", event.to_status) or "") or None, event.note))
+        entries.append(
+            HistoryEntry(
+                event.at,
+                when,
+                who,
+                "status" if status_change else "note",
+                STATUS_LABELS.get(getattr(event.from_status, "value", event.from_status) or "") or None,
+                STATUS_LABELS.get(getattr(event.to_status, "value", event.to_status) or "") or None,
+                event.note,
+            )
+        )
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
 
 
@@ -411,17 +473,28 @@ def submission_view(submission: Any, *, zone: tzinfo, today: date, date_order: s
     groups = flag_groups(submission.flags, zone)
     rule_config = getattr(submission, "rule_config", None)  # its locale: the patient's wording, the re-evaluation
     return SubmissionView(
-        reference=submission.reference, name=submission.full_name,
+        reference=submission.reference,
+        name=submission.full_name,
         date_of_birth=words_date(submission.date_of_birth, date_order),
         age=scoring.age_on(submission.date_of_birth, today),
-        submitted=local_time(submission.submitted_at, zone), status=status,
-        status_label=STATUS_LABELS.get(status, status), severity=severity_of_priority(submission.priority),
+        submitted=local_time(submission.submitted_at, zone),
+        status=status,
+        status_label=STATUS_LABELS.get(status, status),
+        severity=severity_of_priority(submission.priority),
         flag_groups=groups,
-        rule_difference=compare_with_current_rules(submission.answers, submission.flags, submitted_on=submitted_on,
-                                                   submitted_version=submission.ruleset_version,
-                                                   rule_config=rule_config),
-        scores=score_views(submission.scores), medicines=medicine_lines(submission.medicines),
+        rule_difference=compare_with_current_rules(
+            submission.answers,
+            submission.flags,
+            submitted_on=submitted_on,
+            submitted_version=submission.ruleset_version,
+            rule_config=rule_config,
+        ),
+        scores=score_views(submission.scores),
+        medicines=medicine_lines(submission.medicines),
         answers=answer_sections(submission.answers, date_order=date_order, locale=rules.stored_locale(rule_config)),
         history=history(submission, zone),
-        questionnaire_version=submission.questionnaire_version, ruleset_version=submission.ruleset_version,
-        sent_early=sent_early(getattr(submission, "skipped_steps", None)), sources=flags_legend(groups))
+        questionnaire_version=submission.questionnaire_version,
+        ruleset_version=submission.ruleset_version,
+        sent_early=sent_early(getattr(submission, "skipped_steps", None)),
+        sources=flags_legend(groups),
+    )

@@ -45,23 +45,30 @@ def _settings() -> dict[str, Any]:
 
 
 def _not_picked_up() -> Any:
-    return and_(Submission.priority == URGENT_PRIORITY, Submission.picked_up_at.is_(None),
-                Submission.status.in_(WAITING_STATUSES))
+    return and_(
+        Submission.priority == URGENT_PRIORITY,
+        Submission.picked_up_at.is_(None),
+        Submission.status.in_(WAITING_STATUSES),
+    )
 
 
 def waiting() -> Waiting:
     """The urgent submissions nobody has picked up (one query, on the indexed priority)."""
     count, oldest = db.session.execute(
-        select(func.count(Submission.id), func.min(Submission.submitted_at)).where(_not_picked_up())).one()
+        select(func.count(Submission.id), func.min(Submission.submitted_at)).where(_not_picked_up())
+    ).one()
     return Waiting(int(count or 0), oldest)
 
 
 def deadline(submission: Submission, hours: opening_hours.OpeningHours | None = None) -> datetime:
     """When ``submission`` is escalated if nobody picks it up (UTC); ``hours``: the clinic's, already parsed."""
     settings = _settings()
-    return opening_hours.escalate_at(submission.submitted_at, minutes=settings["URGENT_ESCALATE_MINUTES"],
-                                     hours=hours or opening_hours.parse(settings["OPENING_HOURS"]),
-                                     zone=settings["TIMEZONE"])
+    return opening_hours.escalate_at(
+        submission.submitted_at,
+        minutes=settings["URGENT_ESCALATE_MINUTES"],
+        hours=hours or opening_hours.parse(settings["OPENING_HOURS"]),
+        zone=settings["TIMEZONE"],
+    )
 
 
 def escalate_due(*, now: datetime | None = None) -> list[str]:
@@ -71,10 +78,12 @@ def escalate_due(*, now: datetime | None = None) -> list[str]:
     if not notifications.channels(_settings()):
         return []
     now = now or clock.now()
-    escalated = exists().where(Notification.reference == Submission.reference,
-                               Notification.kind == notifications.URGENT_ESCALATION)
-    candidates = list(db.session.scalars(select(Submission).where(_not_picked_up(), ~escalated)
-                                         .order_by(Submission.submitted_at)))
+    escalated = exists().where(
+        Notification.reference == Submission.reference, Notification.kind == notifications.URGENT_ESCALATION
+    )
+    candidates = list(
+        db.session.scalars(select(Submission).where(_not_picked_up(), ~escalated).order_by(Submission.submitted_at))
+    )
     raised = []
     hours = opening_hours.parse(_settings()["OPENING_HOURS"])  # once per pass, not per submission
     for submission in candidates:
@@ -84,8 +93,12 @@ def escalate_due(*, now: datetime | None = None) -> list[str]:
         rows = notifications.enqueue(notifications.URGENT_ESCALATION, reference, now=now)
         if not rows:
             continue
-        audit("submission.escalated", reference=reference, minutes=_settings()["URGENT_ESCALATE_MINUTES"],
-              channels=[row.channel for row in rows])
+        audit(
+            "submission.escalated",
+            reference=reference,
+            minutes=_settings()["URGENT_ESCALATE_MINUTES"],
+            channels=[row.channel for row in rows],
+        )
         try:
             db.session.commit()
         except IntegrityError:  # another worker escalated it first

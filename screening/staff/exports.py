@@ -27,9 +27,18 @@ BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 SCORES = ("peg", "phq9", "gad7", "auditc", "stopbang", "bmi")
 SEVERITY_BY_RANK = {severity.rank: severity.value for severity in Severity}
-FIXED_COLUMNS = ("reference", "submitted_at", "status", "questionnaire_version", "ruleset_version",
-                 "article_version", "age", *(f"{key}{part}" for key in SCORES for part in ("", "_band")),
-                 "highest_severity", "flag_rule_ids")
+FIXED_COLUMNS = (
+    "reference",
+    "submitted_at",
+    "status",
+    "questionnaire_version",
+    "ruleset_version",
+    "article_version",
+    "age",
+    *(f"{key}{part}" for key in SCORES for part in ("", "_band")),
+    "highest_severity",
+    "flag_rule_ids",
+)
 #: One column per question of the definition, named by its (permanent) question id.
 ANSWER_COLUMNS = tuple(QUESTIONS)
 
@@ -66,8 +75,11 @@ def row(submission: Submission, *, include_answers: bool) -> list[str]:
     values: list[Any] = [
         submission.reference,
         submission.submitted_at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        submission.status.value, submission.questionnaire_version, submission.ruleset_version,
-        submission.article_version, _score(submission, "age", "value"),
+        submission.status.value,
+        submission.questionnaire_version,
+        submission.ruleset_version,
+        submission.article_version,
+        _score(submission, "age", "value"),
     ]
     for key in SCORES:
         values += [_score(submission, key, "value"), _score(submission, key, "band")]
@@ -79,8 +91,7 @@ def row(submission: Submission, *, include_answers: bool) -> list[str]:
 
 def submissions() -> Sequence[Submission]:
     """Every submission, oldest first, with its flags (one query for the flags, not one per row)."""
-    query = select(Submission).options(selectinload(Submission.flags)).order_by(Submission.submitted_at,
-                                                                               Submission.id)
+    query = select(Submission).options(selectinload(Submission.flags)).order_by(Submission.submitted_at, Submission.id)
     return db.session.scalars(query).all()
 
 

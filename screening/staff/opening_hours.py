@@ -72,7 +72,7 @@ def _days(text: str) -> list[int]:
             raise OpeningHoursError(f"unknown day in {text!r}: write days as Mon, Tue, ... Sun or Mon-Fri")
         start = DAYS.index(first[:3])
         end = DAYS.index(last.strip()[:3]) if last else start
-        days.extend(DAYS.index(day) for day in (DAYS * 2)[start:start + (end - start) % 7 + 1])
+        days.extend(DAYS.index(day) for day in (DAYS * 2)[start : start + (end - start) % 7 + 1])
     return days
 
 

@@ -70,8 +70,13 @@ def _render(html: str, fetcher: BundledOnlyFetcher) -> tuple[bytes, int]:
     return document.write_pdf(), pages
 
 
-def render(html: str, stylesheets: Mapping[str, bytes], *, fetcher: BundledOnlyFetcher | None = None,
-           seconds: float | None = None) -> Rendered:
+def render(
+    html: str,
+    stylesheets: Mapping[str, bytes],
+    *,
+    fetcher: BundledOnlyFetcher | None = None,
+    seconds: float | None = None,
+) -> Rendered:
     """The PDF of ``html``, whose stylesheet links (resolved against ``BASE_URL``) must be keys of
     ``stylesheets``. Raises ``RenderRefused`` over a cap. ``fetcher`` lets a test watch what was asked for."""
     if len(html.encode("utf-8")) > MAX_HTML_BYTES:

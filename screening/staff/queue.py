@@ -25,8 +25,10 @@ from screening.rules import Severity
 PAGE_SIZE = 25
 OPEN_STATUSES = (SubmissionStatus.NEW, SubmissionStatus.IN_REVIEW, SubmissionStatus.AWAITING_PATIENT)
 #: ``severity`` filter value -> ``Submission.priority``.
-SEVERITY_PRIORITY: Mapping[str, int] = {**{severity.value: severity.rank for severity in Severity},
-                                        "none": NO_FLAGS_PRIORITY}
+SEVERITY_PRIORITY: Mapping[str, int] = {
+    **{severity.value: severity.rank for severity in Severity},
+    "none": NO_FLAGS_PRIORITY,
+}
 REFERENCE_PATTERN = f"KT-[{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}}"
 _REFERENCE = re.compile(REFERENCE_PATTERN)
 _DATE_PARTS = re.compile(r"(\d{1,4})[\s/.-]+(\d{1,2})[\s/.-]+(\d{1,4})")
@@ -52,9 +54,12 @@ class Filters:
 
     def as_params(self) -> dict[str, str]:
         """The filters as GET parameters (none of them is patient data), leaving out the defaults."""
-        params = {"status": self.status if self.status != "open" else "", "severity": self.severity,
-                  "from": self.date_from.isoformat() if self.date_from else "",
-                  "to": self.date_to.isoformat() if self.date_to else ""}
+        params = {
+            "status": self.status if self.status != "open" else "",
+            "severity": self.severity,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+        }
         return {key: value for key, value in params.items() if value}
 
 
@@ -153,8 +158,9 @@ class Cursor:
 
 
 def encode_cursor(cursor: Cursor) -> str:
-    text = "|".join(("b" if cursor.backwards else "a", str(cursor.priority), cursor.submitted_at.isoformat(),
-                     cursor.reference))
+    text = "|".join(
+        ("b" if cursor.backwards else "a", str(cursor.priority), cursor.submitted_at.isoformat(), cursor.reference)
+    )
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
@@ -168,8 +174,12 @@ def decode_cursor(token: str | None) -> Cursor | None:
         moment = datetime.fromisoformat(submitted_at)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    if direction not in ("a", "b") or priority not in ("-1", "0", "1", "2", "3") or moment.tzinfo is None \
-            or not _REFERENCE.fullmatch(reference):
+    if (
+        direction not in ("a", "b")
+        or priority not in ("-1", "0", "1", "2", "3")
+        or moment.tzinfo is None
+        or not _REFERENCE.fullmatch(reference)
+    ):
         return None
     return Cursor(int(priority), moment, reference, direction == "b")
 
@@ -215,10 +225,16 @@ def _beyond(cursor: Cursor) -> Any:
     """Rows after the cursor in queue order (priority desc, submitted_at asc, reference asc), or before it."""
     p, t, r = Submission.priority, Submission.submitted_at, Submission.reference
     if cursor.backwards:
-        return or_(p > cursor.priority, and_(p == cursor.priority, t < cursor.submitted_at),
-                   and_(p == cursor.priority, t == cursor.submitted_at, r < cursor.reference))
-    return or_(p < cursor.priority, and_(p == cursor.priority, t > cursor.submitted_at),
-               and_(p == cursor.priority, t == cursor.submitted_at, r > cursor.reference))
+        return or_(
+            p > cursor.priority,
+            and_(p == cursor.priority, t < cursor.submitted_at),
+            and_(p == cursor.priority, t == cursor.submitted_at, r < cursor.reference),
+        )
+    return or_(
+        p < cursor.priority,
+        and_(p == cursor.priority, t > cursor.submitted_at),
+        and_(p == cursor.priority, t == cursor.submitted_at, r > cursor.reference),
+    )
 
 
 def _row_cursor(row: QueueRow, *, backwards: bool) -> Cursor:
@@ -228,8 +244,19 @@ def _row_cursor(row: QueueRow, *, backwards: bool) -> Cursor:
 def page(filters: Filters, search: Search | None, cursor: Cursor | None, *, zone: tzinfo) -> Page:
     """One page of the queue, with the cursors of the pages after and before it (None at either end)."""
     flag_count = select(func.count(Flag.id)).where(Flag.submission_id == Submission.id).scalar_subquery()
-    query = _filtered(select(Submission.reference, Submission.priority, Submission.submitted_at, Submission.status,
-                             Submission.date_of_birth, flag_count.label("flag_count")), filters, search, zone)
+    query = _filtered(
+        select(
+            Submission.reference,
+            Submission.priority,
+            Submission.submitted_at,
+            Submission.status,
+            Submission.date_of_birth,
+            flag_count.label("flag_count"),
+        ),
+        filters,
+        search,
+        zone,
+    )
     backwards = cursor is not None and cursor.backwards
     if cursor is not None:
         query = query.where(_beyond(cursor))
@@ -246,8 +273,11 @@ def page(filters: Filters, search: Search | None, cursor: Cursor | None, *, zone
         return Page(rows, None, None)
     has_next = more if not backwards else True
     has_previous = more if backwards else cursor is not None
-    return Page(rows, _row_cursor(rows[-1], backwards=False) if has_next else None,
-                _row_cursor(rows[0], backwards=True) if has_previous else None)
+    return Page(
+        rows,
+        _row_cursor(rows[-1], backwards=False) if has_next else None,
+        _row_cursor(rows[0], backwards=True) if has_previous else None,
+    )
 
 
 def status_counts() -> dict[str, int]:

@@ -36,8 +36,9 @@ def cutoff_for(days: int, *, now: datetime | None = None) -> datetime:
 
 def count_older_than(days: int) -> int:
     cutoff = cutoff_for(days)
-    return int(db.session.scalar(select(func.count()).select_from(Submission)
-                                 .where(Submission.submitted_at < cutoff)) or 0)
+    return int(
+        db.session.scalar(select(func.count()).select_from(Submission).where(Submission.submitted_at < cutoff)) or 0
+    )
 
 
 def purge_older_than(days: int) -> Purge:
@@ -50,18 +51,25 @@ def purge_older_than(days: int) -> Purge:
     cutoff = cutoff_for(days)
     deleted = 0
     while True:
-        batch = db.session.execute(select(Submission.id, Submission.reference, Submission.submitted_at)
-                                   .where(Submission.submitted_at < cutoff)
-                                   .order_by(Submission.submitted_at, Submission.id).limit(BATCH)).all()
+        batch = db.session.execute(
+            select(Submission.id, Submission.reference, Submission.submitted_at)
+            .where(Submission.submitted_at < cutoff)
+            .order_by(Submission.submitted_at, Submission.id)
+            .limit(BATCH)
+        ).all()
         if not batch:
             break
         for _, reference, submitted_at in batch:
-            audit("submission.purged", reference=reference,
-                  submitted_on=submitted_at.astimezone(UTC).date().isoformat())
+            audit(
+                "submission.purged", reference=reference, submitted_on=submitted_at.astimezone(UTC).date().isoformat()
+            )
         references = [reference for _, reference, _ in batch]
         db.session.execute(delete(Notification).where(Notification.reference.in_(references)))
-        db.session.execute(delete(Submission).where(Submission.id.in_([row_id for row_id, _, _ in batch]))
-                           .execution_options(synchronize_session=False))
+        db.session.execute(
+            delete(Submission)
+            .where(Submission.id.in_([row_id for row_id, _, _ in batch]))
+            .execution_options(synchronize_session=False)
+        )
         db.session.commit()
         deleted += len(batch)
     audit("retention.purged", older_than_days=days, cutoff=cutoff.isoformat(timespec="seconds"), deleted=deleted)

@@ -38,12 +38,23 @@ CLINICAL_OUTCOMES = frozenset({SubmissionStatus.CONSULT_OFFERED, SubmissionStatu
 SETTABLE: Mapping[Role, tuple[SubmissionStatus, ...]] = {
     Role.RECEPTION: _ALL_ROLES,
     Role.ADMIN: _ALL_ROLES,
-    Role.CLINICIAN: (SubmissionStatus.IN_REVIEW, SubmissionStatus.AWAITING_PATIENT, SubmissionStatus.CONSULT_OFFERED,
-                     SubmissionStatus.NOT_SUITABLE, SubmissionStatus.WITHDRAWN),
+    Role.CLINICIAN: (
+        SubmissionStatus.IN_REVIEW,
+        SubmissionStatus.AWAITING_PATIENT,
+        SubmissionStatus.CONSULT_OFFERED,
+        SubmissionStatus.NOT_SUITABLE,
+        SubmissionStatus.WITHDRAWN,
+    ),
 }
 # How far along the review a status is: a change to the same or an earlier stage is a move back (needs a note).
-_STAGE = {SubmissionStatus.NEW: 0, SubmissionStatus.IN_REVIEW: 1, SubmissionStatus.AWAITING_PATIENT: 2,
-          SubmissionStatus.CONSULT_OFFERED: 3, SubmissionStatus.NOT_SUITABLE: 3, SubmissionStatus.WITHDRAWN: 4}
+_STAGE = {
+    SubmissionStatus.NEW: 0,
+    SubmissionStatus.IN_REVIEW: 1,
+    SubmissionStatus.AWAITING_PATIENT: 2,
+    SubmissionStatus.CONSULT_OFFERED: 3,
+    SubmissionStatus.NOT_SUITABLE: 3,
+    SubmissionStatus.WITHDRAWN: 4,
+}
 
 
 class ReviewError(Exception):
@@ -120,20 +131,31 @@ def record_view(submission: Submission, *, actor: StaffUser, remote_addr: str | 
     db.session.commit()
 
 
-def record_summary(submission: Submission, *, actor: StaffUser, remote_addr: str | None, pdf: bool,
-                   paper: str) -> None:
+def record_summary(submission: Submission, *, actor: StaffUser, remote_addr: str | None, pdf: bool, paper: str) -> None:
     """A staff member opens the printable summary (``summary.printed``) or downloads its PDF
     (``summary.downloaded``). Commits."""
-    audit("summary.downloaded" if pdf else "summary.printed", reference=submission.reference, staff_id=actor.id,
-          remote_addr=remote_addr, paper=paper)
+    audit(
+        "summary.downloaded" if pdf else "summary.printed",
+        reference=submission.reference,
+        staff_id=actor.id,
+        remote_addr=remote_addr,
+        paper=paper,
+    )
     db.session.commit()
 
 
-def record_denied(submission: Submission, *, actor: StaffUser, remote_addr: str | None, endpoint: str,
-                  **ids: Any) -> None:
+def record_denied(
+    submission: Submission, *, actor: StaffUser, remote_addr: str | None, endpoint: str, **ids: Any
+) -> None:
     """A change the actor's role may not make was asked for: ``access.denied``. Commits."""
-    audit("access.denied", reference=submission.reference, staff_id=actor.id, remote_addr=remote_addr,
-          endpoint=endpoint, **ids)
+    audit(
+        "access.denied",
+        reference=submission.reference,
+        staff_id=actor.id,
+        remote_addr=remote_addr,
+        endpoint=endpoint,
+        **ids,
+    )
     db.session.commit()
 
 
@@ -168,8 +190,15 @@ def _clean_note(note: str | None, *, field: str = "note", maximum: int = NOTE_MA
     return text
 
 
-def change_status(submission: Submission, to: SubmissionStatus, *, actor: StaffUser, expected_version: int,
-                  note: str | None = None, remote_addr: str | None = None) -> ReviewEvent:
+def change_status(
+    submission: Submission,
+    to: SubmissionStatus,
+    *,
+    actor: StaffUser,
+    expected_version: int,
+    note: str | None = None,
+    remote_addr: str | None = None,
+) -> ReviewEvent:
     """Move the submission to ``to``, with an optional note (required for a move back), as one review event and a
     ``submission.status_changed`` audit event. Raises ``NotAllowed`` when the actor's role may not set ``to`` or
     leave the current status, ``Invalid`` for no change or a move back without a note, ``Conflict`` when the
@@ -184,19 +213,28 @@ def change_status(submission: Submission, to: SubmissionStatus, *, actor: StaffU
     if is_move_back(current, to) and note is None:
         raise Invalid("Enter a note to say why the status is moving back", "note")
     with _versioned_write(submission):
-        event = ReviewEvent(submission=submission, staff_id=actor.id, at=clock.now(), from_status=current,
-                            to_status=to, note=note)
+        event = ReviewEvent(
+            submission=submission, staff_id=actor.id, at=clock.now(), from_status=current, to_status=to, note=note
+        )
         db.session.add(event)
         submission.status = to
         db.session.flush()  # the event's id, for the audit event
-        audit("submission.status_changed", reference=submission.reference, staff_id=actor.id,
-              remote_addr=remote_addr, event=event.id, from_status=current.value, to_status=to.value,
-              with_note=note is not None)
+        audit(
+            "submission.status_changed",
+            reference=submission.reference,
+            staff_id=actor.id,
+            remote_addr=remote_addr,
+            event=event.id,
+            from_status=current.value,
+            to_status=to.value,
+            with_note=note is not None,
+        )
     return event
 
 
-def add_note(submission: Submission, note: str, *, actor: StaffUser, expected_version: int,
-             remote_addr: str | None = None) -> ReviewEvent:
+def add_note(
+    submission: Submission, note: str, *, actor: StaffUser, expected_version: int, remote_addr: str | None = None
+) -> ReviewEvent:
     """Append a note (notes are never edited or deleted) and a ``submission.note_added`` audit event. Raises
     ``Invalid`` for an empty note and ``Conflict`` when the submission is no longer at ``expected_version``.
     Commits."""
@@ -208,13 +246,25 @@ def add_note(submission: Submission, note: str, *, actor: StaffUser, expected_ve
         event = ReviewEvent(submission=submission, staff_id=actor.id, at=clock.now(), note=text)
         db.session.add(event)
         db.session.flush()  # the event's id, for the audit event
-        audit("submission.note_added", reference=submission.reference, staff_id=actor.id, remote_addr=remote_addr,
-              event=event.id)
+        audit(
+            "submission.note_added",
+            reference=submission.reference,
+            staff_id=actor.id,
+            remote_addr=remote_addr,
+            event=event.id,
+        )
     return event
 
 
-def acknowledge_flag(flag: Flag, acknowledgement: Acknowledgement, *, actor: StaffUser, expected_version: int,
-                     note: str | None = None, remote_addr: str | None = None) -> None:
+def acknowledge_flag(
+    flag: Flag,
+    acknowledgement: Acknowledgement,
+    *,
+    actor: StaffUser,
+    expected_version: int,
+    note: str | None = None,
+    remote_addr: str | None = None,
+) -> None:
     """Record how a clinician acknowledged a flag: the flag shows the latest acknowledgement, and each one (with
     its note) is appended to the review history as an event, so a later one never hides an earlier one; and a
     ``flag.acknowledged`` audit event. Raises ``NotAllowed`` for a role other than
@@ -230,13 +280,28 @@ def acknowledge_flag(flag: Flag, acknowledgement: Acknowledgement, *, actor: Sta
         flag.acknowledgement_note = text
         flag.acknowledged_by_id = actor.id
         flag.acknowledged_at = clock.now()
-        event = ReviewEvent(submission=submission, staff_id=actor.id, at=flag.acknowledged_at, note=text,
-                            flag_id=flag.id, acknowledgement=acknowledgement)
+        event = ReviewEvent(
+            submission=submission,
+            staff_id=actor.id,
+            at=flag.acknowledged_at,
+            note=text,
+            flag_id=flag.id,
+            acknowledgement=acknowledgement,
+        )
         db.session.add(event)
         db.session.flush()  # the event's id, for the audit event
-        audit("flag.acknowledged", reference=submission.reference, staff_id=actor.id, remote_addr=remote_addr,
-              event=event.id, flag=flag.id, rule_id=flag.rule_id, acknowledgement=acknowledgement.value,
-              previous=previous.value if previous is not None else None, with_note=text is not None)
+        audit(
+            "flag.acknowledged",
+            reference=submission.reference,
+            staff_id=actor.id,
+            remote_addr=remote_addr,
+            event=event.id,
+            flag=flag.id,
+            rule_id=flag.rule_id,
+            acknowledgement=acknowledgement.value,
+            previous=previous.value if previous is not None else None,
+            with_note=text is not None,
+        )
 
 
 def may_pick_up(role: Role) -> bool:
@@ -246,8 +311,9 @@ def may_pick_up(role: Role) -> bool:
 PICK_UP_NOTE = "Picked up: calling the patient"
 
 
-def pick_up(submission: Submission, *, actor: StaffUser, expected_version: int,
-            remote_addr: str | None = None) -> ReviewEvent:
+def pick_up(
+    submission: Submission, *, actor: StaffUser, expected_version: int, remote_addr: str | None = None
+) -> ReviewEvent:
     """A clinician says "I'm calling the patient" about an urgent submission: it stops waiting (the staff pages'
     counter) and is not escalated. A new submission moves to ``in_review``. One review event and a
     ``submission.picked_up`` audit event. Raises ``NotAllowed`` for a role other than clinician, ``Invalid`` for
@@ -266,13 +332,24 @@ def pick_up(submission: Submission, *, actor: StaffUser, expected_version: int,
         submission.picked_up_at = clock.now()
         submission.picked_up_by_id = actor.id
         moved = current is SubmissionStatus.NEW
-        event = ReviewEvent(submission=submission, staff_id=actor.id, at=submission.picked_up_at,
-                            from_status=current if moved else None,
-                            to_status=SubmissionStatus.IN_REVIEW if moved else None, note=PICK_UP_NOTE)
+        event = ReviewEvent(
+            submission=submission,
+            staff_id=actor.id,
+            at=submission.picked_up_at,
+            from_status=current if moved else None,
+            to_status=SubmissionStatus.IN_REVIEW if moved else None,
+            note=PICK_UP_NOTE,
+        )
         if moved:
             submission.status = SubmissionStatus.IN_REVIEW
         db.session.add(event)
         db.session.flush()  # the event's id, for the audit event
-        audit("submission.picked_up", reference=submission.reference, staff_id=actor.id, remote_addr=remote_addr,
-              event=event.id, from_status=current.value)
+        audit(
+            "submission.picked_up",
+            reference=submission.reference,
+            staff_id=actor.id,
+            remote_addr=remote_addr,
+            event=event.id,
+            from_status=current.value,
+        )
     return event

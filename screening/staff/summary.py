@@ -38,14 +38,49 @@ CLIPPED = "[continues on the staff page]"
 #: The key answers, in the doctor's order: (heading, question ids). Labels come from the questionnaire.
 KEY_ANSWERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Pain", ("pain_conditions", "pain_conditions_other", "pain_locations", "pain_duration", "pain_description")),
-    ("Treatments", ("treatments_tried", "previous_ketamine", "previous_ketamine_effect",
-                    "previous_ketamine_bad_reaction", "previous_ketamine_notes", "opioid_daily")),
-    ("Heart and other conditions", ("heart_conditions", "bp_controlled", "bp_crisis_recent", "bp_systolic",
-                                    "bp_diastolic", "heart_attack_recent", "angina_unstable", "other_conditions",
-                                    "liver_severity", "thyroid_controlled", "uses_cpap", "allergy_ketamine",
-                                    "other_allergies", "pregnancy_status")),
-    ("Mental health", ("mental_health_history", "dissociation_frequent", "psychosis_ever", "psychosis_current",
-                       "psychosis_family", "mania_recent", "self_harm_intent", "self_harm_recent_attempt")),
+    (
+        "Treatments",
+        (
+            "treatments_tried",
+            "previous_ketamine",
+            "previous_ketamine_effect",
+            "previous_ketamine_bad_reaction",
+            "previous_ketamine_notes",
+            "opioid_daily",
+        ),
+    ),
+    (
+        "Heart and other conditions",
+        (
+            "heart_conditions",
+            "bp_controlled",
+            "bp_crisis_recent",
+            "bp_systolic",
+            "bp_diastolic",
+            "heart_attack_recent",
+            "angina_unstable",
+            "other_conditions",
+            "liver_severity",
+            "thyroid_controlled",
+            "uses_cpap",
+            "allergy_ketamine",
+            "other_allergies",
+            "pregnancy_status",
+        ),
+    ),
+    (
+        "Mental health",
+        (
+            "mental_health_history",
+            "dissociation_frequent",
+            "psychosis_ever",
+            "psychosis_current",
+            "psychosis_family",
+            "mania_recent",
+            "self_harm_intent",
+            "self_harm_recent_attempt",
+        ),
+    ),
     ("Substances", ("drugs_past_year", "prescribed_misuse", "substance_treatment_ever", "substance_treatment_for")),
     ("Practicalities", ("has_escort", "can_avoid_driving", "contact_times")),
 )
@@ -162,8 +197,10 @@ class Summary:
             parts.append("would add " + ", ".join(title for _rule, title in difference.added))
         if difference.removed:
             parts.append("would not raise " + ", ".join(title for _rule, title in difference.removed))
-        return (f"Flags are as submitted (rule set {difference.submitted_version}). Today's rule set "
-                f"{difference.current_version} " + "; ".join(parts) + ".")
+        return (
+            f"Flags are as submitted (rule set {difference.submitted_version}). Today's rule set "
+            f"{difference.current_version} " + "; ".join(parts) + "."
+        )
 
 
 # --- parts ---------------------------------------------------------------------------------------------------------
@@ -176,8 +213,14 @@ def _flag(view: staff_display.FlagView) -> SummaryFlag:
         if view.acknowledged_when:
             acknowledgement += f", {view.acknowledged_when}"
     note = clip(view.acknowledgement_note, ACKNOWLEDGEMENT_NOTE_ROOM) if view.acknowledgement_note else None
-    return SummaryFlag(view.severity, view.title, clip(view.evidence, EVIDENCE_ROOM),
-                       ", ".join(key for key, _citation in view.sources), acknowledgement, note)
+    return SummaryFlag(
+        view.severity,
+        view.title,
+        clip(view.evidence, EVIDENCE_ROOM),
+        ", ".join(key for key, _citation in view.sources),
+        acknowledgement,
+        note,
+    )
 
 
 def _medicine(line: staff_display.MedicineLine) -> SummaryMedicine:
@@ -185,8 +228,9 @@ def _medicine(line: staff_display.MedicineLine) -> SummaryMedicine:
     return SummaryMedicine(clip(line.line, MEDICINE_LINE_ROOM), matches, line.recognised)
 
 
-def _shown(question_ids: Iterable[str], raw: Mapping[str, Any], cleaned: questionnaire.Answers,
-           date_order: str) -> tuple[SummaryAnswer, ...]:
+def _shown(
+    question_ids: Iterable[str], raw: Mapping[str, Any], cleaned: questionnaire.Answers, date_order: str
+) -> tuple[SummaryAnswer, ...]:
     """The answers to the questions the patient was asked, worded as on the staff page (hidden ones are left out);
     an optional free-text question left empty is left out too (it says nothing)."""
     answers = []
@@ -204,41 +248,69 @@ def _shown(question_ids: Iterable[str], raw: Mapping[str, Any], cleaned: questio
 def _notes(events: Sequence[Any], zone: tzinfo) -> tuple[list[SummaryNote], int]:
     """Staff notes (and notes given with a status change), newest first; acknowledgement notes print with their
     flag."""
-    notes = [SummaryNote(event.staff.name, staff_display.local_time(event.at, zone), clip(event.note, NOTE_ROOM))
-             for event in sorted(events, key=lambda event: event.at, reverse=True)
-             if event.note and getattr(event, "flag_id", None) is None]
+    notes = [
+        SummaryNote(event.staff.name, staff_display.local_time(event.at, zone), clip(event.note, NOTE_ROOM))
+        for event in sorted(events, key=lambda event: event.at, reverse=True)
+        if event.note and getattr(event, "flag_id", None) is None
+    ]
     return notes[:NOTES_SHOWN], max(0, len(notes) - NOTES_SHOWN)
 
 
 # --- the whole summary -----------------------------------------------------------------------------------------------
-def build(submission: Any, *, clinic_name: str, generated_by: str, generated_at: datetime, zone: tzinfo,
-          today: date, date_order: str = "dmy") -> Summary:
+def build(
+    submission: Any,
+    *,
+    clinic_name: str,
+    generated_by: str,
+    generated_at: datetime,
+    zone: tzinfo,
+    today: date,
+    date_order: str = "dmy",
+) -> Summary:
     """The summary of a stored submission, generated by ``generated_by`` at ``generated_at`` (UTC)."""
     raw = submission.answers if isinstance(submission.answers, Mapping) else {}
     cleaned = questionnaire.clean_answers(raw)
     submitted_on = submission.submitted_at.astimezone(zone).date()
     flag_views = staff_display.flag_groups(submission.flags, zone)
-    groups = tuple(SummaryFlagGroup(group.severity, group.label, tuple(_flag(view) for view in group.flags))
-                   for group in flag_views)
+    groups = tuple(
+        SummaryFlagGroup(group.severity, group.label, tuple(_flag(view) for view in group.flags))
+        for group in flag_views
+    )
     lines = [_medicine(line) for line in staff_display.medicine_lines(submission.medicines or [])]
     notes, notes_not_shown = _notes(submission.events, zone)
-    sections = tuple(SummarySection(title, answers) for title, ids in KEY_ANSWERS
-                     if (answers := _shown(ids, raw, cleaned, date_order)))
+    sections = tuple(
+        SummarySection(title, answers)
+        for title, ids in KEY_ANSWERS
+        if (answers := _shown(ids, raw, cleaned, date_order))
+    )
     return Summary(
-        clinic_name=clinic_name, reference=submission.reference, name=clip(submission.full_name, NAME_ROOM),
+        clinic_name=clinic_name,
+        reference=submission.reference,
+        name=clip(submission.full_name, NAME_ROOM),
         date_of_birth=staff_display.words_date(submission.date_of_birth, date_order),
         age=scoring.age_on(submission.date_of_birth, today),
-        contact=_shown(CONTACT, raw, cleaned, date_order), submitted=staff_display.local_time(submission.submitted_at,
-                                                                                               zone),
+        contact=_shown(CONTACT, raw, cleaned, date_order),
+        submitted=staff_display.local_time(submission.submitted_at, zone),
         status_label=staff_display.STATUS_LABELS.get(getattr(submission.status, "value", submission.status), ""),
-        questionnaire_version=submission.questionnaire_version, ruleset_version=submission.ruleset_version,
-        article_version=submission.article_version, flag_groups=groups,
+        questionnaire_version=submission.questionnaire_version,
+        ruleset_version=submission.ruleset_version,
+        article_version=submission.article_version,
+        flag_groups=groups,
         rule_difference=staff_display.compare_with_current_rules(
-            raw, submission.flags, submitted_on=submitted_on, submitted_version=submission.ruleset_version,
-            rule_config=getattr(submission, "rule_config", None)),  # re-evaluated in the locale it was scored in
+            raw,
+            submission.flags,
+            submitted_on=submitted_on,
+            submitted_version=submission.ruleset_version,
+            rule_config=getattr(submission, "rule_config", None),
+        ),  # re-evaluated in the locale it was scored in
         scores=tuple(staff_display.score_views(submission.scores or {})),
-        medicines=tuple(lines[:MEDICINES_SHOWN]), medicines_not_shown=max(0, len(lines) - MEDICINES_SHOWN),
-        sections=sections, notes=tuple(notes), notes_not_shown=notes_not_shown,
-        generated_by=generated_by, generated_at=staff_display.local_time(generated_at, zone),
+        medicines=tuple(lines[:MEDICINES_SHOWN]),
+        medicines_not_shown=max(0, len(lines) - MEDICINES_SHOWN),
+        sections=sections,
+        notes=tuple(notes),
+        notes_not_shown=notes_not_shown,
+        generated_by=generated_by,
+        generated_at=staff_display.local_time(generated_at, zone),
         sent_early=staff_display.sent_early(getattr(submission, "skipped_steps", None)),
-        sources=staff_display.flags_legend(flag_views))
+        sources=staff_display.flags_legend(flag_views),
+    )

@@ -43,18 +43,32 @@ def pdf_stylesheets(paper: str) -> dict[str, bytes]:
     """What the PDF renderer may load for ``paper``: each bundled stylesheet's URL (as the template links it,
     resolved against ``pdf.BASE_URL``) -> its bytes. Needs an app context."""
     static_folder = current_app.static_folder or ""
-    return {urljoin(pdf.BASE_URL, url_for("static", filename=name)): _stylesheet(static_folder, name)
-            for name in STYLESHEETS[paper]}
+    return {
+        urljoin(pdf.BASE_URL, url_for("static", filename=name)): _stylesheet(static_folder, name)
+        for name in STYLESHEETS[paper]
+    }
 
 
 def _html(submission: Submission, paper: str, *, for_pdf: bool) -> str:
     user = current_staff()
-    view = summary.build(submission, clinic_name=settings()["CLINIC_NAME"], generated_by=user.name,
-                         generated_at=clock.now(), zone=clinic_zone(), today=clinic_today(),
-                         date_order=settings()["DATE_ORDER"])
-    return render_template("summary/summary.html", s=view, paper=paper, pdf=for_pdf,
-                           stylesheets=[url_for("static", filename=name) for name in STYLESHEETS[paper]],
-                           clipped_marker=summary.CLIPPED, html_lang=settings()["LOCALE"])
+    view = summary.build(
+        submission,
+        clinic_name=settings()["CLINIC_NAME"],
+        generated_by=user.name,
+        generated_at=clock.now(),
+        zone=clinic_zone(),
+        today=clinic_today(),
+        date_order=settings()["DATE_ORDER"],
+    )
+    return render_template(
+        "summary/summary.html",
+        s=view,
+        paper=paper,
+        pdf=for_pdf,
+        stylesheets=[url_for("static", filename=name) for name in STYLESHEETS[paper]],
+        clipped_marker=summary.CLIPPED,
+        html_lang=settings()["LOCALE"],
+    )
 
 
 @bp.get("/<reference:reference>/summary")
@@ -82,10 +96,17 @@ def pdf_download(reference: str) -> ResponseReturnValue:
         rendered = pdf.render(html, pdf_stylesheets(paper))
     except pdf.RenderRefused as refusal:
         log.warning("summary PDF refused: %s", refusal)  # the reason only: no patient data in logs
-        return render_template("summary/refused.html", reference=submission.reference, paper=paper,
-                               reason=str(refusal)), 503, {"Retry-After": "60"}
+        return (
+            render_template("summary/refused.html", reference=submission.reference, paper=paper, reason=str(refusal)),
+            503,
+            {"Retry-After": "60"},
+        )
     review.record_summary(submission, actor=current_staff(), remote_addr=request.remote_addr, pdf=True, paper=paper)
-    return rendered.pdf, 200, {
-        "Content-Type": "application/pdf",
-        "Content-Disposition": f'attachment; filename="summary-{submission.reference}.pdf"',
-    }
+    return (
+        rendered.pdf,
+        200,
+        {
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'attachment; filename="summary-{submission.reference}.pdf"',
+        },
+    )

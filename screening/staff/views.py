@@ -50,14 +50,17 @@ def _register(state: BlueprintSetupState) -> None:
     such as staff/_tags.html, and the printable summary, use the same words without being passed them)."""
     state.app.url_map.converters.setdefault("reference", ReferenceConverter)
     state.app.url_map.converters.setdefault("rule_id", RuleIdConverter)
-    state.app.jinja_env.globals.update(status_labels=staff_display.STATUS_LABELS,
-                                       severity_labels=staff_display.SEVERITY_LABELS,
-                                       acknowledgement_labels=staff_display.ACKNOWLEDGEMENT_LABELS,
-                                       urgent_waiting=urgent_waiting, alert_problems=alert_problems)
+    state.app.jinja_env.globals.update(
+        status_labels=staff_display.STATUS_LABELS,
+        severity_labels=staff_display.SEVERITY_LABELS,
+        acknowledgement_labels=staff_display.ACKNOWLEDGEMENT_LABELS,
+        urgent_waiting=urgent_waiting,
+        alert_problems=alert_problems,
+    )
 
 
 def waited(since: datetime, now: datetime) -> str:
-    """"35 minutes", "1 hour 20 minutes", "2 days 3 hours": how long something has waited, in words."""
+    """ "35 minutes", "1 hour 20 minutes", "2 days 3 hours": how long something has waited, in words."""
     minutes = max(int((now - since).total_seconds() // 60), 0)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
@@ -81,12 +84,16 @@ def alert_problems() -> list[str]:
     (everyone: until they do, the queue is the only way an urgent patient is seen)."""
     problems = []
     if not settings()["URGENT_ALERTS"] and current_user.is_authenticated and current_user.role is Role.ADMIN:
-        problems.append("Urgent alerts are switched off (SCREENING_URGENT_ALERTS=off): nobody is emailed or paged "
-                        "about an urgent submission. Make sure someone watches this queue all day.")
+        problems.append(
+            "Urgent alerts are switched off (SCREENING_URGENT_ALERTS=off): nobody is emailed or paged "
+            "about an urgent submission. Make sure someone watches this queue all day."
+        )
     stuck = notifications.overdue(now=clock.now())
     if stuck:
-        problems.append(f"{stuck} urgent alert{'s are' if stuck != 1 else ' is'} not going out. Watch this queue, "
-                        "and ask your administrator to check the alert settings and the alert worker.")
+        problems.append(
+            f"{stuck} urgent alert{'s are' if stuck != 1 else ' is'} not going out. Watch this queue, "
+            "and ask your administrator to check the alert settings and the alert worker."
+        )
     return problems
 
 
@@ -101,26 +108,43 @@ def _no_hidden_characters(form: FlaskForm, field: Field) -> None:
 
 
 class SearchForm(FlaskForm):
-    q = StringField(filters=[_newlines], validators=[
-        DataRequired("Enter a reference, name, date of birth or email address"),
-        Length(max=review_queue.SEARCH_MAX_LENGTH, message="Enter 254 characters or fewer"), _no_hidden_characters])
+    q = StringField(
+        filters=[_newlines],
+        validators=[
+            DataRequired("Enter a reference, name, date of birth or email address"),
+            Length(max=review_queue.SEARCH_MAX_LENGTH, message="Enter 254 characters or fewer"),
+            _no_hidden_characters,
+        ],
+    )
     page = HiddenField()
 
 
 class StatusForm(FlaskForm):
-    status = StringField(validators=[InputRequired("Select a new status"),
-                                     AnyOf([status.value for status in SubmissionStatus], "Select a new status")])
-    note = TextAreaField(filters=[_newlines], validators=[
-        Length(max=review.NOTE_MAX_LENGTH, message=f"Enter a note of {review.NOTE_MAX_LENGTH} characters or fewer"),
-        _no_hidden_characters])
+    status = StringField(
+        validators=[
+            InputRequired("Select a new status"),
+            AnyOf([status.value for status in SubmissionStatus], "Select a new status"),
+        ]
+    )
+    note = TextAreaField(
+        filters=[_newlines],
+        validators=[
+            Length(max=review.NOTE_MAX_LENGTH, message=f"Enter a note of {review.NOTE_MAX_LENGTH} characters or fewer"),
+            _no_hidden_characters,
+        ],
+    )
     version = IntegerField(validators=[InputRequired()])
 
 
 class NoteForm(FlaskForm):
-    note = TextAreaField(filters=[_newlines], validators=[
-        DataRequired("Enter a note"),
-        Length(max=review.NOTE_MAX_LENGTH, message=f"Enter a note of {review.NOTE_MAX_LENGTH} characters or fewer"),
-        _no_hidden_characters])
+    note = TextAreaField(
+        filters=[_newlines],
+        validators=[
+            DataRequired("Enter a note"),
+            Length(max=review.NOTE_MAX_LENGTH, message=f"Enter a note of {review.NOTE_MAX_LENGTH} characters or fewer"),
+            _no_hidden_characters,
+        ],
+    )
     version = IntegerField(validators=[InputRequired()])
 
 
@@ -129,13 +153,22 @@ class PickUpForm(FlaskForm):
 
 
 class AcknowledgeForm(FlaskForm):
-    acknowledgement = StringField(validators=[
-        InputRequired("Select how you acknowledge this flag"),
-        AnyOf([kind.value for kind in Acknowledgement], "Select how you acknowledge this flag")])
-    note = StringField(filters=[_newlines], validators=[
-        Length(max=review.ACKNOWLEDGEMENT_NOTE_MAX_LENGTH,
-               message=f"Enter a note of {review.ACKNOWLEDGEMENT_NOTE_MAX_LENGTH} characters or fewer"),
-        _no_hidden_characters])
+    acknowledgement = StringField(
+        validators=[
+            InputRequired("Select how you acknowledge this flag"),
+            AnyOf([kind.value for kind in Acknowledgement], "Select how you acknowledge this flag"),
+        ]
+    )
+    note = StringField(
+        filters=[_newlines],
+        validators=[
+            Length(
+                max=review.ACKNOWLEDGEMENT_NOTE_MAX_LENGTH,
+                message=f"Enter a note of {review.ACKNOWLEDGEMENT_NOTE_MAX_LENGTH} characters or fewer",
+            ),
+            _no_hidden_characters,
+        ],
+    )
     version = IntegerField(validators=[InputRequired()])
 
 
@@ -169,22 +202,44 @@ def find_or_404(reference: str) -> Submission:
 
 
 # --- the queue -------------------------------------------------------------------------------------------------------
-def _queue_page(*, filters: review_queue.Filters, filter_errors: dict[str, str], search_form: SearchForm,
-                search: review_queue.Search | None, cursor: review_queue.Cursor | None,
-                status: int = 200) -> ResponseReturnValue:
+def _queue_page(
+    *,
+    filters: review_queue.Filters,
+    filter_errors: dict[str, str],
+    search_form: SearchForm,
+    search: review_queue.Search | None,
+    cursor: review_queue.Cursor | None,
+    status: int = 200,
+) -> ResponseReturnValue:
     zone, today = clinic_zone(), clinic_today()
     page = review_queue.page(filters, search, cursor, zone=zone)
-    rows = [{"reference": row.reference, "age": scoring.age_on(row.date_of_birth, today),
-             "submitted": staff_display.local_time(row.submitted_at, zone),
-             "severity": staff_display.severity_of_priority(row.priority), "flag_count": row.flag_count,
-             "status": row.status.value} for row in page.rows]
+    rows = [
+        {
+            "reference": row.reference,
+            "age": scoring.age_on(row.date_of_birth, today),
+            "submitted": staff_display.local_time(row.submitted_at, zone),
+            "severity": staff_display.severity_of_priority(row.priority),
+            "flag_count": row.flag_count,
+            "status": row.status.value,
+        }
+        for row in page.rows
+    ]
     errors = [{"text": message, "href": f"#filter-{key}"} for key, message in filter_errors.items()]
     errors += [{"text": message, "href": "#search-q"} for message in search_form.q.errors]
-    return _page("staff/queue.html", status, filters=filters, filter_errors=filter_errors, errors=errors,
-                 search_form=search_form, searching=search is not None, rows=rows, counts=review_queue.status_counts(),
-                 next_page=review_queue.encode_cursor(page.next_cursor) if page.next_cursor else None,
-                 previous_page=review_queue.encode_cursor(page.previous_cursor) if page.previous_cursor else None,
-                 has_errors=bool(errors))
+    return _page(
+        "staff/queue.html",
+        status,
+        filters=filters,
+        filter_errors=filter_errors,
+        errors=errors,
+        search_form=search_form,
+        searching=search is not None,
+        rows=rows,
+        counts=review_queue.status_counts(),
+        next_page=review_queue.encode_cursor(page.next_cursor) if page.next_cursor else None,
+        previous_page=review_queue.encode_cursor(page.previous_cursor) if page.previous_cursor else None,
+        has_errors=bool(errors),
+    )
 
 
 @bp.get("/")
@@ -193,8 +248,9 @@ def queue() -> ResponseReturnValue:
     """The queue: urgent first, then highest severity, then oldest. Filters are GET parameters (no patient data)."""
     filters, filter_errors = review_queue.parse_filters(request.args)
     cursor = review_queue.decode_cursor(request.args.get("page"))
-    return _queue_page(filters=filters, filter_errors=filter_errors, search_form=SearchForm(formdata=None),
-                       search=None, cursor=cursor)
+    return _queue_page(
+        filters=filters, filter_errors=filter_errors, search_form=SearchForm(formdata=None), search=None, cursor=cursor
+    )
 
 
 @bp.post("/search")
@@ -205,11 +261,17 @@ def search() -> ResponseReturnValue:
     form = SearchForm()
     filters, filter_errors = review_queue.parse_filters(request.form)
     if not form.validate():  # CSRFProtect has already checked the token
-        return _queue_page(filters=filters, filter_errors=filter_errors, search_form=form, search=None, cursor=None,
-                           status=400)
+        return _queue_page(
+            filters=filters, filter_errors=filter_errors, search_form=form, search=None, cursor=None, status=400
+        )
     found = review_queue.parse_search(form.q.data or "", date_order=settings()["DATE_ORDER"])
-    return _queue_page(filters=filters, filter_errors=filter_errors, search_form=form, search=found,
-                       cursor=review_queue.decode_cursor(form.page.data))
+    return _queue_page(
+        filters=filters,
+        filter_errors=filter_errors,
+        search_form=form,
+        search=found,
+        cursor=review_queue.decode_cursor(form.page.data),
+    )
 
 
 # --- the submission page ---------------------------------------------------------------------------------------------
@@ -221,8 +283,12 @@ def _error(form: FlaskForm | None, prefix: str) -> list[dict[str, str]]:
     (a form from an old page, or a crafted one) is told to reload."""
     if form is None:
         return []
-    errors = [{"text": message, "href": f"#{prefix}-{name}"} for name, messages in form.errors.items()
-              if name not in ("csrf_token", "version") for message in messages]
+    errors = [
+        {"text": message, "href": f"#{prefix}-{name}"}
+        for name, messages in form.errors.items()
+        if name not in ("csrf_token", "version")
+        for message in messages
+    ]
     if "version" in form.errors:
         first = _FIRST_FIELD[prefix.split("-")[0]]
         errors.append({"text": "This form is out of date: reload the page and try again", "href": f"#{prefix}-{first}"})
@@ -230,7 +296,7 @@ def _error(form: FlaskForm | None, prefix: str) -> list[dict[str, str]]:
 
 
 def _conflict_message(conflict: review.Conflict) -> str:
-    """"Changed by Dr Cleo Clinician at 14:05 — reload to see the latest" (with the date when not today)."""
+    """ "Changed by Dr Cleo Clinician at 14:05 — reload to see the latest" (with the date when not today)."""
     if conflict.at is None:
         return "Someone else changed this submission meanwhile — reload to see the latest"
     local = conflict.at.astimezone(clinic_zone())
@@ -238,29 +304,53 @@ def _conflict_message(conflict: review.Conflict) -> str:
     return f"Changed by {conflict.by or 'someone else'} at {when} — reload to see the latest"
 
 
-def _submission_page(submission: Submission, *, status: int = 200, status_form: StatusForm | None = None,
-                     note_form: NoteForm | None = None, ack_form: AcknowledgeForm | None = None,
-                     ack_rule: str | None = None, conflict: review.Conflict | None = None,
-                     conflict_target: str | None = None) -> ResponseReturnValue:
+def _submission_page(
+    submission: Submission,
+    *,
+    status: int = 200,
+    status_form: StatusForm | None = None,
+    note_form: NoteForm | None = None,
+    ack_form: AcknowledgeForm | None = None,
+    ack_rule: str | None = None,
+    conflict: review.Conflict | None = None,
+    conflict_target: str | None = None,
+) -> ResponseReturnValue:
     """The page; every rendering (also with a form's errors) is a view of the answers and is audited."""
     user = current_staff()
     review.record_view(submission, actor=user, remote_addr=request.remote_addr)
-    view = staff_display.submission_view(submission, zone=clinic_zone(), today=clinic_today(),
-                                         date_order=settings()["DATE_ORDER"])
+    view = staff_display.submission_view(
+        submission, zone=clinic_zone(), today=clinic_today(), date_order=settings()["DATE_ORDER"]
+    )
     errors = _error(status_form, "status") + _error(note_form, "note") + _error(ack_form, f"ack-{ack_rule}")
     if conflict is not None:
-        target = conflict_target or ("#status-note" if status_form else "#note-note" if note_form
-                                     else f"#ack-{ack_rule}-acknowledgement")
+        target = conflict_target or (
+            "#status-note" if status_form else "#note-note" if note_form else f"#ack-{ack_rule}-acknowledgement"
+        )
         errors.insert(0, {"text": _conflict_message(conflict), "href": target})
     current = submission.status
-    choices = [(value.value, staff_display.STATUS_LABELS[value.value], review.is_move_back(current, value))
-               for value in review.settable_statuses(user.role) if value is not current]
-    return _page("staff/submission.html", status, view=view, version=submission.version_id, errors=errors,
-                 status_form=status_form, note_form=note_form, ack_form=ack_form, ack_rule=ack_rule,
-                 status_choices=choices, may_change=review.may_change_from(user.role, current),
-                 can_acknowledge=review.may_acknowledge(user.role), has_errors=bool(errors),
-                 note_max=review.NOTE_MAX_LENGTH, ack_note_max=review.ACKNOWLEDGEMENT_NOTE_MAX_LENGTH,
-                 pick_up=_pick_up_view(submission, user))
+    choices = [
+        (value.value, staff_display.STATUS_LABELS[value.value], review.is_move_back(current, value))
+        for value in review.settable_statuses(user.role)
+        if value is not current
+    ]
+    return _page(
+        "staff/submission.html",
+        status,
+        view=view,
+        version=submission.version_id,
+        errors=errors,
+        status_form=status_form,
+        note_form=note_form,
+        ack_form=ack_form,
+        ack_rule=ack_rule,
+        status_choices=choices,
+        may_change=review.may_change_from(user.role, current),
+        can_acknowledge=review.may_acknowledge(user.role),
+        has_errors=bool(errors),
+        note_max=review.NOTE_MAX_LENGTH,
+        ack_note_max=review.ACKNOWLEDGEMENT_NOTE_MAX_LENGTH,
+        pick_up=_pick_up_view(submission, user),
+    )
 
 
 def _pick_up_view(submission: Submission, user: StaffUser) -> dict[str, Any] | None:
@@ -269,18 +359,27 @@ def _pick_up_view(submission: Submission, user: StaffUser) -> dict[str, Any] | N
     if submission.priority != review.URGENT_PRIORITY:
         return None
     zone, now = clinic_zone(), clock.now()
-    phones = [value for key in ("contact_phone_today", "phone")
-              if isinstance(value := submission.answers.get(key), str) and value]
+    phones = [
+        value
+        for key in ("contact_phone_today", "phone")
+        if isinstance(value := submission.answers.get(key), str) and value
+    ]
     view: dict[str, Any] = {"phones": list(dict.fromkeys(phones)), "may_pick_up": review.may_pick_up(user.role)}
     if submission.picked_up_at is not None:
         by = submission.picked_up_by
-        view["picked_up"] = {"by": by.name if by is not None else "a former member of staff",
-                             "when": staff_display.local_time(submission.picked_up_at, zone),
-                             "iso": _iso(submission.picked_up_at)}
+        view["picked_up"] = {
+            "by": by.name if by is not None else "a former member of staff",
+            "when": staff_display.local_time(submission.picked_up_at, zone),
+            "iso": _iso(submission.picked_up_at),
+        }
     elif submission.status in escalation.WAITING_STATUSES:
         due = escalation.deadline(submission)
-        view["waiting"] = {"waited": waited(submission.submitted_at, now),
-                           "escalates": staff_display.local_time(due, zone), "escalated": due <= now, "iso": _iso(due)}
+        view["waiting"] = {
+            "waited": waited(submission.submitted_at, now),
+            "escalates": staff_display.local_time(due, zone),
+            "escalated": due <= now,
+            "iso": _iso(due),
+        }
     return view
 
 
@@ -299,9 +398,9 @@ def _back(reference: str, anchor: str) -> ResponseReturnValue:
 
 
 def _refused(submission: Submission, **ids: Any) -> NoReturn:
-    review.record_denied(submission, actor=current_staff(), remote_addr=request.remote_addr,
-                         endpoint=request.endpoint or "",
-                         **ids)
+    review.record_denied(
+        submission, actor=current_staff(), remote_addr=request.remote_addr, endpoint=request.endpoint or "", **ids
+    )
     abort(403)
 
 
@@ -316,8 +415,14 @@ def change_status(reference: str) -> ResponseReturnValue:
         return _submission_page(submission, status=400, status_form=form)
     to = SubmissionStatus(form.status.data)
     try:
-        review.change_status(submission, to, actor=current_staff(), expected_version=form.version.data or 0,
-                             note=form.note.data, remote_addr=request.remote_addr)
+        review.change_status(
+            submission,
+            to,
+            actor=current_staff(),
+            expected_version=form.version.data or 0,
+            note=form.note.data,
+            remote_addr=request.remote_addr,
+        )
     except review.NotAllowed:
         _refused(submission, to_status=to.value)
     except review.Conflict as conflict:
@@ -339,9 +444,13 @@ def add_note(reference: str) -> ResponseReturnValue:
     if not form.validate():
         return _submission_page(submission, status=400, note_form=form)
     try:
-        review.add_note(submission, form.note.data or "", actor=current_staff(),
-                        expected_version=form.version.data or 0,
-                        remote_addr=request.remote_addr)
+        review.add_note(
+            submission,
+            form.note.data or "",
+            actor=current_staff(),
+            expected_version=form.version.data or 0,
+            remote_addr=request.remote_addr,
+        )
     except review.Conflict as conflict:
         form.version.data = conflict.version
         return _submission_page(submission, status=409, note_form=form, conflict=conflict)
@@ -361,8 +470,9 @@ def pick_up(reference: str) -> ResponseReturnValue:
     if not form.validate():
         return _submission_page(submission, status=400)
     try:
-        review.pick_up(submission, actor=current_staff(), expected_version=form.version.data or 0,
-                       remote_addr=request.remote_addr)
+        review.pick_up(
+            submission, actor=current_staff(), expected_version=form.version.data or 0, remote_addr=request.remote_addr
+        )
     except review.NotAllowed:
         _refused(submission, action="pick_up")
     except review.Invalid:
@@ -385,9 +495,14 @@ def acknowledge_flag(reference: str, rule_id: str) -> ResponseReturnValue:
     if not form.validate():
         return _submission_page(submission, status=400, ack_form=form, ack_rule=rule_id)
     try:
-        review.acknowledge_flag(flag, Acknowledgement(form.acknowledgement.data), actor=current_staff(),
-                                expected_version=form.version.data or 0, note=form.note.data,
-                                remote_addr=request.remote_addr)
+        review.acknowledge_flag(
+            flag,
+            Acknowledgement(form.acknowledgement.data),
+            actor=current_staff(),
+            expected_version=form.version.data or 0,
+            note=form.note.data,
+            remote_addr=request.remote_addr,
+        )
     except review.NotAllowed:
         _refused(submission, rule_id=rule_id)
     except review.Conflict as conflict:

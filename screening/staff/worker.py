@@ -37,8 +37,9 @@ def run_once() -> tuple[list[str], notifications.Outcome]:
     return escalated, outcome
 
 
-def run_forever(stop: threading.Event, *, interval: float = DEFAULT_INTERVAL_SECONDS,
-                report: Callable[[str], None] | None = None) -> int:
+def run_forever(
+    stop: threading.Event, *, interval: float = DEFAULT_INTERVAL_SECONDS, report: Callable[[str], None] | None = None
+) -> int:
     """Pass after pass until ``stop`` is set. A failing pass (the database down, say) is logged without data and
     tried again after the interval: the worker never dies of one. Returns the number of passes made."""
     passes = 0
@@ -51,8 +52,10 @@ def run_forever(stop: threading.Event, *, interval: float = DEFAULT_INTERVAL_SEC
                 db.session.rollback()
         else:
             if report and (escalated or outcome.sent or outcome.failed):
-                report(f"escalated {len(escalated)}, sent {outcome.sent}, failed {outcome.failed}; "
-                       f"{outcome.pending} waiting")
+                report(
+                    f"escalated {len(escalated)}, sent {outcome.sent}, failed {outcome.failed}; "
+                    f"{outcome.pending} waiting"
+                )
         finally:
             db.session.remove()
         passes += 1
@@ -62,6 +65,7 @@ def run_forever(stop: threading.Event, *, interval: float = DEFAULT_INTERVAL_SEC
 
 def stop_on_signals(stop: threading.Event) -> None:
     """SIGTERM (systemd stop) and SIGINT (Ctrl+C) end the loop after the current pass."""
+
     def handler(signum: int, frame: FrameType | None) -> None:
         stop.set()
 

@@ -22,8 +22,9 @@ from tests.conftest import Browser
 PASSWORD = "correct horse battery staple 2026"
 
 
-def create_account(app: Flask, *, role: Role = Role.ADMIN, email: str = "ada.admin@example.org",
-                   name: str = "Ada Admin") -> tuple[int, str]:
+def create_account(
+    app: Flask, *, role: Role = Role.ADMIN, email: str = "ada.admin@example.org", name: str = "Ada Admin"
+) -> tuple[int, str]:
     """An enrolled account with ``PASSWORD``; returns its id and TOTP secret."""
     with app.app_context():
         user, _one_time = accounts.create_staff(email=email, name=name, role=role)
@@ -34,8 +35,14 @@ def create_account(app: Flask, *, role: Role = Role.ADMIN, email: str = "ada.adm
         return user.id, user.mfa_secret
 
 
-def sign_in(client: FlaskClient, app: Flask, *, role: Role = Role.ADMIN, email: str = "ada.admin@example.org",
-            name: str = "Ada Admin") -> int:
+def sign_in(
+    client: FlaskClient,
+    app: Flask,
+    *,
+    role: Role = Role.ADMIN,
+    email: str = "ada.admin@example.org",
+    name: str = "Ada Admin",
+) -> int:
     """Create an account and sign ``client`` in with it through the login and MFA forms; returns its id."""
     user_id, secret = create_account(app, role=role, email=email, name=name)
     browser = Browser(client)

@@ -25,10 +25,19 @@ from screening.models import Notification, Submission
 ONCALL = "oncall@clinic.example"
 ESCALATION = "lead.clinician@clinic.example"
 SECRET = "s" * 40
-CANARY = {"full_name": "Canary Patientname", "email": "canary.patient@example.org", "date_of_birth": "1979-06-23",
-          "phone": "01632 960 123"}
-URGENT = {**CANARY, "phq9_9": 1, "self_harm_intent": "yes", "self_harm_recent_attempt": "no",
-          "pain_description": "Canary pain words"}
+CANARY = {
+    "full_name": "Canary Patientname",
+    "email": "canary.patient@example.org",
+    "date_of_birth": "1979-06-23",
+    "phone": "01632 960 123",
+}
+URGENT = {
+    **CANARY,
+    "phq9_9": 1,
+    "self_harm_intent": "yes",
+    "self_harm_recent_attempt": "no",
+    "pain_description": "Canary pain words",
+}
 CANARY_TEXTS = (*CANARY.values(), "Canary", "1979", "Canary pain words", "self_harm", "phq9")
 
 
@@ -105,8 +114,16 @@ def hook() -> Iterator[tuple[Hook, str]]:
 
 def configure(app: Flask, port: int | None = None, **extra: Any) -> None:
     """Route urgent alerts by email to the SMTP server on ``port`` (and whatever ``extra`` adds)."""
-    mail = {} if port is None else {"ONCALL_EMAIL": ONCALL, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": port,
-                                    "MAIL_FROM": "screening@clinic.example"}
+    mail = (
+        {}
+        if port is None
+        else {
+            "ONCALL_EMAIL": ONCALL,
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": port,
+            "MAIL_FROM": "screening@clinic.example",
+        }
+    )
     app.config["SCREENING"].update(BASE_URL="https://screening.clinic.example/", **mail, **extra)
 
 

@@ -62,9 +62,17 @@ class Staff:
     secret: str | None
 
 
-def make_staff(app: Flask, role: Role | str = Role.CLINICIAN, *, email: str | None = None, name: str | None = None,
-               password: str = PASSWORD, enrolled: bool = True, must_change_password: bool = False,
-               active: bool = True) -> Staff:
+def make_staff(
+    app: Flask,
+    role: Role | str = Role.CLINICIAN,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    password: str = PASSWORD,
+    enrolled: bool = True,
+    must_change_password: bool = False,
+    active: bool = True,
+) -> Staff:
     """A staff account with a known password (and, when ``enrolled``, a TOTP secret)."""
     role = Role(role)
     with app.app_context():
@@ -107,8 +115,14 @@ def page_csrf(client: FlaskClient, url: str = "/staff/login") -> str:
     return csrf_token(response.get_data(as_text=True))
 
 
-def post(client: FlaskClient, url: str, data: dict[str, Any] | None = None, *, token_from: str = "/staff/login",
-         **kwargs: Any) -> TestResponse:
+def post(
+    client: FlaskClient,
+    url: str,
+    data: dict[str, Any] | None = None,
+    *,
+    token_from: str = "/staff/login",
+    **kwargs: Any,
+) -> TestResponse:
     """POST ``data`` to ``url`` with a CSRF token taken from a GET of ``token_from``."""
     payload = {"csrf_token": page_csrf(client, token_from), **(data or {})}
     return client.post(url, data=payload, **kwargs)
@@ -142,8 +156,15 @@ def mfa_setup_key(html: str) -> str:
     return match.group(1).replace(" ", "")
 
 
-def sign_in(client: FlaskClient, app: Flask, role: Role | str = Role.CLINICIAN, *, staff: Staff | None = None,
-            expect: str = "/staff/", **account_options: Any) -> Staff:
+def sign_in(
+    client: FlaskClient,
+    app: Flask,
+    role: Role | str = Role.CLINICIAN,
+    *,
+    staff: Staff | None = None,
+    expect: str = "/staff/",
+    **account_options: Any,
+) -> Staff:
     """Sign ``client`` in through the real login form and TOTP step: as ``staff``, or as a new enrolled
     account with ``role`` (``account_options`` go to ``make_staff``). Checks it lands on ``expect``."""
     staff = staff or make_staff(app, role, **account_options)

@@ -19,8 +19,13 @@ def form_data(step_id: str, answers: Mapping[str, Any]) -> dict[str, Any]:
         if question.type is QType.DATE:
             day = parse_date(value)
             assert day is not None
-            data.update({f"{question.id}-day": str(day.day), f"{question.id}-month": str(day.month),
-                         f"{question.id}-year": str(day.year)})
+            data.update(
+                {
+                    f"{question.id}-day": str(day.day),
+                    f"{question.id}-month": str(day.month),
+                    f"{question.id}-year": str(day.year),
+                }
+            )
         elif question.type is QType.MULTI:
             data[question.id] = list(value)
         elif question.type in (QType.CONSENT, QType.CHECKBOX):

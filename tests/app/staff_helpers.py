@@ -53,8 +53,11 @@ def create_account(app: Flask, role: Role | str, *, name: str | None = None) -> 
     role = Role(role)
     number = next(_numbers)
     with app.app_context():
-        user, _ = accounts.create_staff(email=f"{role.value}{number}@clinic.example",
-                                        name=name or f"{role.value.title()} Person {number}", role=role)
+        user, _ = accounts.create_staff(
+            email=f"{role.value}{number}@clinic.example",
+            name=name or f"{role.value.title()} Person {number}",
+            role=role,
+        )
         user.password_hash = auth.hash_password(PASSWORD)
         user.must_change_password = False
         user.mfa_secret = pyotp.random_base32()
@@ -62,14 +65,16 @@ def create_account(app: Flask, role: Role | str, *, name: str | None = None) -> 
         return Staff(user.id, user.name, user.email, user.role), user.mfa_secret
 
 
-def sign_in(browser_or_client: Browser | FlaskClient, app: Flask, role: Role | str, *,
-            name: str | None = None) -> Staff:
+def sign_in(
+    browser_or_client: Browser | FlaskClient, app: Flask, role: Role | str, *, name: str | None = None
+) -> Staff:
     """Create an account and sign in with it through the login form and the second factor, as a person would."""
     client: FlaskClient = getattr(browser_or_client, "client", browser_or_client)
     staff, secret = create_account(app, role, name=name)
     page = client.get("/staff/login").get_data(as_text=True)
-    response = client.post("/staff/login", data={"email": staff.email, "password": PASSWORD,
-                                                  "csrf_token": csrf_from(page)})
+    response = client.post(
+        "/staff/login", data={"email": staff.email, "password": PASSWORD, "csrf_token": csrf_from(page)}
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/staff/mfa"), "password refused"
     page = client.get("/staff/mfa").get_data(as_text=True)
     response = client.post("/staff/mfa", data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_from(page)})
@@ -79,8 +84,7 @@ def sign_in(browser_or_client: Browser | FlaskClient, app: Flask, role: Role | s
     return staff
 
 
-def make_submission(app: Flask, *, priority: int = -1, submitted_at: datetime | None = None,
-                    **changes: Any) -> str:
+def make_submission(app: Flask, *, priority: int = -1, submitted_at: datetime | None = None, **changes: Any) -> str:
     """Submit an answer set through ``services.submit`` (the real path) and return its reference. ``priority``
     picks answers that make that highest severity; ``changes`` change the healthy baseline further."""
     with app.app_context():
@@ -94,11 +98,17 @@ def get_submission(app: Flask, reference: str) -> dict[str, Any]:
     """The stored state of a submission, read in its own app context."""
     with app.app_context():
         submission = db.session.query(Submission).filter_by(reference=reference).one()
-        return {"status": submission.status.value, "version": submission.version_id,
-                "events": [(event.staff.name, event.from_status, event.to_status, event.note)
-                           for event in submission.events],
-                "flags": {flag.rule_id: (flag.acknowledgement, flag.acknowledged_by_id, flag.acknowledgement_note)
-                          for flag in submission.flags}}
+        return {
+            "status": submission.status.value,
+            "version": submission.version_id,
+            "events": [
+                (event.staff.name, event.from_status, event.to_status, event.note) for event in submission.events
+            ],
+            "flags": {
+                flag.rule_id: (flag.acknowledgement, flag.acknowledged_by_id, flag.acknowledgement_note)
+                for flag in submission.flags
+            },
+        }
 
 
 def url(reference: str, action: str = "") -> str:
@@ -108,7 +118,7 @@ def url(reference: str, action: str = "") -> str:
 
 def version_on(page: str, form_action: str) -> int:
     """The submission version carried by the form posting to ``form_action``."""
-    form = page[page.index(f'action="{form_action}"'):].split("</form>")[0]
+    form = page[page.index(f'action="{form_action}"') :].split("</form>")[0]
     match = re.search(r'name="version" value="(\d+)"', form)
     assert match, form
     return int(match.group(1))
@@ -118,8 +128,15 @@ def audit_events(app: Flask, action: str) -> list[dict[str, Any]]:
     """The audit events of ``action``, oldest first, as plain dicts (reference, staff_id, details)."""
     with app.app_context():
         rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
-        return [{"reference": row.reference, "staff_id": row.staff_id, "remote_addr": row.remote_addr,
-                 "details": row.details} for row in rows]
+        return [
+            {
+                "reference": row.reference,
+                "staff_id": row.staff_id,
+                "remote_addr": row.remote_addr,
+                "details": row.details,
+            }
+            for row in rows
+        ]
 
 
 def second_browser(app: Flask) -> Browser:

@@ -95,8 +95,9 @@ def _methods(rule: Rule) -> list[str]:
 
 
 def _protected(app: Flask) -> list[tuple[Rule, str]]:
-    return [(rule, method) for rule in _rules(app) if EXPECTED.get(rule.endpoint) != PUBLIC
-            for method in _methods(rule)]
+    return [
+        (rule, method) for rule in _rules(app) if EXPECTED.get(rule.endpoint) != PUBLIC for method in _methods(rule)
+    ]
 
 
 @pytest.fixture
@@ -141,9 +142,11 @@ def _signed_in_as(app: Flask, role: str) -> Iterator[tuple[FlaskClient, Staff]]:
 
 # --- the table -----------------------------------------------------------------------------------------
 def test_access_every_endpoint_marked_public_or_with_roles(app: Flask) -> None:
-    unmarked = [rule.endpoint for rule in _rules(app)
-                if not is_public(app.view_functions[rule.endpoint]) and allowed_roles(app.view_functions[
-                    rule.endpoint]) is None]
+    unmarked = [
+        rule.endpoint
+        for rule in _rules(app)
+        if not is_public(app.view_functions[rule.endpoint]) and allowed_roles(app.view_functions[rule.endpoint]) is None
+    ]
     assert unmarked == []
 
 
@@ -174,14 +177,19 @@ def test_access_admin_area_is_admins_only_and_staff_area_never_public(app: Flask
 
 def test_access_url_parameters_use_typed_converters_or_a_regex(app: Flask) -> None:
     """No bare ``<name>`` / ``<string:...>`` / ``<path:...>``: ids are ints, references match their pattern."""
-    loose = [(rule.rule, name) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
-             for name, converter in rule._converters.items()
-             if type(converter) in (UnicodeConverter, PathConverter)]
+    loose = [
+        (rule.rule, name)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for name, converter in rule._converters.items()
+        if type(converter) in (UnicodeConverter, PathConverter)
+    ]
     assert loose == []
 
 
-def test_access_submissions_addressed_by_reference_never_row_id(app: Flask, client: FlaskClient,
-                                                                samples: dict[str, Any]) -> None:
+def test_access_submissions_addressed_by_reference_never_row_id(
+    app: Flask, client: FlaskClient, samples: dict[str, Any]
+) -> None:
     sign_in(client, app, "clinician")
     with app.app_context():
         submission_id = db.session.scalar(select(Submission.id).where(Submission.reference == samples["reference"]))
@@ -192,14 +200,18 @@ def test_access_submissions_addressed_by_reference_never_row_id(app: Flask, clie
 
 
 # --- the matrix, request by request ----------------------------------------------------------------------
-def test_access_anonymous_redirected_to_login_on_every_protected_endpoint(app: Flask, client: FlaskClient,
-                                                                          samples: dict[str, Any]) -> None:
+def test_access_anonymous_redirected_to_login_on_every_protected_endpoint(
+    app: Flask, client: FlaskClient, samples: dict[str, Any]
+) -> None:
     token = _token(client, "/staff/login")
     checked = 0
     for rule, method in _protected(app):
         response = _request(client, method, _url(app, rule, samples), token)
         assert (response.status_code, response.headers.get("Location")) == (302, "/staff/login"), (
-            rule.endpoint, method, response.status_code)
+            rule.endpoint,
+            method,
+            response.status_code,
+        )
         checked += 1
     assert checked >= len([name for name, who in EXPECTED.items() if who != PUBLIC])
 
@@ -216,18 +228,20 @@ def test_access_roles_allowed_or_refused_per_the_table(app: Flask, samples: dict
         if role in expected:
             assert response.status_code not in (401, 403), (rule.endpoint, method, response.status_code)
             assert response.headers.get("Location") != "/staff/login" or rule.endpoint in SIGNS_OUT, (
-                rule.endpoint, method)
+                rule.endpoint,
+                method,
+            )
         else:
             assert response.status_code == 403, (rule.endpoint, method, response.status_code)
             refused += 1
     with app.app_context():
-        denied = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "access.denied",
-                                                             AuditEvent.staff_id == staff.id)).all()
+        denied = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "access.denied", AuditEvent.staff_id == staff.id)
+        ).all()
     assert len(denied) == refused  # every refusal is audited (ASVS 16.3.2)
 
 
-def test_access_public_endpoints_need_no_sign_in(app: Flask, client: FlaskClient,
-                                                 samples: dict[str, Any]) -> None:
+def test_access_public_endpoints_need_no_sign_in(app: Flask, client: FlaskClient, samples: dict[str, Any]) -> None:
     second_step = {"auth.mfa", "auth.mfa_setup", "auth.mfa_qr"}  # lead back to the password step (or 404)
     for rule in _rules(app):
         if EXPECTED.get(rule.endpoint) == PUBLIC and "GET" in _methods(rule):
@@ -242,9 +256,15 @@ def test_access_unmarked_endpoint_refused_for_everyone() -> None:
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{folder}/unmarked.sqlite3",
-                          "SECRET_KEY": "test-secret-key", "CLINIC_PHONE": "01632 960 000",
-                          "CLINIC_EMAIL": "clinic@example.org"})
+        app = create_app(
+            {
+                "TESTING": True,
+                "DATABASE_URL": f"sqlite:///{folder}/unmarked.sqlite3",
+                "SECRET_KEY": "test-secret-key",
+                "CLINIC_PHONE": "01632 960 000",
+                "CLINIC_EMAIL": "clinic@example.org",
+            }
+        )
         app.add_url_rule("/staff/forgotten", "forgotten", lambda: "patient data")
         with app.app_context():
             db.create_all()

@@ -27,22 +27,44 @@ from tests.conftest import Browser
 #: For each question an act-now entry looks at: answers (with their parents) that make it mean "act now".
 TRIGGERS: dict[str, dict[str, Any]] = {
     "angina_unstable": {"heart_conditions": ["coronary_disease"], "angina_unstable": "yes"},
-    "chest_pain_since_mi": {"heart_conditions": ["heart_attack"], "heart_attack_recent": "no",
-                            "chest_pain_since_mi": "yes"},
-    "self_harm_intent": {"phq9_9": 2, "self_harm_intent": "yes", "self_harm_recent_attempt": "no",
-                         "phone": "01632 960 001"},
-    "self_harm_recent_attempt": {"phq9_9": 1, "self_harm_intent": "no", "self_harm_recent_attempt": "yes",
-                                 "phone": "01632 960 001"},
+    "chest_pain_since_mi": {
+        "heart_conditions": ["heart_attack"],
+        "heart_attack_recent": "no",
+        "chest_pain_since_mi": "yes",
+    },
+    "self_harm_intent": {
+        "phq9_9": 2,
+        "self_harm_intent": "yes",
+        "self_harm_recent_attempt": "no",
+        "phone": "01632 960 001",
+    },
+    "self_harm_recent_attempt": {
+        "phq9_9": 1,
+        "self_harm_intent": "no",
+        "self_harm_recent_attempt": "yes",
+        "phone": "01632 960 001",
+    },
 }
 #: The same parents with the answer that does not mean "act now".
 CALM: dict[str, dict[str, Any]] = {
     "angina_unstable": {"heart_conditions": ["coronary_disease"], "angina_unstable": "no"},
-    "chest_pain_since_mi": {"heart_conditions": ["heart_attack"], "heart_attack_recent": "no",
-                            "chest_pain_since_mi": "no"},
-    "self_harm_intent": {"phq9_9": 2, "self_harm_intent": "no", "self_harm_recent_attempt": "no",
-                         "phone": "01632 960 001"},
-    "self_harm_recent_attempt": {"phq9_9": 1, "self_harm_intent": "no", "self_harm_recent_attempt": "no",
-                                 "phone": "01632 960 001"},
+    "chest_pain_since_mi": {
+        "heart_conditions": ["heart_attack"],
+        "heart_attack_recent": "no",
+        "chest_pain_since_mi": "no",
+    },
+    "self_harm_intent": {
+        "phq9_9": 2,
+        "self_harm_intent": "no",
+        "self_harm_recent_attempt": "no",
+        "phone": "01632 960 001",
+    },
+    "self_harm_recent_attempt": {
+        "phq9_9": 1,
+        "self_harm_intent": "no",
+        "self_harm_recent_attempt": "no",
+        "phone": "01632 960 001",
+    },
 }
 _TEL = re.compile(r'href="tel:([^"]*)"')
 
@@ -68,8 +90,9 @@ def test_act_now_every_trigger_question_has_a_case() -> None:
 
 
 @pytest.mark.parametrize("question_id", TRIGGERS)
-def test_act_now_page_follows_the_step_whose_answer_means_act_now(app: Flask, browser: Browser,
-                                                                  question_id: str) -> None:
+def test_act_now_page_follows_the_step_whose_answer_means_act_now(
+    app: Flask, browser: Browser, question_id: str
+) -> None:
     given = answers(**TRIGGERS[question_id])
     step_id = STEP_OF[question_id].id
     entry = entry_for(question_id)
@@ -135,12 +158,14 @@ def test_act_now_page_after_a_change_from_check_carries_on_to_check(app: Flask, 
     seed(app, browser, calm)
     step_id = STEP_OF["self_harm_intent"].id
     browser.get(f"/questionnaire/{step_id}?return_to=check")
-    browser.post(f"/questionnaire/{step_id}?return_to=check",
-                 form_data(step_id, answers(**TRIGGERS["self_harm_intent"])))
+    browser.post(
+        f"/questionnaire/{step_id}?return_to=check", form_data(step_id, answers(**TRIGGERS["self_harm_intent"]))
+    )
     assert browser.location == ACT_NOW_URL, "return_to is remembered in the session, not the address"
     page = Html(browser.get(ACT_NOW_URL))
     assert [link.attrs["href"] for link in page.find("a", cls="govuk-back-link")] == [
-        f"/questionnaire/{step_id}?return_to=check"]
+        f"/questionnaire/{step_id}?return_to=check"
+    ]
     assert carry_on(browser) == "/questionnaire/check"
     assert "Carry on to check your answers" in browser.page
     assert the_draft(app).answers["self_harm_intent"] == "yes"

@@ -22,8 +22,11 @@ from tests.conftest import Browser
 AUDIT = "/staff/admin/audit"
 _ROW_ACTION = re.compile(r'<td class="govuk-table__cell">([a-z_]+\.[a-z_]+)</td>')
 _ROW_DETAILS = re.compile(r"seq: (\d+)")
-_LINK = re.compile(r'<a class="[^"]*govuk-pagination__link" href="([^"]+)".*?'
-                   r'<span class="govuk-pagination__link-title[^"]*">\s*(Newer|Older) events', re.S)
+_LINK = re.compile(
+    r'<a class="[^"]*govuk-pagination__link" href="([^"]+)".*?'
+    r'<span class="govuk-pagination__link-title[^"]*">\s*(Newer|Older) events',
+    re.S,
+)
 
 
 def add_events(app: Flask, *events: dict[str, Any]) -> None:
@@ -42,15 +45,21 @@ def audit_page(client: FlaskClient, **params: Any) -> str:
 
 def test_audit_lists_events_newest_first_with_clinic_time_who_and_details(app: Flask, client: FlaskClient) -> None:
     admin_id = sign_in_admin(client, app)
-    add_events(app,
-               {"at": datetime(2020, 7, 1, 12, 0, tzinfo=UTC), "action": "submission.viewed", "staff_id": admin_id,
-                "reference": "KT-AAAA-BBBB", "remote_addr": "192.0.2.7", "details": {"flag": 3}},
-               {"at": datetime(2020, 7, 1, 11, 0, tzinfo=UTC), "action": "submission.created",
-                "reference": "KT-AAAA-BBBB"})
+    add_events(
+        app,
+        {
+            "at": datetime(2020, 7, 1, 12, 0, tzinfo=UTC),
+            "action": "submission.viewed",
+            "staff_id": admin_id,
+            "reference": "KT-AAAA-BBBB",
+            "remote_addr": "192.0.2.7",
+            "details": {"flag": 3},
+        },
+        {"at": datetime(2020, 7, 1, 11, 0, tzinfo=UTC), "action": "submission.created", "reference": "KT-AAAA-BBBB"},
+    )
     page = audit_page(client)
     # the account was created, then signed in (today); audit.viewed is written after the page is built
-    assert _ROW_ACTION.findall(page) == ["staff.logged_in", "staff.created", "submission.viewed",
-                                         "submission.created"]
+    assert _ROW_ACTION.findall(page) == ["staff.logged_in", "staff.created", "submission.viewed", "submission.created"]
     assert "01 Jul 2020 13:00:00 BST" in page  # Europe/London in summer
     assert "192.0.2.7" in page and "flag: 3" in page and "Ada Admin" in page and "Patient or system" in page
     assert f'href="{AUDIT}?reference=KT-AAAA-BBBB"' in page
@@ -61,26 +70,52 @@ def test_viewing_the_audit_log_is_itself_audited_with_its_filters(app: Flask, cl
     audit_page(client)
     audit_page(client, action="staff.logged_in", reference="kt-aaaa-bbbb", date_from=["1", "7", "2026"])
     with app.app_context():
-        viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "audit.viewed")
-                                    .order_by(AuditEvent.id)).all()
+        viewed = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "audit.viewed").order_by(AuditEvent.id)
+        ).all()
         assert [(event.staff_id, event.remote_addr) for event in viewed] == [(admin_id, "127.0.0.1")] * 2
         assert viewed[0].details == {}
-        assert viewed[1].details == {"filter_action": "staff.logged_in", "filter_reference": "KT-AAAA-BBBB",
-                                     "filter_date_from": "2026-07-01"}
+        assert viewed[1].details == {
+            "filter_action": "staff.logged_in",
+            "filter_reference": "KT-AAAA-BBBB",
+            "filter_date_from": "2026-07-01",
+        }
 
 
 def test_audit_filters_by_action_staff_reference_and_clinic_dates(app: Flask, client: FlaskClient) -> None:
     admin_id = sign_in_admin(client, app)
     other_id, _ = create_account(app, role=Role.CLINICIAN, email="cleo@example.org", name="Cleo Clinician")
-    add_events(app,
-               {"at": datetime(2026, 6, 30, 22, 30, tzinfo=UTC), "action": "flag.acknowledged", "staff_id": other_id,
-                "reference": "KT-1111-1111", "details": {"seq": 1}},  # 30 June 23:30 BST
-               {"at": datetime(2026, 6, 30, 23, 30, tzinfo=UTC), "action": "flag.acknowledged", "staff_id": other_id,
-                "reference": "KT-2222-2222", "details": {"seq": 2}},  # 1 July 00:30 BST
-               {"at": datetime(2026, 7, 2, 22, 59, tzinfo=UTC), "action": "submission.viewed", "staff_id": admin_id,
-                "reference": "KT-2222-2222", "details": {"seq": 3}},  # 2 July 23:59 BST
-               {"at": datetime(2026, 7, 2, 23, 0, tzinfo=UTC), "action": "submission.viewed", "staff_id": other_id,
-                "reference": "KT-1111-1111", "details": {"seq": 4}})  # 3 July 00:00 BST
+    add_events(
+        app,
+        {
+            "at": datetime(2026, 6, 30, 22, 30, tzinfo=UTC),
+            "action": "flag.acknowledged",
+            "staff_id": other_id,
+            "reference": "KT-1111-1111",
+            "details": {"seq": 1},
+        },  # 30 June 23:30 BST
+        {
+            "at": datetime(2026, 6, 30, 23, 30, tzinfo=UTC),
+            "action": "flag.acknowledged",
+            "staff_id": other_id,
+            "reference": "KT-2222-2222",
+            "details": {"seq": 2},
+        },  # 1 July 00:30 BST
+        {
+            "at": datetime(2026, 7, 2, 22, 59, tzinfo=UTC),
+            "action": "submission.viewed",
+            "staff_id": admin_id,
+            "reference": "KT-2222-2222",
+            "details": {"seq": 3},
+        },  # 2 July 23:59 BST
+        {
+            "at": datetime(2026, 7, 2, 23, 0, tzinfo=UTC),
+            "action": "submission.viewed",
+            "staff_id": other_id,
+            "reference": "KT-1111-1111",
+            "details": {"seq": 4},
+        },
+    )  # 3 July 00:00 BST
 
     def seqs(**params: Any) -> list[str]:
         return _ROW_DETAILS.findall(audit_page(client, **params))
@@ -97,17 +132,23 @@ def test_audit_filters_by_action_staff_reference_and_clinic_dates(app: Flask, cl
     assert "Cleo Clinician (cleo@example.org)" in page
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ({"date_from": ["31", "2", "2026"]}, "Date from must be a real date"),
-    ({"date_from": ["1", "", "2026"]}, "Date from must be a real date"),
-    ({"date_to": ["1", "1", "26"]}, "Date to must be a real date, with a 4-digit year"),
-    ({"date_from": ["2", "7", "2026"], "date_to": ["1", "7", "2026"]},
-     "Date to must be the same as or after date from"),
-    ({"reference": "' OR 1=1--"}, "Enter a reference like KT-7Q4M-9XHD"),
-    ({"staff": "1 OR 1=1"}, "Select a staff member"),
-])
-def test_audit_filter_mistakes_are_explained_gov_uk_style(app: Flask, client: FlaskClient,
-                                                         params: dict[str, Any], message: str) -> None:
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"date_from": ["31", "2", "2026"]}, "Date from must be a real date"),
+        ({"date_from": ["1", "", "2026"]}, "Date from must be a real date"),
+        ({"date_to": ["1", "1", "26"]}, "Date to must be a real date, with a 4-digit year"),
+        (
+            {"date_from": ["2", "7", "2026"], "date_to": ["1", "7", "2026"]},
+            "Date to must be the same as or after date from",
+        ),
+        ({"reference": "' OR 1=1--"}, "Enter a reference like KT-7Q4M-9XHD"),
+        ({"staff": "1 OR 1=1"}, "Select a staff member"),
+    ],
+)
+def test_audit_filter_mistakes_are_explained_gov_uk_style(
+    app: Flask, client: FlaskClient, params: dict[str, Any], message: str
+) -> None:
     sign_in_admin(client, app)
     page = audit_page(client, **params)
     assert page.count(message) >= 2  # in the error summary and by the field
@@ -120,8 +161,13 @@ def test_audit_pages_by_keyset_newer_and_older_without_gaps_or_repeats(app: Flas
     moment = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     total = 2 * PAGE_SIZE + 20
     # many events share a time (a frozen clock, a busy second): the id breaks the tie
-    add_events(app, *({"at": moment + timedelta(minutes=number // 7), "action": "submission.viewed",
-                       "details": {"seq": number}} for number in range(total)))
+    add_events(
+        app,
+        *(
+            {"at": moment + timedelta(minutes=number // 7), "action": "submission.viewed", "details": {"seq": number}}
+            for number in range(total)
+        ),
+    )
     params = {"action": "submission.viewed"}
     seen: list[int] = []
     pages: list[str] = []
@@ -161,5 +207,9 @@ def test_audit_log_is_append_only(app: Flask, client: FlaskClient) -> None:
         response = getattr(client, method)(AUDIT, data={"csrf_token": browser.csrf_token()})
         assert response.status_code == 405
     with app.app_context():
-        assert db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.not_in(
-            ["staff.created", "staff.logged_in"]))).all() == []
+        assert (
+            db.session.scalars(
+                select(AuditEvent.action).where(AuditEvent.action.not_in(["staff.created", "staff.logged_in"]))
+            ).all()
+            == []
+        )

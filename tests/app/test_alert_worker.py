@@ -99,8 +99,9 @@ def test_the_worker_loop_sends_and_stops_when_told(app: Flask, tmp_path: Path) -
     assert lines and lines[0].startswith("escalated 0, sent 1, failed 0")
 
 
-def test_a_failing_pass_never_stops_the_worker(app: Flask, monkeypatch: pytest.MonkeyPatch,
-                                               caplog: pytest.LogCaptureFixture) -> None:
+def test_a_failing_pass_never_stops_the_worker(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     calls = []
 
     def broken() -> None:
@@ -125,8 +126,9 @@ def test_a_failing_pass_never_stops_the_worker(app: Flask, monkeypatch: pytest.M
 
 
 # --- escalation ----------------------------------------------------------------------------------------------------
-def test_escalation_after_the_deadline_once_with_no_patient_data(app: Flask, hook: tuple[Hook, str],
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_escalation_after_the_deadline_once_with_no_patient_data(
+    app: Flask, hook: tuple[Hook, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     receiver, url = hook
     webhook(app, url)  # opening hours Mon-Fri 09:00-17:00 Europe/London, 60 minutes: the defaults
     reference = add_submission(app, submitted_at=TUESDAY_10, **URGENT)
@@ -154,6 +156,7 @@ def test_a_pick_up_before_the_deadline_prevents_the_escalation(app: Flask, hook:
     with app.app_context():
         from screening.models import StaffUser
         from screening.staff import review
+
         submission = db.session.scalars(select(Submission).where(Submission.reference == reference)).one()
         review.pick_up(submission, actor=db.session.get(StaffUser, staff.id), expected_version=submission.version_id)
     assert pass_at(app, TUESDAY_10 + timedelta(hours=3)) == []
@@ -175,8 +178,9 @@ def test_escalation_minutes_and_hours_are_the_clinics_settings(app: Flask, hook:
     assert pass_at(app, FRIDAY_1630 + timedelta(minutes=15)) == [reference]
 
 
-def test_escalation_by_email_goes_to_the_escalation_address(app: Flask, inbox: tuple[Inbox, int],
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_escalation_by_email_goes_to_the_escalation_address(
+    app: Flask, inbox: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     handler, port = inbox
     configure(app, port, ESCALATION_EMAIL=ESCALATION)
     add_submission(app, submitted_at=TUESDAY_10, **URGENT)

@@ -23,14 +23,16 @@ from tests.conftest import Browser
 UK = {
     "auditc_2": "How many units of alcohol do you drink on a typical day when you are drinking?",
     "auditc_3": "How often have you had 6 or more units if female, or 8 or more if male, on a single occasion in the "
-                "last year?",
-    "lowest": "0 to 2", "hint": "One unit is 8 g of alcohol",
+    "last year?",
+    "lowest": "0 to 2",
+    "hint": "One unit is 8 g of alcohol",
     "error": "Select how many units of alcohol you drink on a typical day when you are drinking",
 }
 US = {
     "auditc_2": "How many standard drinks containing alcohol do you have on a typical day?",
     "auditc_3": "How often do you have six or more drinks on one occasion?",
-    "lowest": "1 or 2", "hint": "One drink is one US standard drink (14 g of alcohol)",
+    "lowest": "1 or 2",
+    "hint": "One drink is one US standard drink (14 g of alcohol)",
     "error": "Select how many drinks you have on a typical day",
 }
 WORDS = {"en-GB": UK, "en-US": US}
@@ -64,7 +66,7 @@ def test_the_substances_page_asks_the_locales_version(app: Flask, browser: Brows
     for key in ("auditc_2", "auditc_3", "lowest", "hint"):
         assert html(WORDS[locale][key]) in page, key
     assert html(other(locale)["auditc_2"]) not in page and html(other(locale)["auditc_3"]) not in page
-    assert "{" not in page[page.index("<main"):page.index("</main>")]
+    assert "{" not in page[page.index("<main") : page.index("</main>")]
     # one question per item, the same codes whatever the wording
     for qid in ("auditc_1", "auditc_2", "auditc_3"):
         assert [value for value in range(5) if f'name="{qid}" type="radio" value="{value}"' in page] == [0, 1, 2, 3, 4]
@@ -77,7 +79,7 @@ def test_a_missing_answer_is_asked_for_in_the_locales_words(app: Flask, browser:
     data = {key: value for key, value in form_data("substances", answers(**LOWEST)).items() if key != "auditc_2"}
     page = browser.post("/questionnaire/substances", data)
     assert browser.status == 200
-    assert html(WORDS[locale]["error"]) in page and "{" not in page[page.index("<main"):page.index("</main>")]
+    assert html(WORDS[locale]["error"]) in page and "{" not in page[page.index("<main") : page.index("</main>")]
 
 
 def test_check_your_answers_shows_the_locales_words(app: Flask, browser: Browser, locale: str) -> None:
@@ -88,12 +90,16 @@ def test_check_your_answers_shows_the_locales_words(app: Flask, browser: Browser
     assert html(other(locale)["auditc_2"]) not in page
 
 
-@pytest.mark.parametrize(("items", "flagged"), [
-    (FIVE, {"en-GB": True, "en-US": True}),
-    (FOUR, {"en-GB": False, "en-US": True}),
-])
-def test_submit_scores_with_the_locales_version_and_stores_it(app: Flask, browser: Browser, locale: str,
-                                                              items: dict[str, str], flagged: dict[str, bool]) -> None:
+@pytest.mark.parametrize(
+    ("items", "flagged"),
+    [
+        (FIVE, {"en-GB": True, "en-US": True}),
+        (FOUR, {"en-GB": False, "en-US": True}),
+    ],
+)
+def test_submit_scores_with_the_locales_version_and_stores_it(
+    app: Flask, browser: Browser, locale: str, items: dict[str, str], flagged: dict[str, bool]
+) -> None:
     start(browser)
     fill_every_step(browser, answers(**items))
     submit(browser)
@@ -114,15 +120,16 @@ def _submitted(app: Flask, **changes: Any) -> str:
         return submit_answers(answers(**changes)).reference
 
 
-def test_staff_page_and_summary_show_the_version_and_the_patients_words(app: Flask, browser: Browser,
-                                                                        locale: str) -> None:
+def test_staff_page_and_summary_show_the_version_and_the_patients_words(
+    app: Flask, browser: Browser, locale: str
+) -> None:
     reference = _submitted(app, **FIVE)
     sign_in(browser, app, "clinician")
     version = {"en-GB": "AUDIT-C (UK)", "en-US": "AUDIT-C (US)"}[locale]
     page = browser.get(f"/staff/submissions/{reference}")
-    scores = page[page.index('id="scores-heading"'):page.index('id="medicines-heading"')]
+    scores = page[page.index('id="scores-heading"') : page.index('id="medicines-heading"')]
     assert f'<dt class="govuk-summary-list__key">{version}</dt>' in scores
-    answered = page[page.index('id="answers-heading"'):]
+    answered = page[page.index('id="answers-heading"') :]
     assert html(WORDS[locale]["auditc_2"]) in answered and html(other(locale)["auditc_2"]) not in answered
     assert "The current rule set would flag this differently" not in page
     summary = browser.get(f"/staff/submissions/{reference}/summary")
@@ -136,8 +143,10 @@ def _as_if_from_2026_2(app: Flask, reference: str) -> None:
         submission = db.session.scalar(select(Submission).where(Submission.reference == reference))
         assert submission is not None
         submission.rule_config = {key: value for key, value in submission.rule_config.items() if key != "locale"}
-        submission.scores = {key: {k: v for k, v in score.items() if k not in ("version", "routes")}
-                             for key, score in submission.scores.items()}
+        submission.scores = {
+            key: {k: v for k, v in score.items() if k not in ("version", "routes")}
+            for key, score in submission.scores.items()
+        }
         submission.ruleset_version = "2026.2"
         db.session.commit()
 
@@ -149,11 +158,11 @@ def test_an_old_submission_reads_and_is_re_evaluated_as_it_was_scored(app: Flask
     app.config["SCREENING"]["LOCALE"] = "en-GB"  # the clinic is a UK one today
     sign_in(browser, app, "clinician")
     page = browser.get(f"/staff/submissions/{reference}")
-    scores = page[page.index('id="scores-heading"'):page.index('id="medicines-heading"')]
+    scores = page[page.index('id="scores-heading"') : page.index('id="medicines-heading"')]
     assert '<dt class="govuk-summary-list__key">AUDIT-C</dt>' in scores and "4 (positive, cut-off 3)" in scores
     assert 'id="flag-sub_alcohol_unhealthy"' in page
-    assert html(US["auditc_2"]) in page[page.index('id="answers-heading"'):]  # the words the patient was asked
-    notice = page[page.index("The current rule set"):] if "The current rule set" in page else ""
+    assert html(US["auditc_2"]) in page[page.index('id="answers-heading"') :]  # the words the patient was asked
+    notice = page[page.index("The current rule set") :] if "The current rule set" in page else ""
     assert "sub_alcohol_unhealthy" not in notice.split("</div>")[0]  # same locale (en-US): no spurious difference
     summary = browser.get(f"/staff/submissions/{reference}/summary")
     assert '<th scope="row">AUDIT-C</th>' in summary
@@ -161,8 +170,9 @@ def test_an_old_submission_reads_and_is_re_evaluated_as_it_was_scored(app: Flask
     assert "Unhealthy alcohol use" not in line
 
 
-def test_a_new_submission_is_re_evaluated_in_its_own_locale_not_the_clinics_current_one(app: Flask,
-                                                                                      browser: Browser) -> None:
+def test_a_new_submission_is_re_evaluated_in_its_own_locale_not_the_clinics_current_one(
+    app: Flask, browser: Browser
+) -> None:
     app.config["SCREENING"]["LOCALE"] = "en-US"
     reference = _submitted(app, **FOUR)
     app.config["SCREENING"]["LOCALE"] = "en-GB"
@@ -175,5 +185,5 @@ def test_a_new_submission_is_re_evaluated_in_its_own_locale_not_the_clinics_curr
         submission.rule_config = {**submission.rule_config, "locale": "en-GB"}  # had it been scored in the UK
         db.session.commit()
     page = browser.get(f"/staff/submissions/{reference}")
-    notice = page[page.index("The current rule set would flag this differently"):].split("</div>")[0]
+    notice = page[page.index("The current rule set would flag this differently") :].split("</div>")[0]
     assert "no longer flag" in notice and "sub_alcohol_unhealthy" in notice

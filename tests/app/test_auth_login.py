@@ -57,8 +57,9 @@ def test_login_unknown_email_and_wrong_password_same_message_and_status(app: Fla
     wrong = submit_password(client, staff.email, WRONG)
     assert unknown.status_code == wrong.status_code == 200
     assert INVALID in unknown.get_data(as_text=True) and INVALID in wrong.get_data(as_text=True)
-    assert (_normalised(unknown.get_data(as_text=True), "nobody@clinic.example.org")
-            == _normalised(wrong.get_data(as_text=True), staff.email))
+    assert _normalised(unknown.get_data(as_text=True), "nobody@clinic.example.org") == _normalised(
+        wrong.get_data(as_text=True), staff.email
+    )
     assert ("Set-Cookie" in unknown.headers) == ("Set-Cookie" in wrong.headers)
     assert not signed_in_anywhere(client)
 
@@ -69,8 +70,9 @@ def signed_in_anywhere(client: FlaskClient) -> bool:
 
 def _timed_post(client: FlaskClient, token: str, email: str, address: str) -> float:
     started = time.perf_counter()
-    response = client.post("/staff/login", data={"csrf_token": token, "email": email, "password": WRONG},
-                           **_from(address))
+    response = client.post(
+        "/staff/login", data={"csrf_token": token, "email": email, "password": WRONG}, **_from(address)
+    )
     elapsed = time.perf_counter() - started
     assert response.status_code == 200 and INVALID in response.get_data(as_text=True)
     return elapsed
@@ -93,12 +95,14 @@ def test_login_timing_unknown_email_and_wrong_password_medians_close(app: Flask,
     median_unknown, median_known = statistics.median(unknown), statistics.median(known)
     assert median_known > 0.005  # the argon2 verify really runs for the known account
     assert abs(median_unknown - median_known) < max(0.015, 0.2 * max(median_unknown, median_known)), (
-        f"unknown {median_unknown * 1000:.1f} ms, wrong password {median_known * 1000:.1f} ms")
+        f"unknown {median_unknown * 1000:.1f} ms, wrong password {median_known * 1000:.1f} ms"
+    )
 
 
 # --- audit ---------------------------------------------------------------------------------------------
-def test_login_every_attempt_audited_without_the_password(app: Flask, client: FlaskClient,
-                                                          caplog: pytest.LogCaptureFixture) -> None:
+def test_login_every_attempt_audited_without_the_password(
+    app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     staff = make_staff(app)
     secret_attempt = "Zq-attempt-never-logged-9137"
@@ -113,17 +117,19 @@ def test_login_every_attempt_audited_without_the_password(app: Flask, client: Fl
         assert [event.staff_id for event in failed] == [None, staff.id]
         assert [event.details["reason"] for event in failed] == ["unknown", "password"]
         assert all(event.remote_addr == "127.0.0.1" for event in events)
-        rows = [repr((event.action, event.staff_id, event.reference, event.remote_addr, event.details))
-                for event in db.session.scalars(select(AuditEvent))]
+        rows = [
+            repr((event.action, event.staff_id, event.reference, event.remote_addr, event.details))
+            for event in db.session.scalars(select(AuditEvent))
+        ]
     for text in (secret_attempt, staff.password):
         assert not [row for row in rows if text in row]
-        assert not [record for record in caplog.records
-                    if text in record.getMessage() or text in repr(record.args)]
+        assert not [record for record in caplog.records if text in record.getMessage() or text in repr(record.args)]
 
 
 # --- per-account lockout ----------------------------------------------------------------------------
-def test_login_five_failures_lock_the_account_even_for_the_right_password(app: Flask, client: FlaskClient,
-                                                                           clock: Clock) -> None:
+def test_login_five_failures_lock_the_account_even_for_the_right_password(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
     staff = make_staff(app)
     for _ in range(4):
         assert submit_password(client, staff.email, WRONG).status_code == 200
@@ -139,8 +145,9 @@ def test_login_five_failures_lock_the_account_even_for_the_right_password(app: F
         assert last is not None and last.action == "staff.login_failed" and last.details["reason"] == "locked"
 
 
-def test_login_lock_grows_1_2_4_minutes_capped_at_15_then_real_user_signs_in(app: Flask, client: FlaskClient,
-                                                                              clock: Clock) -> None:
+def test_login_lock_grows_1_2_4_minutes_capped_at_15_then_real_user_signs_in(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
     staff = make_staff(app)
     for _ in range(5):
         submit_password(client, staff.email, WRONG)
@@ -156,8 +163,7 @@ def test_login_lock_grows_1_2_4_minutes_capped_at_15_then_real_user_signs_in(app
     assert account(app, staff.id).locked_until is None
 
 
-def test_login_while_locked_attempts_do_not_lengthen_the_lock(app: Flask, client: FlaskClient,
-                                                              clock: Clock) -> None:
+def test_login_while_locked_attempts_do_not_lengthen_the_lock(app: Flask, client: FlaskClient, clock: Clock) -> None:
     """The real user trying again during a lock (or an attacker hammering it) does not make it longer."""
     staff = make_staff(app)
     for _ in range(5):
@@ -200,8 +206,9 @@ def test_login_mfa_wrong_codes_lock_the_account_too(app: Flask, client: FlaskCli
 
 
 # --- per-address throttling ----------------------------------------------------------------------------
-def test_login_21st_failure_from_one_address_gets_429_another_address_still_tries(app: Flask, client: FlaskClient,
-                                                                                  clock: Clock) -> None:
+def test_login_21st_failure_from_one_address_gets_429_another_address_still_tries(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
     staff = make_staff(app)
     for attempt in range(auth.ADDRESS_MAX_FAILURES):
         clock.advance(seconds=30)  # 20 failures spread over 10 minutes: all inside the 15-minute window

@@ -58,8 +58,9 @@ def _password_then_code(client: FlaskClient, email: str, password: str, code: st
 
 
 # --- enrolment -------------------------------------------------------------------------------------------
-def test_mfa_first_sign_in_shows_setup_with_same_origin_svg_qr_and_text_key(app: Flask, client: FlaskClient,
-                                                                            clock: Clock) -> None:
+def test_mfa_first_sign_in_shows_setup_with_same_origin_svg_qr_and_text_key(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
     staff = make_staff(app, enrolled=False)
     page = _to_setup(client, staff.email, staff.password)
     images = re.findall(r'<img[^>]*src="([^"]+)"', page)
@@ -135,8 +136,7 @@ def test_mfa_wrong_code_rejected(app: Flask, client: FlaskClient, clock: Clock) 
     assert audit_actions(app)[-1] == "staff.login_failed"
 
 
-def test_mfa_replayed_code_rejected_within_its_30_second_window(app: Flask, client: FlaskClient,
-                                                                 clock: Clock) -> None:
+def test_mfa_replayed_code_rejected_within_its_30_second_window(app: Flask, client: FlaskClient, clock: Clock) -> None:
     staff = make_staff(app)
     assert staff.secret is not None
     code = totp(staff.secret)
@@ -153,8 +153,7 @@ def test_mfa_replayed_code_rejected_within_its_30_second_window(app: Flask, clie
 
 
 @pytest.mark.parametrize("offset", [-1, 1])
-def test_mfa_neighbouring_step_code_accepted_once(app: Flask, client: FlaskClient, clock: Clock,
-                                                  offset: int) -> None:
+def test_mfa_neighbouring_step_code_accepted_once(app: Flask, client: FlaskClient, clock: Clock, offset: int) -> None:
     staff = make_staff(app)
     assert staff.secret is not None
     code = totp(staff.secret, steps=offset)
@@ -164,8 +163,9 @@ def test_mfa_neighbouring_step_code_accepted_once(app: Flask, client: FlaskClien
     assert status == 200 and not signed_in(client)
 
 
-def test_mfa_previous_step_code_rejected_after_a_newer_one_was_used(app: Flask, client: FlaskClient,
-                                                                    clock: Clock) -> None:
+def test_mfa_previous_step_code_rejected_after_a_newer_one_was_used(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
     staff = make_staff(app)
     assert staff.secret is not None
     assert _password_then_code(client, staff.email, staff.password, totp(staff.secret)) == (302, "/staff/")
@@ -205,8 +205,7 @@ def test_mfa_pending_state_expires_after_5_minutes(app: Flask, client: FlaskClie
     assert client.get("/staff/mfa").headers["Location"] == "/staff/login"
 
 
-def test_mfa_pending_state_still_valid_just_before_5_minutes(app: Flask, client: FlaskClient,
-                                                             clock: Clock) -> None:
+def test_mfa_pending_state_still_valid_just_before_5_minutes(app: Flask, client: FlaskClient, clock: Clock) -> None:
     staff = make_staff(app)
     assert staff.secret is not None
     submit_password(client, staff.email, staff.password)

@@ -64,8 +64,9 @@ def _to_login(response_location: str | None) -> bool:
 
 
 def _change_password(client: FlaskClient, current: str, new: str) -> tuple[int, str]:
-    response = post(client, "/staff/password", {"current": current, "new": new, "confirm": new},
-                    token_from="/staff/password")
+    response = post(
+        client, "/staff/password", {"current": current, "new": new, "confirm": new}, token_from="/staff/password"
+    )
     return response.status_code, response.headers.get("Location", response.get_data(as_text=True))
 
 
@@ -80,8 +81,9 @@ def _with_account(app: Flask, staff_id: int, admin_id: int, change: str) -> None
 
 
 # --- fixation and replay -----------------------------------------------------------------------------
-def test_session_fixation_new_cookie_at_sign_in_and_pre_login_cookie_useless(app: Flask, client: FlaskClient,
-                                                                             clock: Clock) -> None:
+def test_session_fixation_new_cookie_at_sign_in_and_pre_login_cookie_useless(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
     page_csrf(client)
     before = session_cookie(client)
     staff = make_staff(app)
@@ -132,8 +134,9 @@ def test_session_idle_timeout_after_15_minutes(app: Flask, client: FlaskClient, 
     assert not signed_in(client)
 
 
-def test_session_absolute_timeout_after_12_hours_even_with_activity(app: Flask, client: FlaskClient,
-                                                                    clock: Clock) -> None:
+def test_session_absolute_timeout_after_12_hours_even_with_activity(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
     sign_in(client, app)
     for _ in range(12 * 6):
         clock.advance(minutes=10)
@@ -245,11 +248,11 @@ def _forced_to_password_page(client: FlaskClient, *urls: str) -> None:
         assert response.status_code == 302 and response.headers["Location"] == "/staff/password", url
 
 
-def test_session_must_change_password_forces_the_password_page_first(app: Flask, client: FlaskClient,
-                                                                     clock: Clock) -> None:
+def test_session_must_change_password_forces_the_password_page_first(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
     with app.app_context():
-        user, one_time = accounts.create_staff(email="new.admin@clinic.example.org", name="New Admin",
-                                               role=Role.ADMIN)
+        user, one_time = accounts.create_staff(email="new.admin@clinic.example.org", name="New Admin", role=Role.ADMIN)
         staff = Staff(user.id, user.email, user.name, Role.ADMIN, one_time, None)
     assert account(app, staff.id).must_change_password
     _first_sign_in(app, client, staff.email, one_time)
@@ -260,8 +263,7 @@ def test_session_must_change_password_forces_the_password_page_first(app: Flask,
     assert not account(app, staff.id).must_change_password
 
 
-def test_session_must_change_password_survives_sign_out_and_in(app: Flask, client: FlaskClient,
-                                                               clock: Clock) -> None:
+def test_session_must_change_password_survives_sign_out_and_in(app: Flask, client: FlaskClient, clock: Clock) -> None:
     staff = make_staff(app, must_change_password=True)
     sign_in(client, app, staff=staff, expect="/staff/password")
     sign_out(client)
@@ -270,11 +272,20 @@ def test_session_must_change_password_survives_sign_out_and_in(app: Flask, clien
     _forced_to_password_page(client, "/staff/")
 
 
-def test_session_create_staff_command_prints_one_time_password_then_enrol_and_change(app: Flask,
-                                                                                     client: FlaskClient,
-                                                                                     clock: Clock) -> None:
-    result = app.test_cli_runner().invoke(args=["create-staff", "--email", "Nia.Reception@Clinic.Example.org",
-                                                "--name", "Nia Reception", "--role", "reception"])
+def test_session_create_staff_command_prints_one_time_password_then_enrol_and_change(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    result = app.test_cli_runner().invoke(
+        args=[
+            "create-staff",
+            "--email",
+            "Nia.Reception@Clinic.Example.org",
+            "--name",
+            "Nia Reception",
+            "--role",
+            "reception",
+        ]
+    )
     assert result.exit_code == 0, result.output
     match = _ONE_TIME.search(result.output)
     assert match and len(match.group(1)) >= 16
@@ -283,19 +294,50 @@ def test_session_create_staff_command_prints_one_time_password_then_enrol_and_ch
     _forced_to_password_page(client, "/staff/")
     assert _change_password(client, one_time, NEW_PASSWORD) == (302, "/staff/")
     assert client.get("/staff/").status_code == 200
-    again = app.test_cli_runner().invoke(args=["create-staff", "--email", "nia.reception@clinic.example.org",
-                                               "--name", "Someone Else", "--role", "admin"])
+    again = app.test_cli_runner().invoke(
+        args=[
+            "create-staff",
+            "--email",
+            "nia.reception@clinic.example.org",
+            "--name",
+            "Someone Else",
+            "--role",
+            "admin",
+        ]
+    )
     assert again.exit_code != 0 and "already exists" in again.output
 
 
 def test_session_create_staff_through_the_flask_command_line(app: Flask, client: FlaskClient) -> None:
     """``flask --app screening create-staff`` as an operator runs it, against the test database."""
-    env = {**os.environ, "SCREENING_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "SCREENING_SECRET_KEY": "test-secret-key", "SCREENING_ENV": "development"}
+    env = {
+        **os.environ,
+        "SCREENING_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SCREENING_SECRET_KEY": "test-secret-key",
+        "SCREENING_ENV": "development",
+    }
     completed = subprocess.run(  # noqa: S603 - a fixed command line
-        [sys.executable, "-m", "flask", "--app", "screening", "create-staff", "--email", "ops@clinic.example.org",
-         "--name", "Ops Person", "--role", "admin"], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=60, check=False)
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "screening",
+            "create-staff",
+            "--email",
+            "ops@clinic.example.org",
+            "--name",
+            "Ops Person",
+            "--role",
+            "admin",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stderr
     match = _ONE_TIME.search(completed.stdout)
     assert match

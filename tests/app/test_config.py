@@ -21,11 +21,18 @@ from tests.app.test_pages_structure import Html
 from tests.app.test_patient_flow import submit
 from tests.conftest import TEST_DATABASE_URL, Browser, _reset_postgresql
 
-PRODUCTION = {"ENV": "production", "SECRET_KEY": "a-long-random-production-secret",
-              "CLINIC_NAME": "Riverside Pain Clinic", "CLINIC_PHONE": "01632 960 123",
-              "CLINIC_EMAIL": "pain.clinic@example.org", "REPLY_TIME": "within 2 working days",
-              "URGENT_REPLY_TIME": "We aim to call you today", "BASE_URL": "https://screening.example.org",
-              "ALERT_WEBHOOK_URL": "https://pager.example.org/hooks/screening", "ALERT_WEBHOOK_SECRET": "w" * 40}
+PRODUCTION = {
+    "ENV": "production",
+    "SECRET_KEY": "a-long-random-production-secret",
+    "CLINIC_NAME": "Riverside Pain Clinic",
+    "CLINIC_PHONE": "01632 960 123",
+    "CLINIC_EMAIL": "pain.clinic@example.org",
+    "REPLY_TIME": "within 2 working days",
+    "URGENT_REPLY_TIME": "We aim to call you today",
+    "BASE_URL": "https://screening.example.org",
+    "ALERT_WEBHOOK_URL": "https://pager.example.org/hooks/screening",
+    "ALERT_WEBHOOK_SECRET": "w" * 40,
+}
 SUPPORT = {"phq9_9": 1, "self_harm_intent": "no", "self_harm_recent_attempt": "no", "phone": "01632 960 001"}
 
 
@@ -49,8 +56,13 @@ def make_app(environment: Callable[..., None], tmp_path: Path) -> Iterator[Calla
     made: list[Flask] = []
 
     def make(**variables: str) -> Flask:
-        environment(**{"DATABASE_URL": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'config.sqlite3'}",
-                       "SECRET_KEY": "test-secret-key", **variables})
+        environment(
+            **{
+                "DATABASE_URL": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'config.sqlite3'}",
+                "SECRET_KEY": "test-secret-key",
+                **variables,
+            }
+        )
         app = create_app({"TESTING": True})
         with app.app_context():
             if TEST_DATABASE_URL:
@@ -69,10 +81,12 @@ def make_app(environment: Callable[..., None], tmp_path: Path) -> Iterator[Calla
 
 
 # --- production ----------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "CLINIC_EMAIL", "REPLY_TIME",
-                                     "URGENT_REPLY_TIME"])
-def test_config_production_without_a_setting_refuses_to_start_naming_it(environment: Callable[..., None],
-                                                                        missing: str) -> None:
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "CLINIC_EMAIL", "REPLY_TIME", "URGENT_REPLY_TIME"]
+)
+def test_config_production_without_a_setting_refuses_to_start_naming_it(
+    environment: Callable[..., None], missing: str
+) -> None:
     environment(**{name: value for name, value in PRODUCTION.items() if name != missing})
     with pytest.raises(ConfigError) as raised:
         create_app()
@@ -89,15 +103,13 @@ def test_config_production_with_nothing_set_names_every_missing_setting(environm
 
 
 @pytest.mark.parametrize("empty", ["CLINIC_PHONE", "REPLY_TIME", "URGENT_REPLY_TIME"])
-def test_config_production_with_an_empty_setting_refuses_to_start(environment: Callable[..., None],
-                                                                  empty: str) -> None:
+def test_config_production_with_an_empty_setting_refuses_to_start(environment: Callable[..., None], empty: str) -> None:
     environment(**{**PRODUCTION, empty: ""})
     with pytest.raises(ConfigError, match=f"SCREENING_{empty}"):
         create_app()
 
 
-def test_config_production_with_every_setting_starts_hardened(environment: Callable[..., None],
-                                                             tmp_path: Path) -> None:
+def test_config_production_with_every_setting_starts_hardened(environment: Callable[..., None], tmp_path: Path) -> None:
     environment(**PRODUCTION, DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}")
     app = create_app()
     assert app.config["SECRET_KEY"] == PRODUCTION["SECRET_KEY"]
@@ -119,23 +131,31 @@ def test_config_development_defaults_start_without_any_setting(tmp_path: Path) -
 
 
 # --- locale and crisis contacts --------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("locale", "emergency", "lines"), [
-    ("en-GB", "999", {"NHS 111": "111", "Samaritans": "116 123"}),
-    ("en-US", "911", {"988 Suicide & Crisis Lifeline": "988"}),
-])
-def test_config_locale_sets_the_crisis_contacts(tmp_path: Path, locale: str, emergency: str,
-                                                lines: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("locale", "emergency", "lines"),
+    [
+        ("en-GB", "999", {"NHS 111": "111", "Samaritans": "116 123"}),
+        ("en-US", "911", {"988 Suicide & Crisis Lifeline": "988"}),
+    ],
+)
+def test_config_locale_sets_the_crisis_contacts(
+    tmp_path: Path, locale: str, emergency: str, lines: dict[str, str]
+) -> None:
     settings = config.build(tmp_path, {"SCREENING_LOCALE": locale, "SCREENING_SECRET_KEY": "k"}, None)
     assert settings["EMERGENCY_NUMBER"] == emergency
     assert {line.name: line.number for line in settings["CRISIS_LINES"]} == lines
 
 
-@pytest.mark.parametrize(("locale", "shown", "not_shown"), [
-    ("en-GB", ["999", "NHS 111", "Samaritans", "116 123"], ["911", "988"]),
-    ("en-US", ["911", "988 Suicide & Crisis Lifeline"], ["999", "Samaritans", "NHS 111"]),
-])
-def test_config_locale_contacts_are_on_the_support_page(make_app: Callable[..., Flask], locale: str,
-                                                       shown: list[str], not_shown: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("locale", "shown", "not_shown"),
+    [
+        ("en-GB", ["999", "NHS 111", "Samaritans", "116 123"], ["911", "988"]),
+        ("en-US", ["911", "988 Suicide & Crisis Lifeline"], ["999", "Samaritans", "NHS 111"]),
+    ],
+)
+def test_config_locale_contacts_are_on_the_support_page(
+    make_app: Callable[..., Flask], locale: str, shown: list[str], not_shown: list[str]
+) -> None:
     app = make_app(LOCALE=locale)
     browser = Browser(app.test_client())
     seed(app, browser, answers(**SUPPORT), before="support")
@@ -146,10 +166,15 @@ def test_config_locale_contacts_are_on_the_support_page(make_app: Callable[..., 
 
 
 def test_config_overridden_contacts_are_on_the_support_and_confirmation_pages(make_app: Callable[..., Flask]) -> None:
-    app = make_app(LOCALE="en-GB", EMERGENCY_NUMBER="112",
-                   CRISIS_LINES="Riverside Crisis Team|0800 000 111|24 hours a day; Shout|85258")
-    assert app.config["SCREENING"]["CRISIS_LINES"] == (CrisisLine("Riverside Crisis Team", "0800 000 111",
-                                                                  "24 hours a day"), CrisisLine("Shout", "85258"))
+    app = make_app(
+        LOCALE="en-GB",
+        EMERGENCY_NUMBER="112",
+        CRISIS_LINES="Riverside Crisis Team|0800 000 111|24 hours a day; Shout|85258",
+    )
+    assert app.config["SCREENING"]["CRISIS_LINES"] == (
+        CrisisLine("Riverside Crisis Team", "0800 000 111", "24 hours a day"),
+        CrisisLine("Shout", "85258"),
+    )
     browser = Browser(app.test_client())
     seed(app, browser, answers(**SUPPORT))
     for url in ("/questionnaire/support", "/questionnaire/confirmation"):
@@ -164,16 +189,19 @@ def test_config_overridden_contacts_are_on_the_support_and_confirmation_pages(ma
 
 
 def test_config_locale_defaults_fill_only_what_is_not_overridden(tmp_path: Path) -> None:
-    settings = config.build(tmp_path, {"SCREENING_LOCALE": "en-US", "SCREENING_EMERGENCY_NUMBER": "112",
-                                       "SCREENING_SECRET_KEY": "k"}, None)
+    settings = config.build(
+        tmp_path, {"SCREENING_LOCALE": "en-US", "SCREENING_EMERGENCY_NUMBER": "112", "SCREENING_SECRET_KEY": "k"}, None
+    )
     assert settings["EMERGENCY_NUMBER"] == "112"
     assert [line.number for line in settings["CRISIS_LINES"]] == ["988"]
     assert settings["DATE_ORDER"] == "mdy"
 
 
 # --- bad values -------------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("lines", ["Samaritans", "Samaritans|", "|116 123", "Samaritans|116 123|free|extra", ";",
-                                   "Samaritans|116 123; Broken"])
+@pytest.mark.parametrize(
+    "lines",
+    ["Samaritans", "Samaritans|", "|116 123", "Samaritans|116 123|free|extra", ";", "Samaritans|116 123; Broken"],
+)
 def test_config_bad_crisis_lines_raise_config_error(environment: Callable[..., None], lines: str) -> None:
     environment(SECRET_KEY="k", CRISIS_LINES=lines)
     with pytest.raises(ConfigError, match="SCREENING_CRISIS_LINES"):
@@ -199,22 +227,28 @@ def test_config_min_age_from_the_environment_is_the_under_age_stop(make_app: Cal
     browser = Browser(app.test_client())
     seed(app, browser, answers(), before="about_you")
     browser.get("/questionnaire/about_you")
-    browser.post("/questionnaire/about_you", {"full_name": "Alex", "date_of_birth-day": "1",
-                                              "date_of_birth-month": "1", "date_of_birth-year": "2010"})
+    browser.post(
+        "/questionnaire/about_you",
+        {"full_name": "Alex", "date_of_birth-day": "1", "date_of_birth-month": "1", "date_of_birth-year": "2010"},
+    )
     assert "You must be 21 or older to use this service" in browser.page
     assert "This service is for adults aged 21 or over" in browser.page
 
 
-@pytest.mark.parametrize(("name", "value", "expected"), [
-    ("TIMEZONE", "Europe/Lundon", "unknown time zone 'Europe/Lundon'"),
-    ("TIMEZONE", "../../etc/passwd", "unknown time zone"),
-    ("DRAFT_DAYS", "-3", "1 or more"),
-    ("DRAFT_DAYS", "0", "1 or more"),
-    ("MIN_AGE", "0", "from 16 to 110"),
-    ("MIN_AGE", "eighteen", "SCREENING_MIN_AGE"),
-])
-def test_config_refuses_a_bad_value_at_start_naming_the_setting(tmp_path: Path, name: str, value: str,
-                                                                expected: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("TIMEZONE", "Europe/Lundon", "unknown time zone 'Europe/Lundon'"),
+        ("TIMEZONE", "../../etc/passwd", "unknown time zone"),
+        ("DRAFT_DAYS", "-3", "1 or more"),
+        ("DRAFT_DAYS", "0", "1 or more"),
+        ("MIN_AGE", "0", "from 16 to 110"),
+        ("MIN_AGE", "eighteen", "SCREENING_MIN_AGE"),
+    ],
+)
+def test_config_refuses_a_bad_value_at_start_naming_the_setting(
+    tmp_path: Path, name: str, value: str, expected: str
+) -> None:
     """Checked when the app starts, not at the first patient POST (an unknown time zone used to start and then
     give a 500 on every page that counts an age)."""
     with pytest.raises(ConfigError) as raised:
@@ -223,6 +257,9 @@ def test_config_refuses_a_bad_value_at_start_naming_the_setting(tmp_path: Path, 
 
 
 def test_config_accepts_a_real_time_zone_and_sensible_days_and_age(tmp_path: Path) -> None:
-    settings = config.build(tmp_path, {"SCREENING_TIMEZONE": "America/Chicago", "SCREENING_DRAFT_DAYS": "14",
-                                       "SCREENING_MIN_AGE": "21"}, None)
+    settings = config.build(
+        tmp_path,
+        {"SCREENING_TIMEZONE": "America/Chicago", "SCREENING_DRAFT_DAYS": "14", "SCREENING_MIN_AGE": "21"},
+        None,
+    )
     assert (settings["TIMEZONE"], settings["DRAFT_DAYS"], settings["MIN_AGE"]) == ("America/Chicago", 14, 21)

@@ -34,15 +34,20 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("a routine flag", {"has_escort": "no"}),
     ("thoughts of self-harm", {"phq9_9": 1, "self_harm_intent": "no", "self_harm_recent_attempt": "no", **PHONE}),
     ("self-harm with intent", {"phq9_9": 2, "self_harm_intent": "yes", "self_harm_recent_attempt": "no", **PHONE}),
-    ("recent attempt or preparations", {"phq9_9": 1, "self_harm_intent": "no", "self_harm_recent_attempt": "yes",
-                                        **PHONE}),
-    ("daily thoughts of self-harm", {"phq9_9": 3, "self_harm_intent": "no", "self_harm_recent_attempt": "no",
-                                     **PHONE}),
+    (
+        "recent attempt or preparations",
+        {"phq9_9": 1, "self_harm_intent": "no", "self_harm_recent_attempt": "yes", **PHONE},
+    ),
+    ("daily thoughts of self-harm", {"phq9_9": 3, "self_harm_intent": "no", "self_harm_recent_attempt": "no", **PHONE}),
     ("unstable angina", {"heart_conditions": ["coronary_disease"], "angina_unstable": "yes"}),
-    ("recent heart attack", {"heart_conditions": ["heart_attack"], "heart_attack_recent": "yes",
-                             "chest_pain_since_mi": "no"}),
-    ("chest pain since a heart attack", {"heart_conditions": ["heart_attack"], "heart_attack_recent": "no",
-                                         "chest_pain_since_mi": "yes"}),
+    (
+        "recent heart attack",
+        {"heart_conditions": ["heart_attack"], "heart_attack_recent": "yes", "chest_pain_since_mi": "no"},
+    ),
+    (
+        "chest pain since a heart attack",
+        {"heart_conditions": ["heart_attack"], "heart_attack_recent": "no", "chest_pain_since_mi": "yes"},
+    ),
 ]
 _TEL = re.compile(r'href="tel:([^"]*)"')
 
@@ -76,15 +81,21 @@ def freeze(monkeypatch: pytest.MonkeyPatch) -> Callable[[timedelta], None]:
 
 # --- what the patient is told -----------------------------------------------------------------------------------------
 def test_confirmation_cases_include_urgent_and_routine_sets() -> None:
-    urgent = {name for name, changes in CASES
-              if any(flag.severity is rules.Severity.URGENT for flag in rules.evaluate(answers(**changes),
-                                                                                        today=datetime.now().date()))}
+    urgent = {
+        name
+        for name, changes in CASES
+        if any(
+            flag.severity is rules.Severity.URGENT
+            for flag in rules.evaluate(answers(**changes), today=datetime.now().date())
+        )
+    }
     assert urgent and urgent != {name for name, _ in CASES}
 
 
 @pytest.mark.parametrize("changes", [case[1] for case in CASES], ids=[case[0] for case in CASES])
-def test_confirmation_promises_the_urgent_reply_time_only_when_a_flag_is_urgent(app: Flask, browser: Browser,
-                                                                                 changes: dict[str, Any]) -> None:
+def test_confirmation_promises_the_urgent_reply_time_only_when_a_flag_is_urgent(
+    app: Flask, browser: Browser, changes: dict[str, Any]
+) -> None:
     settings = app.config["SCREENING"]
     submission = send(app, browser, changes)
     page = Html(browser.get(CONFIRMATION))
@@ -97,8 +108,7 @@ def test_confirmation_promises_the_urgent_reply_time_only_when_a_flag_is_urgent(
         assert settings["REPLY_TIME"] not in main, "never the routine promise after an urgent flag"
         assert NOT_AN_EMERGENCY_SERVICE in main
         sentence = next(element for element in page.find("p") if NOT_AN_EMERGENCY_SERVICE in element.clean_text())
-        emergency = [link for link in page.find("a")
-                     if link.attrs.get("href") == f"tel:{settings['EMERGENCY_NUMBER']}"]
+        emergency = [link for link in page.find("a") if link.attrs.get("href") == f"tel:{settings['EMERGENCY_NUMBER']}"]
         assert emergency and emergency[0].order < sentence.order, "the numbers are above the sentence"
         message = page.find(cls="app-support")[0]
         assert emergency[0].inside(lambda ancestor: ancestor is message), "in the message the page opens with"
@@ -109,8 +119,11 @@ def test_confirmation_promises_the_urgent_reply_time_only_when_a_flag_is_urgent(
 
 
 def test_confirmation_urgent_promise_is_the_configured_one(app: Flask, browser: Browser) -> None:
-    app.config["SCREENING"] = {**app.config["SCREENING"], "URGENT_REPLY_TIME": "A nurse will phone you within the "
-                               "hour on a working day.", "REPLY_TIME": "within 9 working days"}
+    app.config["SCREENING"] = {
+        **app.config["SCREENING"],
+        "URGENT_REPLY_TIME": "A nurse will phone you within the hour on a working day.",
+        "REPLY_TIME": "within 9 working days",
+    }
     send(app, browser, dict(CASES[3][1]))
     main = Html(browser.get(CONFIRMATION)).find("main")[0].clean_text()
     assert "A nurse will phone you within the hour on a working day." in main
@@ -118,8 +131,9 @@ def test_confirmation_urgent_promise_is_the_configured_one(app: Flask, browser: 
 
 
 # --- shared devices ---------------------------------------------------------------------------------------------------
-def test_confirmation_viewable_for_30_minutes_then_the_start_page(app: Flask, browser: Browser,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_confirmation_viewable_for_30_minutes_then_the_start_page(
+    app: Flask, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert CONFIRMATION_MINUTES == 30
     move_to = freeze(monkeypatch)
     submission = send(app, browser, dict(CASES[3][1]))
@@ -137,8 +151,9 @@ def test_confirmation_viewable_for_30_minutes_then_the_start_page(app: Flask, br
     assert "reference" not in session_data(app, browser.client)
 
 
-def test_confirmation_replay_of_the_send_after_30_minutes_shows_the_start_page(app: Flask, browser: Browser,
-                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_confirmation_replay_of_the_send_after_30_minutes_shows_the_start_page(
+    app: Flask, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The browser's "resend" of the submit keeps the first sending time: it does not open the page again."""
     move_to = freeze(monkeypatch)
     seed(app, browser, answers(**dict(CASES[3][1])))
@@ -167,8 +182,9 @@ def test_confirmation_finish_and_clear_forgets_the_page_at_once(app: Flask, brow
     assert not {"reference", "reference_sent_at"} & set(session_data(app, browser.client))
 
 
-def test_confirmation_finish_needs_a_post_with_csrf_and_a_stale_token_still_clears(app: Flask,
-                                                                                   browser: Browser) -> None:
+def test_confirmation_finish_needs_a_post_with_csrf_and_a_stale_token_still_clears(
+    app: Flask, browser: Browser
+) -> None:
     submission = send(app, browser, dict(CASES[3][1]))
     assert browser.client.get("/questionnaire/finish").status_code == 405, "state changes are never GETs"
     browser.get(CONFIRMATION)

@@ -38,8 +38,9 @@ SUPPORT_ANSWERS = {"phq9_9": 1, "self_harm_intent": "no", "self_harm_recent_atte
 # --- helpers ------------------------------------------------------------------------------------------
 def expected_values(step_id: str, given: dict[str, Any]) -> dict[str, list[str]]:
     """What the step's page should show filled in for ``given``: name -> sorted values (as ``filled`` reads it)."""
-    return {name: sorted(value) if isinstance(value, list) else [value]
-            for name, value in form_data(step_id, given).items()}
+    return {
+        name: sorted(value) if isinstance(value, list) else [value] for name, value in form_data(step_id, given).items()
+    }
 
 
 def filled(page: str) -> dict[str, list[str]]:
@@ -93,7 +94,7 @@ def seed(app: Flask, browser: Browser, given: dict[str, Any], *, before: str | N
     step before ``before``) had been answered: quicker than answering each page, for tests about one page."""
     start(browser)
     shown = [step.id for step in journey.shown_steps(given)]
-    done = shown[:shown.index(before)] if before else shown
+    done = shown[: shown.index(before)] if before else shown
     kept = {qid: value for qid, value in given.items() if qid in QUESTIONS and STEP_OF[qid].id in {"start", *done}}
     with app.app_context():
         draft = db.session.scalars(select(Draft)).one()
@@ -110,8 +111,7 @@ def back_link(page: str) -> str:
 
 # --- back link, refresh, browser back ---------------------------------------------------------------------
 @pytest.mark.parametrize("branch", ["every follow-up", "male without phone, support page asks for one"])
-def test_back_link_each_step_leads_to_the_previous_step_with_its_saved_answers(browser: Browser,
-                                                                                 branch: str) -> None:
+def test_back_link_each_step_leads_to_the_previous_step_with_its_saved_answers(browser: Browser, branch: str) -> None:
     given = answers(**BRANCHES[branch])
     shown = [step.id for step in journey.shown_steps(given)]
     start(browser)
@@ -137,8 +137,9 @@ def test_step_refresh_after_saving_shows_the_saved_answers(app: Flask, browser: 
         assert filled(page) == expected_values(step_id, EVERY_FOLLOW_UP)
 
 
-def test_step_refresh_after_an_error_shows_the_saved_answers_not_the_rejected_ones(app: Flask,
-                                                                                   browser: Browser) -> None:
+def test_step_refresh_after_an_error_shows_the_saved_answers_not_the_rejected_ones(
+    app: Flask, browser: Browser
+) -> None:
     start(browser)
     fill_until(browser, EVERY_FOLLOW_UP, "health")
     browser.get("/questionnaire/health")
@@ -171,8 +172,14 @@ CHANGES: list[tuple[str, dict[str, Any]]] = [
     ("about_you", {"full_name": "Alexandra Q. Example", "preferred_contact": "phone"}),
     ("pain", {"peg_pain": 9, "pain_description": "Burning, worse at night"}),
     ("treatments", {"previous_ketamine_effect": "helped_a_lot"}),
-    ("medications", {"medicines": None, "current_medications": "amitriptyline 10mg at night",
-                     "other_allergies": "Penicillin: a rash"}),
+    (
+        "medications",
+        {
+            "medicines": None,
+            "current_medications": "amitriptyline 10mg at night",
+            "other_allergies": "Penicillin: a rash",
+        },
+    ),
     ("health", {"height_cm": 182, "bp_systolic": 128, "bp_diastolic": 82}),
     ("mood", {"gad7_1": 2}),
     ("support", {"self_harm_recent_attempt": "yes"}),
@@ -187,8 +194,9 @@ def _shown_as(qid: str, value: Any) -> str:
 
 
 @pytest.mark.parametrize(("step_id", "change"), CHANGES, ids=[step_id for step_id, _ in CHANGES])
-def test_change_link_from_check_saves_and_returns_to_check(app: Flask, browser: Browser, step_id: str,
-                                                          change: dict[str, Any]) -> None:
+def test_change_link_from_check_saves_and_returns_to_check(
+    app: Flask, browser: Browser, step_id: str, change: dict[str, Any]
+) -> None:
     seed(app, browser, EVERY_FOLLOW_UP)
     check = Html(browser.get("/questionnaire/check"))
     question = next(qid for qid in change if qid in QUESTIONS and QUESTIONS[qid] in STEP_BY_ID[step_id])
@@ -212,8 +220,9 @@ def test_change_link_from_check_saves_and_returns_to_check(app: Flask, browser: 
             assert _shown_as(qid, value) in page, qid
 
 
-def test_change_link_item_9_to_positive_asks_the_support_page_then_returns_to_check(app: Flask,
-                                                                                    browser: Browser) -> None:
+def test_change_link_item_9_to_positive_asks_the_support_page_then_returns_to_check(
+    app: Flask, browser: Browser
+) -> None:
     given = answers(phone="01632 960 001")
     start(browser)
     fill_every_step(browser, given)
@@ -231,7 +240,8 @@ def test_change_link_item_9_to_positive_asks_the_support_page_then_returns_to_ch
 @pytest.mark.parametrize("token", ["expired", "wrong", "missing"])
 @pytest.mark.parametrize("step_id", ["about_you", "treatments", "medications", "health"])
 def test_step_post_with_a_bad_csrf_token_reshows_what_was_typed_and_saves_nothing(
-        app: Flask, client: FlaskClient, browser: Browser, token: str, step_id: str) -> None:
+    app: Flask, client: FlaskClient, browser: Browser, token: str, step_id: str
+) -> None:
     seed(app, browser, EVERY_FOLLOW_UP, before=step_id)
     before = the_draft(app)
     browser.get(f"/questionnaire/{step_id}")
@@ -249,14 +259,18 @@ def test_step_post_with_a_bad_csrf_token_reshows_what_was_typed_and_saves_nothin
     browser.post(f"/questionnaire/{step_id}", {key: value for key, value in data.items() if key != "csrf_token"})
     assert browser.status == 302
     saved = the_draft(app)
-    expected = {qid: value for qid, value in clean_answers(EVERY_FOLLOW_UP).values.items()
-                if QUESTIONS[qid] in STEP_BY_ID[step_id]}
+    expected = {
+        qid: value
+        for qid, value in clean_answers(EVERY_FOLLOW_UP).values.items()
+        if QUESTIONS[qid] in STEP_BY_ID[step_id]
+    }
     assert {qid: saved.answers[qid] for qid in expected} == expected
     assert step_id in saved.completed_steps
 
 
-def test_step_post_with_an_expired_token_from_check_keeps_returning_to_check(app: Flask, client: FlaskClient,
-                                                                           browser: Browser) -> None:
+def test_step_post_with_an_expired_token_from_check_keeps_returning_to_check(
+    app: Flask, client: FlaskClient, browser: Browser
+) -> None:
     seed(app, browser, EVERY_FOLLOW_UP)
     browser.get("/questionnaire/pain?return_to=check")
     data = {**form_data("pain", EVERY_FOLLOW_UP), "peg_pain": "8", "csrf_token": expired_csrf_token(app, client)}
@@ -268,13 +282,15 @@ def test_step_post_with_an_expired_token_from_check_keeps_returning_to_check(app
     assert the_draft(app).answers["peg_pain"] == EVERY_FOLLOW_UP["peg_pain"]
 
 
-def test_submit_with_an_expired_csrf_token_goes_back_to_check_and_submits_nothing(app: Flask, client: FlaskClient,
-                                                                                 browser: Browser) -> None:
+def test_submit_with_an_expired_csrf_token_goes_back_to_check_and_submits_nothing(
+    app: Flask, client: FlaskClient, browser: Browser
+) -> None:
     seed(app, browser, answers())
     browser.get("/questionnaire/check")
     token = the_draft(app).submission_token
-    response = client.post("/questionnaire/submit", data={"submission_token": token,
-                                                          "csrf_token": expired_csrf_token(app, client)})
+    response = client.post(
+        "/questionnaire/submit", data={"submission_token": token, "csrf_token": expired_csrf_token(app, client)}
+    )
     assert response.headers["Location"] == "/questionnaire/check"
     with app.app_context():
         assert db.session.scalars(select(Submission)).all() == []
@@ -282,8 +298,9 @@ def test_submit_with_an_expired_csrf_token_goes_back_to_check_and_submits_nothin
 
 
 # --- other browsers, closing the tab, cookies --------------------------------------------------------------------
-@pytest.mark.parametrize("url", ["/questionnaire/about_you", "/questionnaire/pain", "/questionnaire/check",
-                                 "/questionnaire/confirmation"])
+@pytest.mark.parametrize(
+    "url", ["/questionnaire/about_you", "/questionnaire/pain", "/questionnaire/check", "/questionnaire/confirmation"]
+)
 def test_other_browser_cannot_see_or_resume_a_draft(app: Flask, browser: Browser, url: str) -> None:
     given = answers(full_name="Philippa Draftowner")
     start(browser)
@@ -312,8 +329,9 @@ def test_other_browser_with_a_made_up_draft_token_gets_the_start_page(app: Flask
     assert stranger.get_cookie(app.config["SESSION_COOKIE_NAME"]) is None, "the unknown token is forgotten"
 
 
-def test_return_after_closing_the_tab_resumes_where_the_patient_left_off(app: Flask, client: FlaskClient,
-                                                                         browser: Browser) -> None:
+def test_return_after_closing_the_tab_resumes_where_the_patient_left_off(
+    app: Flask, client: FlaskClient, browser: Browser
+) -> None:
     start(browser)
     fill_until(browser, EVERY_FOLLOW_UP, "treatments")
     name = app.config["SESSION_COOKIE_NAME"]
@@ -339,8 +357,9 @@ def test_draft_cookie_lives_no_longer_than_the_draft(app: Flask, client: FlaskCl
     assert draft.expires_at - utcnow() <= timedelta(days=app.config["SCREENING"]["DRAFT_DAYS"])
 
 
-def test_session_cookie_holds_only_the_draft_token_and_csrf_secret(app: Flask, client: FlaskClient,
-                                                                   browser: Browser) -> None:
+def test_session_cookie_holds_only_the_draft_token_and_csrf_secret(
+    app: Flask, client: FlaskClient, browser: Browser
+) -> None:
     given = answers(**BRANCHES["every follow-up"], full_name="Cornelius Cookiejar", email="cornelius@example.org")
     start(browser)
     fill_every_step(browser, given)
@@ -375,8 +394,7 @@ def test_redirects_never_carry_an_answer(browser: Browser) -> None:
 
 
 # --- start again, purge --------------------------------------------------------------------------------------------
-def test_start_again_deletes_the_draft_and_forgets_the_token(app: Flask, client: FlaskClient,
-                                                             browser: Browser) -> None:
+def test_start_again_deletes_the_draft_and_forgets_the_token(app: Flask, client: FlaskClient, browser: Browser) -> None:
     start(browser)
     fill_until(browser, answers(), "pain")
     browser.get("/questionnaire/treatments")
@@ -441,8 +459,9 @@ LATER_STEPS = ["treatments", "medications", "health", "mood", "substances", "pra
 
 @pytest.mark.parametrize("step_id", LATER_STEPS)
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_skipping_ahead_redirects_to_the_first_incomplete_step(app: Flask, browser: Browser, step_id: str,
-                                                               method: str) -> None:
+def test_skipping_ahead_redirects_to_the_first_incomplete_step(
+    app: Flask, browser: Browser, step_id: str, method: str
+) -> None:
     start(browser)
     fill_until(browser, answers(), "about_you")
     before = the_draft(app)
@@ -470,8 +489,9 @@ def test_skipping_ahead_to_check_or_submit_goes_to_the_first_incomplete_step(app
 
 
 @pytest.mark.parametrize(("item_9", "support_shown"), [(0, False), (1, True), (2, True), (3, True)])
-def test_support_page_appears_only_when_phq9_item_9_is_at_least_1(app: Flask, browser: Browser, item_9: int,
-                                                                  support_shown: bool) -> None:
+def test_support_page_appears_only_when_phq9_item_9_is_at_least_1(
+    app: Flask, browser: Browser, item_9: int, support_shown: bool
+) -> None:
     given = answers(phq9_9=item_9, phone="01632 960 001")
     seed(app, browser, given, before="mood")
     fill_until(browser, given, "mood")

@@ -35,8 +35,16 @@ def assert_no_traceback(page: str) -> None:
 
 
 # --- error pages ------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("url", ["/no-such-page", "/questionnaire/no_such_step", "/questionnaire/start",
-                                 "/questionnaire/about_you/extra", "/static/no-such-file.css"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/no-such-page",
+        "/questionnaire/no_such_step",
+        "/questionnaire/start",
+        "/questionnaire/about_you/extra",
+        "/static/no-such-file.css",
+    ],
+)
 def test_error_page_unknown_url_is_our_404_page(client: FlaskClient, browser: Browser, url: str) -> None:
     start(browser)
     response = client.get(url)
@@ -48,15 +56,17 @@ def test_error_page_unknown_url_is_our_404_page(client: FlaskClient, browser: Br
 
 
 @pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
-def test_error_page_body_over_max_content_length_is_413_and_saves_nothing(app: Flask, client: FlaskClient,
-                                                                          browser: Browser, encoding: str) -> None:
+def test_error_page_body_over_max_content_length_is_413_and_saves_nothing(
+    app: Flask, client: FlaskClient, browser: Browser, encoding: str
+) -> None:
     seed(app, browser, answers(), before="pain")
     before = the_draft(app)
     browser.get("/questionnaire/pain")
     limit = app.config["MAX_CONTENT_LENGTH"]
     data = {**form_data("pain", answers()), "csrf_token": browser.csrf_token(), "pain_description": "x" * (limit + 1)}
-    response = client.post("/questionnaire/pain", data=data,
-                           content_type="multipart/form-data" if encoding == "multipart" else None)
+    response = client.post(
+        "/questionnaire/pain", data=data, content_type="multipart/form-data" if encoding == "multipart" else None
+    )
     assert response.status_code == 413
     page = Html(response.get_data(as_text=True))
     assert [h1.clean_text() for h1 in page.find("h1")] == ["The file or form was too large"]
@@ -69,8 +79,9 @@ def test_max_content_length_is_set_and_small(app: Flask) -> None:
     assert app.config["MAX_FORM_MEMORY_SIZE"] <= app.config["MAX_CONTENT_LENGTH"]
 
 
-def test_error_page_server_error_shows_a_correlation_id_also_in_the_log(app: Flask, client: FlaskClient,
-                                                                        caplog: pytest.LogCaptureFixture) -> None:
+def test_error_page_server_error_shows_a_correlation_id_also_in_the_log(
+    app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
     failing = add_failing_route(app)
     caplog.set_level(logging.DEBUG)
     response = client.get(failing)
@@ -87,14 +98,22 @@ def test_error_page_server_error_shows_a_correlation_id_also_in_the_log(app: Fla
     assert CORRELATION_ID.search(client.get(failing).get_data(as_text=True)).group(1) != match.group(1)  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("error", [
-    ValueError("invalid literal for int() with base 10: 'Theodora Canarywood'"),
-    KeyError("Theodora Canarywood"),
-    OperationalError("INSERT INTO submission (full_name) VALUES (?)", ("Theodora Canarywood",),
-                     Exception("disk I/O error near 'Theodora Canarywood'")),
-], ids=["ValueError", "KeyError", "OperationalError"])
+@pytest.mark.parametrize(
+    "error",
+    [
+        ValueError("invalid literal for int() with base 10: 'Theodora Canarywood'"),
+        KeyError("Theodora Canarywood"),
+        OperationalError(
+            "INSERT INTO submission (full_name) VALUES (?)",
+            ("Theodora Canarywood",),
+            Exception("disk I/O error near 'Theodora Canarywood'"),
+        ),
+    ],
+    ids=["ValueError", "KeyError", "OperationalError"],
+)
 def test_error_page_server_error_log_never_quotes_the_data_in_the_exception(
-        app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture, error: Exception) -> None:
+    app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture, error: Exception
+) -> None:
     failing = add_failing_route(app, error)
     caplog.set_level(logging.DEBUG)
     response = client.get(failing)
@@ -139,12 +158,25 @@ def test_headers_every_response_has_the_security_headers(app: Flask, browser: Br
         headers = response.headers
         csp = headers.get("Content-Security-Policy", "")
         directives = {part.strip().split(" ", 1)[0]: part.strip() for part in csp.split(";") if part.strip()}
-        found = [f"CSP lacks {expected}" for expected in (
-            "default-src 'self'", "script-src 'self'", "style-src 'self'", "object-src 'none'", "base-uri 'none'",
-            "frame-ancestors 'none'", "form-action 'self'") if directives.get(expected.split()[0]) != expected]
+        found = [
+            f"CSP lacks {expected}"
+            for expected in (
+                "default-src 'self'",
+                "script-src 'self'",
+                "style-src 'self'",
+                "object-src 'none'",
+                "base-uri 'none'",
+                "frame-ancestors 'none'",
+                "form-action 'self'",
+            )
+            if directives.get(expected.split()[0]) != expected
+        ]
         found += ["CSP allows inline code"] if "unsafe-inline" in csp or "unsafe-eval" in csp else []
-        found += [f"{name} is {headers.get(name)!r}" for name, expected in (
-            ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY")) if headers.get(name) != expected]
+        found += [
+            f"{name} is {headers.get(name)!r}"
+            for name, expected in (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"))
+            if headers.get(name) != expected
+        ]
         if headers.get("Referrer-Policy") not in ("no-referrer", "same-origin", "strict-origin-when-cross-origin"):
             found.append(f"Referrer-Policy is {headers.get('Referrer-Policy')!r}")
         if response.mimetype == "text/html" and "charset=utf-8" not in headers.get("Content-Type", ""):
@@ -175,8 +207,10 @@ def pages_showing_answers(app: Flask, client: FlaskClient, browser: Browser) -> 
         token = browser.csrf_token()
         yield step_id, client.get(url)
         yield f"{step_id} with errors", client.post(url, data={"csrf_token": token})
-        yield f"{step_id} with a bad CSRF token", client.post(url, data={**form_data(step_id, given),
-                                                                         "csrf_token": "stale"})
+        yield (
+            f"{step_id} with a bad CSRF token",
+            client.post(url, data={**form_data(step_id, given), "csrf_token": "stale"}),
+        )
         url = client.post(url, data={**form_data(step_id, given), "csrf_token": token}).headers["Location"]
     yield "a step changed from check", client.get("/questionnaire/pain?return_to=check")
     yield "check your answers", client.get("/questionnaire/check")
@@ -195,13 +229,20 @@ def test_headers_every_page_showing_answers_is_no_store(app: Flask, client: Flas
 
 
 # --- no patient data in logs or URLs ---------------------------------------------------------------------------------
-CANARIES = {"full_name": "Quentin Canaryfeather", "email": "quentin.canary@example.org", "phone": "01632 960 777",
-            "pain_description": "Throbbing CANARY-7F3A pain", "pain_conditions_other": "canarytitis",
-            "medicines": ["Canarymab 40mg weekly"], "other_allergies": "Canary seed: hives"}
+CANARIES = {
+    "full_name": "Quentin Canaryfeather",
+    "email": "quentin.canary@example.org",
+    "phone": "01632 960 777",
+    "pain_description": "Throbbing CANARY-7F3A pain",
+    "pain_conditions_other": "canarytitis",
+    "medicines": ["Canarymab 40mg weekly"],
+    "other_allergies": "Canary seed: hives",
+}
 
 
-def test_patient_data_never_in_logs_or_urls(app: Flask, client: FlaskClient, browser: Browser,
-                                            caplog: pytest.LogCaptureFixture) -> None:
+def test_patient_data_never_in_logs_or_urls(
+    app: Flask, client: FlaskClient, browser: Browser, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     given = answers(**{**BRANCHES["every follow-up"], **CANARIES})
     urls: list[str] = []
@@ -228,8 +269,11 @@ def test_patient_data_never_in_logs_or_urls(app: Flask, client: FlaskClient, bro
     token, submission_token = browser.csrf_token(), _TOKEN.search(page)
     assert submission_token
     for _ in range(2):  # submit, and replay
-        visit(client.post("/questionnaire/submit", data={"csrf_token": token,
-                                                         "submission_token": submission_token.group(1)}))
+        visit(
+            client.post(
+                "/questionnaire/submit", data={"csrf_token": token, "submission_token": submission_token.group(1)}
+            )
+        )
     visit(client.get("/questionnaire/confirmation"))
     assert "submission created" in caplog.text and "CSRF" in caplog.text, "logging was captured"
     canaries = ["Canary", "canary", "CANARY", "960 777", "Quentin"]
@@ -251,37 +295,61 @@ POLLUTED: list[tuple[str, list[tuple[str, str]], str, Any]] = [
 ]
 
 
-@pytest.mark.parametrize(("step_id", "extra", "question", "stored"), POLLUTED,
-                         ids=[f"{step}-{extra[0][0]}" for step, extra, _, _ in POLLUTED])
-def test_bad_input_field_posted_twice_takes_the_first_value(app: Flask, client: FlaskClient, browser: Browser,
-                                                            step_id: str, extra: list[tuple[str, str]],
-                                                            question: str, stored: Any) -> None:
+@pytest.mark.parametrize(
+    ("step_id", "extra", "question", "stored"),
+    POLLUTED,
+    ids=[f"{step}-{extra[0][0]}" for step, extra, _, _ in POLLUTED],
+)
+def test_bad_input_field_posted_twice_takes_the_first_value(
+    app: Flask,
+    client: FlaskClient,
+    browser: Browser,
+    step_id: str,
+    extra: list[tuple[str, str]],
+    question: str,
+    stored: Any,
+) -> None:
     seed(app, browser, answers(), before=step_id)
     browser.get(f"/questionnaire/{step_id}")
-    data = MultiDict([*form_data_pairs(step_id, answers()), *extra, ("csrf_token", browser.csrf_token()),
-                      ("csrf_token", "second-token")])
+    data = MultiDict(
+        [
+            *form_data_pairs(step_id, answers()),
+            *extra,
+            ("csrf_token", browser.csrf_token()),
+            ("csrf_token", "second-token"),
+        ]
+    )
     response = client.post(f"/questionnaire/{step_id}", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:200]
     value = the_draft(app).answers[question]
-    assert (sorted(value) if isinstance(stored, list) else value) == (sorted(stored) if isinstance(stored, list)
-                                                                       else stored)
+    assert (sorted(value) if isinstance(stored, list) else value) == (
+        sorted(stored) if isinstance(stored, list) else stored
+    )
 
 
 def form_data_pairs(step_id: str, given: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(name, item) for name, value in form_data(step_id, given).items()
-            for item in (value if isinstance(value, list) else [value])]
+    return [
+        (name, item)
+        for name, value in form_data(step_id, given).items()
+        for item in (value if isinstance(value, list) else [value])
+    ]
 
 
-TEXT_QUESTIONS = [(question.id, step.id) for step in STEP_BY_ID.values() for question in step
-                  if question.type in TEXT_TYPES and step.id != "start"]
+TEXT_QUESTIONS = [
+    (question.id, step.id)
+    for step in STEP_BY_ID.values()
+    for question in step
+    if question.type in TEXT_TYPES and step.id != "start"
+]
 
 
 CONTROL_CHARACTERS = {"NUL": "\x00", "ESC": "\x1b", "DEL": "\x7f", "NEL": "\x85"}
 
 
 @pytest.mark.parametrize(("question", "step_id"), TEXT_QUESTIONS, ids=[qid for qid, _ in TEXT_QUESTIONS])
-def test_bad_input_control_characters_in_text_are_a_clear_error(app: Flask, client: FlaskClient, browser: Browser,
-                                                                question: str, step_id: str) -> None:
+def test_bad_input_control_characters_in_text_are_a_clear_error(
+    app: Flask, client: FlaskClient, browser: Browser, question: str, step_id: str
+) -> None:
     given = dict(EVERY_FOLLOW_UP)
     if question == "contact_phone_today":  # asked only of someone who gave no phone number
         given.pop("phone")
@@ -291,31 +359,40 @@ def test_bad_input_control_characters_in_text_are_a_clear_error(app: Flask, clie
     browser.get(f"/questionnaire/{step_id}")
     for name, character in CONTROL_CHARACTERS.items():
         typed = f"0163{character}2 960 001" if QUESTIONS[question].type is QType.TEL else f"Al{character}ex"
-        response = client.post(f"/questionnaire/{step_id}", data={**form_data(step_id, given), question: typed,
-                                                                   "csrf_token": browser.csrf_token()})
+        response = client.post(
+            f"/questionnaire/{step_id}",
+            data={**form_data(step_id, given), question: typed, "csrf_token": browser.csrf_token()},
+        )
         assert response.status_code == 200, name
         page = Html(response.get_data(as_text=True))
         assert [(target, "must not include hidden characters" in text) for target, text in page.error_summary()] == [
-            (question, True)], name
+            (question, True)
+        ], name
     assert the_draft(app).answers == before.answers
 
 
-@pytest.mark.parametrize(("step_id", "field", "value"), [
-    ("about_you", "sex_at_birth", "fe\x00male"),
-    ("about_you", "date_of_birth-day", "1\x004"),
-    ("pain", "pain_locations", "le\x00gs"),
-    ("pain", "peg_pain", "6\x00"),
-    ("health", "height_cm", "17\x000"),
-    ("practicalities", "consent_not_decision", "y\x00"),
-    ("about_you", "csrf_token", "\x00"),
-])
-def test_bad_input_nul_in_other_fields_is_never_a_server_error(app: Flask, client: FlaskClient, browser: Browser,
-                                                               step_id: str, field: str, value: str) -> None:
+@pytest.mark.parametrize(
+    ("step_id", "field", "value"),
+    [
+        ("about_you", "sex_at_birth", "fe\x00male"),
+        ("about_you", "date_of_birth-day", "1\x004"),
+        ("pain", "pain_locations", "le\x00gs"),
+        ("pain", "peg_pain", "6\x00"),
+        ("health", "height_cm", "17\x000"),
+        ("practicalities", "consent_not_decision", "y\x00"),
+        ("about_you", "csrf_token", "\x00"),
+    ],
+)
+def test_bad_input_nul_in_other_fields_is_never_a_server_error(
+    app: Flask, client: FlaskClient, browser: Browser, step_id: str, field: str, value: str
+) -> None:
     seed(app, browser, answers(), before=step_id)
     before = the_draft(app)
     browser.get(f"/questionnaire/{step_id}")
-    response = client.post(f"/questionnaire/{step_id}", data={**form_data(step_id, answers()),
-                                                              "csrf_token": browser.csrf_token(), field: value})
+    response = client.post(
+        f"/questionnaire/{step_id}",
+        data={**form_data(step_id, answers()), "csrf_token": browser.csrf_token(), field: value},
+    )
     assert response.status_code in (200, 302, 400)
     if response.status_code != 302:
         assert_no_traceback(response.get_data(as_text=True))
@@ -327,27 +404,34 @@ def test_bad_input_nul_in_other_fields_is_never_a_server_error(app: Flask, clien
 
 @pytest.mark.parametrize("token", ["ab\x00cd", "\x00" * 43, "x" * 5000, "KT-0000-0000", ""])
 @pytest.mark.parametrize("with_draft", [True, False], ids=["with a draft", "after submitting"])
-def test_bad_input_odd_submission_token_is_never_a_server_error(app: Flask, client: FlaskClient, browser: Browser,
-                                                                token: str, with_draft: bool) -> None:
+def test_bad_input_odd_submission_token_is_never_a_server_error(
+    app: Flask, client: FlaskClient, browser: Browser, token: str, with_draft: bool
+) -> None:
     seed(app, browser, answers())
     browser.get("/questionnaire/check")
     if not with_draft:
         submit(browser)
         browser.get("/")
-    response = client.post("/questionnaire/submit", data={"csrf_token": browser.csrf_token(),
-                                                          "submission_token": token})
+    response = client.post(
+        "/questionnaire/submit", data={"csrf_token": browser.csrf_token(), "submission_token": token}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] in ("/", "/questionnaire/check", "/questionnaire/confirmation")
 
 
-@pytest.mark.parametrize(("body", "content_type"), [
-    ("full_name=Alex", "text/plain"),
-    (b"full_name=\xff\xfe", "application/x-www-form-urlencoded"),
-    ('{"full_name": "Alex"}', "application/json"),
-    ("--x\r\nContent-Disposition: form-data; name=\"full_name\"\r\n\r\nAlex\r\n--x--", "multipart/form-data"),
-], ids=["text/plain", "invalid UTF-8", "JSON", "multipart without boundary"])
-def test_bad_input_unreadable_body_is_rejected_and_saves_nothing(app: Flask, client: FlaskClient, browser: Browser,
-                                                                 body: Any, content_type: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("full_name=Alex", "text/plain"),
+        (b"full_name=\xff\xfe", "application/x-www-form-urlencoded"),
+        ('{"full_name": "Alex"}', "application/json"),
+        ('--x\r\nContent-Disposition: form-data; name="full_name"\r\n\r\nAlex\r\n--x--', "multipart/form-data"),
+    ],
+    ids=["text/plain", "invalid UTF-8", "JSON", "multipart without boundary"],
+)
+def test_bad_input_unreadable_body_is_rejected_and_saves_nothing(
+    app: Flask, client: FlaskClient, browser: Browser, body: Any, content_type: str
+) -> None:
     start(browser)
     fill_until(browser, answers(), "about_you")
     before = the_draft(app)

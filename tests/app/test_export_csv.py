@@ -28,10 +28,20 @@ def test_neutralise_prefixes_a_quote_to_anything_a_spreadsheet_would_run(text: s
     assert exports.cell(text) == "'" + text
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (None, ""), (True, "true"), (False, "false"), (7, "7"), (5.3, "5.3"), (["crps", "arthritis"], "crps;arthritis"),
-    (["=1", "b"], "'=1;b"), ("Plain text, with a comma", "Plain text, with a comma"), ("a=b", "a=b"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, ""),
+        (True, "true"),
+        (False, "false"),
+        (7, "7"),
+        (5.3, "5.3"),
+        (["crps", "arthritis"], "crps;arthritis"),
+        (["=1", "b"], "'=1;b"),
+        ("Plain text, with a comma", "Plain text, with a comma"),
+        ("a=b", "a=b"),
+    ],
+)
 def test_cell_writes_stored_values_as_text(value: object, expected: str) -> None:
     assert exports.cell(value) == expected
 
@@ -55,9 +65,16 @@ def download(client: FlaskClient, *, include_answers: bool) -> tuple[object, lis
 
 def test_export_has_one_row_per_submission_with_scores_severity_and_flags(app: Flask, client: FlaskClient) -> None:
     first = add_submission(app, submitted_at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC))
-    urgent = add_submission(app, phq9_9=1, self_harm_intent="yes", self_harm_recent_attempt="no",
-                            phone="01632 960 001", height_cm=170, weight_kg=80,
-                            submitted_at=datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+    urgent = add_submission(
+        app,
+        phq9_9=1,
+        self_harm_intent="yes",
+        self_harm_recent_attempt="no",
+        phone="01632 960 001",
+        height_cm=170,
+        weight_kg=80,
+        submitted_at=datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
+    )
     sign_in_admin(client, app)
     response, rows = download(client, include_answers=False)
     header, *records = rows
@@ -92,17 +109,21 @@ def test_export_headers_make_a_private_download(app: Flask, client: FlaskClient)
 
 
 def test_export_with_answers_quotes_per_rfc_4180_and_neutralises_formulas(app: Flask, client: FlaskClient) -> None:
-    reference = add_submission(app, full_name="=HYPERLINK(\"http://evil.example\")", pain_conditions=["crps",
-                               "arthritis"], pain_description='-1 "ouch", then\nit <script>alert(1)</script>',
-                               other_allergies="@SUM(1+1)")
+    reference = add_submission(
+        app,
+        full_name='=HYPERLINK("http://evil.example")',
+        pain_conditions=["crps", "arthritis"],
+        pain_description='-1 "ouch", then\nit <script>alert(1)</script>',
+        other_allergies="@SUM(1+1)",
+    )
     sign_in_admin(client, app)
     response, rows = download(client, include_answers=True)
     header, record = rows
     assert header == [*exports.FIXED_COLUMNS, *QUESTIONS]
     values = dict(zip(header, record, strict=True))
     assert values["reference"] == reference
-    assert values["full_name"] == "'=HYPERLINK(\"http://evil.example\")"
-    assert values["pain_description"] == "'-1 \"ouch\", then\nit <script>alert(1)</script>"
+    assert values["full_name"] == '\'=HYPERLINK("http://evil.example")'
+    assert values["pain_description"] == '\'-1 "ouch", then\nit <script>alert(1)</script>'
     assert values["other_allergies"] == "'@SUM(1+1)"
     assert values["pain_conditions"] == "crps;arthritis"
     assert values["consent_store"] == "true"
@@ -118,8 +139,9 @@ def test_export_with_answers_quotes_per_rfc_4180_and_neutralises_formulas(app: F
 
 
 @pytest.mark.parametrize("include_answers", [False, True])
-def test_export_is_audited_with_row_count_and_answers_choice(app: Flask, client: FlaskClient,
-                                                             include_answers: bool) -> None:
+def test_export_is_audited_with_row_count_and_answers_choice(
+    app: Flask, client: FlaskClient, include_answers: bool
+) -> None:
     add_submission(app)
     add_submission(app)
     admin_id = sign_in_admin(client, app)

@@ -21,21 +21,52 @@ from tests.app.form_posts import form_data
 
 #: Every follow-up of the questionnaire shown (and answered), including the support page.
 EVERY_FOLLOW_UP = answers(
-    referral_source="primary_care", referrer_name="Dr Example",
-    pain_conditions=["crps", "other"], pain_conditions_other="endometriosis", pain_description="Burning at night",
-    previous_ketamine="yes", previous_ketamine_effect="helped_a_little", previous_ketamine_bad_reaction="no",
-    previous_ketamine_notes="Three infusions in 2023", medicines=["Lyrica 150mg twice a day", "co-codamol 30/500"],
-    medication_checklist=["gabapentinoid", "opioid"], opioid_daily="yes", other_allergies="Penicillin: a rash",
+    referral_source="primary_care",
+    referrer_name="Dr Example",
+    pain_conditions=["crps", "other"],
+    pain_conditions_other="endometriosis",
+    pain_description="Burning at night",
+    previous_ketamine="yes",
+    previous_ketamine_effect="helped_a_little",
+    previous_ketamine_bad_reaction="no",
+    previous_ketamine_notes="Three infusions in 2023",
+    medicines=["Lyrica 150mg twice a day", "co-codamol 30/500"],
+    medication_checklist=["gabapentinoid", "opioid"],
+    opioid_daily="yes",
+    other_allergies="Penicillin: a rash",
     heart_conditions=["high_blood_pressure", "heart_attack", "coronary_disease", "heart_failure", "valve_disease"],
-    bp_controlled="yes", bp_crisis_recent="no", heart_attack_recent="no", chest_pain_since_mi="no",
-    angina_unstable="no", heart_failure_breathless="no", valve_breathless="unsure", bp_systolic=150, bp_diastolic=95,
+    bp_controlled="yes",
+    bp_crisis_recent="no",
+    heart_attack_recent="no",
+    chest_pain_since_mi="no",
+    angina_unstable="no",
+    heart_failure_breathless="no",
+    valve_breathless="unsure",
+    bp_systolic=150,
+    bp_diastolic=95,
     other_conditions=["liver_disease", "overactive_thyroid", "sleep_apnoea", "lung_disease", "porphyria"],
     liver_severity="moderate",
-    thyroid_controlled="yes", uses_cpap="yes", height_cm=170, weight_kg=80, neck_large="yes", neck_43cm="no",
-    mental_health_history=["ptsd", "schizophrenia_psychosis"], dissociation_frequent="no", psychosis_ever="yes",
-    psychosis_current="no", phq9_9=1, self_harm_intent="no", self_harm_recent_attempt="no",
-    contact_phone_today="01632 960 002", auditc_1="2", auditc_2="1", auditc_3="0", drugs_past_year=["ketamine"],
-    ketamine_use_bad_reaction="no", substance_treatment_ever="yes", substance_treatment_for=["alcohol"],
+    thyroid_controlled="yes",
+    uses_cpap="yes",
+    height_cm=170,
+    weight_kg=80,
+    neck_large="yes",
+    neck_43cm="no",
+    mental_health_history=["ptsd", "schizophrenia_psychosis"],
+    dissociation_frequent="no",
+    psychosis_ever="yes",
+    psychosis_current="no",
+    phq9_9=1,
+    self_harm_intent="no",
+    self_harm_recent_attempt="no",
+    contact_phone_today="01632 960 002",
+    auditc_1="2",
+    auditc_2="1",
+    auditc_3="0",
+    drugs_past_year=["ketamine"],
+    ketamine_use_bad_reaction="no",
+    substance_treatment_ever="yes",
+    substance_treatment_for=["alcohol"],
     contact_times=["mornings", "evenings"],
 )
 #: The follow-ups EVERY_FOLLOW_UP cannot show, because they sit under another option of the same question
@@ -57,11 +88,22 @@ def ctx(form_app: Flask) -> Iterator[None]:
         yield
 
 
-def post(step_id: str, data: Mapping[str, Any] | MultiDict[str, Any], *, earlier: Mapping[str, Any] = EVERY_FOLLOW_UP,
-         min_age: int = 18, today: date = TODAY) -> tuple[forms.StepForm, bool]:
+def post(
+    step_id: str,
+    data: Mapping[str, Any] | MultiDict[str, Any],
+    *,
+    earlier: Mapping[str, Any] = EVERY_FOLLOW_UP,
+    min_age: int = 18,
+    today: date = TODAY,
+) -> tuple[forms.StepForm, bool]:
     """Post ``data`` (field name -> value or list of values) to a step form and validate it."""
-    formdata = data if isinstance(data, MultiDict) else MultiDict(
-        [(key, item) for key, value in data.items() for item in (value if isinstance(value, list) else [value])])
+    formdata = (
+        data
+        if isinstance(data, MultiDict)
+        else MultiDict(
+            [(key, item) for key, value in data.items() for item in (value if isinstance(value, list) else [value])]
+        )
+    )
     form = forms.step_form_class(step_id)(formdata=formdata, meta=CSRF_OFF)
     return form, form.validate_step(earlier, today=today, min_age=min_age)
 
@@ -84,8 +126,9 @@ def test_step_form_class_every_step_has_exactly_its_question_ids(ctx: None, step
     assert {f.name for f in form} - {q.id for q in STEP_BY_ID[step_id]} == {"csrf_token"}
 
 
-@pytest.mark.parametrize("step_id, name", [("about_you", "AboutYouForm"), ("start", "StartForm"),
-                                           ("practicalities", "PracticalitiesForm")])
+@pytest.mark.parametrize(
+    "step_id, name", [("about_you", "AboutYouForm"), ("start", "StartForm"), ("practicalities", "PracticalitiesForm")]
+)
 def test_step_form_class_name_is_camel_case_and_cached(step_id: str, name: str) -> None:
     assert forms.step_form_class(step_id).__name__ == name
     assert forms.step_form_class(step_id) is forms.step_form_class(step_id)
@@ -115,11 +158,17 @@ def test_step_form_answers_before_validation_raises(ctx: None) -> None:
 
 
 # --- valid answers --------------------------------------------------------------------------------
-@pytest.mark.parametrize("step_id, given", [
-    *((step_id, EVERY_FOLLOW_UP) for step_id in STEP_IDS), ("treatments", OTHER_BRANCH),
-    *((step_id, answers()) for step_id in STEP_IDS if step_id != "support")])
-def test_validate_step_healthy_answers_valid_and_stored_unchanged(ctx: None, step_id: str,
-                                                                  given: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "step_id, given",
+    [
+        *((step_id, EVERY_FOLLOW_UP) for step_id in STEP_IDS),
+        ("treatments", OTHER_BRANCH),
+        *((step_id, answers()) for step_id in STEP_IDS if step_id != "support"),
+    ],
+)
+def test_validate_step_healthy_answers_valid_and_stored_unchanged(
+    ctx: None, step_id: str, given: dict[str, Any]
+) -> None:
     form, valid = post(step_id, form_data(step_id, given), earlier=given)
     assert valid, form.errors
     assert form.answers() == step_answers(step_id, given)
@@ -133,8 +182,12 @@ def test_every_follow_up_set_shows_every_question() -> None:
 
 
 def test_answers_stored_types_follow_questionnaire_md(ctx: None) -> None:
-    form, valid = post("health", posted("health", heart_conditions=["coronary_disease", "heart_attack",
-                                                                     "high_blood_pressure"], bp_systolic=" 150 "))
+    form, valid = post(
+        "health",
+        posted(
+            "health", heart_conditions=["coronary_disease", "heart_attack", "high_blood_pressure"], bp_systolic=" 150 "
+        ),
+    )
     assert valid, form.errors
     stored = form.answers()
     assert stored["heart_conditions"] == ["high_blood_pressure", "heart_attack", "coronary_disease"]
@@ -143,8 +196,10 @@ def test_answers_stored_types_follow_questionnaire_md(ctx: None) -> None:
     assert valid and form.answers()["phq9_9"] == 1 and form.answers()["gad7_1"] == 0
     form, valid = post("about_you", posted("about_you", full_name="  Alex  Example \n", referrer_name="   "))
     assert valid and form.answers()["full_name"] == "Alex  Example" and "referrer_name" not in form.answers()
-    form, valid = post("about_you", posted("about_you", **{"date_of_birth-day": "4", "date_of_birth-month": "Mar",
-                                                          "date_of_birth-year": " 1985 "}))
+    form, valid = post(
+        "about_you",
+        posted("about_you", **{"date_of_birth-day": "4", "date_of_birth-month": "Mar", "date_of_birth-year": " 1985 "}),
+    )
     assert valid and form.answers()["date_of_birth"] == "1985-03-04"
     form, valid = post("medications", posted("medications", current_medications=None, no_medications="y"))
     assert valid and form.answers()["no_medications"] is True and "current_medications" not in form.answers()
@@ -152,14 +207,26 @@ def test_answers_stored_types_follow_questionnaire_md(ctx: None) -> None:
 
 def test_answers_textarea_new_lines_stored_as_lf_within_max_length(ctx: None) -> None:
     text = "\r\n".join(["a"] * 1000)  # 1999 characters once CRLF is LF, 2998 as posted
-    form, valid = post("pain", posted("pain", pain_description=f"\tline one\r\n{text}"[:2000 + 999]))
+    form, valid = post("pain", posted("pain", pain_description=f"\tline one\r\n{text}"[: 2000 + 999]))
     assert valid, form.errors
     assert "\r" not in form.answers()["pain_description"]
     assert form.answers()["pain_description"].startswith("line one\na\na")
 
 
-@pytest.mark.parametrize("text", ["Zoë O'Brien-Łukasz", "名前 😀👩‍👩‍👧", "\u202eevil\u202c name", "e\u0301\u0301\u0301",
-                                  "<script>alert(1)</script>", "{{7*7}}", "' OR 1=1--", "=HYPERLINK(\"x\")", "%00%FF"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zoë O'Brien-Łukasz",
+        "名前 😀👩‍👩‍👧",
+        "\u202eevil\u202c name",
+        "e\u0301\u0301\u0301",
+        "<script>alert(1)</script>",
+        "{{7*7}}",
+        "' OR 1=1--",
+        '=HYPERLINK("x")',
+        "%00%FF",
+    ],
+)
 def test_answers_unusual_printable_text_stored_byte_exact(ctx: None, text: str) -> None:
     form, valid = post("about_you", posted("about_you", full_name=text))
     assert valid, form.errors
@@ -167,19 +234,43 @@ def test_answers_unusual_printable_text_stored_byte_exact(ctx: None, text: str) 
 
 
 # --- hidden follow-ups ------------------------------------------------------------------------------
-@pytest.mark.parametrize("step_id, earlier, raw, dropped", [
-    ("health", answers(), {"bp_controlled": "yes", "bp_crisis_recent": "bogus"}, ["bp_controlled", "bp_crisis_recent"]),
-    ("about_you", answers(), {"referral_source": "self", "referrer_name": "Dr Example"}, ["referrer_name"]),
-    ("treatments", answers(), {"previous_ketamine_effect": "helped_a_lot", "previous_ketamine_notes": "\x00"},
-     ["previous_ketamine_effect", "previous_ketamine_notes"]),
-    ("health", answers(sex_at_birth="male"), {"pregnancy_status": "pregnant"}, ["pregnancy_status"]),
-    ("support", answers(phq9_9=1, phone="01632 960 001"), {"contact_phone_today": "not a phone"},
-     ["contact_phone_today"]),
-    ("substances", answers(), {"auditc_2": "4", "auditc_3": "9"}, ["auditc_2", "auditc_3"]),
-], ids=["bp without high blood pressure", "referrer when self", "ketamine follow-ups when no",
-        "pregnancy for male (earlier step)", "phone for today when phone given", "drinks when never"])
-def test_answers_hidden_follow_up_posted_is_dropped_without_error(ctx: None, step_id: str, earlier: dict[str, Any],
-                                                                  raw: dict[str, Any], dropped: list[str]) -> None:
+@pytest.mark.parametrize(
+    "step_id, earlier, raw, dropped",
+    [
+        (
+            "health",
+            answers(),
+            {"bp_controlled": "yes", "bp_crisis_recent": "bogus"},
+            ["bp_controlled", "bp_crisis_recent"],
+        ),
+        ("about_you", answers(), {"referral_source": "self", "referrer_name": "Dr Example"}, ["referrer_name"]),
+        (
+            "treatments",
+            answers(),
+            {"previous_ketamine_effect": "helped_a_lot", "previous_ketamine_notes": "\x00"},
+            ["previous_ketamine_effect", "previous_ketamine_notes"],
+        ),
+        ("health", answers(sex_at_birth="male"), {"pregnancy_status": "pregnant"}, ["pregnancy_status"]),
+        (
+            "support",
+            answers(phq9_9=1, phone="01632 960 001"),
+            {"contact_phone_today": "not a phone"},
+            ["contact_phone_today"],
+        ),
+        ("substances", answers(), {"auditc_2": "4", "auditc_3": "9"}, ["auditc_2", "auditc_3"]),
+    ],
+    ids=[
+        "bp without high blood pressure",
+        "referrer when self",
+        "ketamine follow-ups when no",
+        "pregnancy for male (earlier step)",
+        "phone for today when phone given",
+        "drinks when never",
+    ],
+)
+def test_answers_hidden_follow_up_posted_is_dropped_without_error(
+    ctx: None, step_id: str, earlier: dict[str, Any], raw: dict[str, Any], dropped: list[str]
+) -> None:
     given = {**earlier, "self_harm_intent": "no", "self_harm_recent_attempt": "no"}
     form, valid = post(step_id, posted(step_id, given, **raw), earlier=earlier)
     assert valid, form.errors
@@ -208,8 +299,11 @@ REQUIRED = [q for q in QUESTIONS.values() if q.required]
 def test_validate_step_required_missing_shows_question_error(ctx: None, question: Any) -> None:
     step_id = next(step.id for step in STEPS if question in step.questions)
     given = OTHER_BRANCH if question.id in OTHER_BRANCH_ONLY else EVERY_FOLLOW_UP
-    data = {key: value for key, value in form_data(step_id, given).items()
-            if key != question.id and not key.startswith(f"{question.id}-")}
+    data = {
+        key: value
+        for key, value in form_data(step_id, given).items()
+        if key != question.id and not key.startswith(f"{question.id}-")
+    }
     form, valid = post(step_id, data, earlier=given)
     assert not valid
     assert form[question.id].errors == [localise(question.error, "en-GB")]
@@ -231,41 +325,89 @@ MESSAGES = [
     ("health", {"bp_diastolic": None}, "bp_diastolic", _check("health", "both_or_neither", "bp_systolic")),
     ("health", {"bp_systolic": None}, "bp_systolic", _check("health", "both_or_neither", "bp_systolic")),
     ("health", {"bp_diastolic": "150"}, "bp_diastolic", _check("health", "less_than", "bp_diastolic")),
-    ("health", {"bp_diastolic": "160", "bp_systolic": "120"}, "bp_diastolic",
-     _check("health", "less_than", "bp_diastolic")),
-    ("health", {"heart_conditions": ["high_blood_pressure", "none"]}, "heart_conditions",
-     "Select 'None of these' on its own, or untick it and select the answers that apply"),
-    ("substances", {"drugs_past_year": ["none", "cannabis"]}, "drugs_past_year",
-     "Select 'None of these' on its own, or untick it and select the answers that apply"),
-    ("medications", {"no_medications": "y"}, "current_medications",
-     _check("medications", "not_both", "current_medications")),
+    (
+        "health",
+        {"bp_diastolic": "160", "bp_systolic": "120"},
+        "bp_diastolic",
+        _check("health", "less_than", "bp_diastolic"),
+    ),
+    (
+        "health",
+        {"heart_conditions": ["high_blood_pressure", "none"]},
+        "heart_conditions",
+        "Select 'None of these' on its own, or untick it and select the answers that apply",
+    ),
+    (
+        "substances",
+        {"drugs_past_year": ["none", "cannabis"]},
+        "drugs_past_year",
+        "Select 'None of these' on its own, or untick it and select the answers that apply",
+    ),
+    (
+        "medications",
+        {"no_medications": "y"},
+        "current_medications",
+        _check("medications", "not_both", "current_medications"),
+    ),
     ("about_you", {"email": None}, "email", _check("about_you", "one_of_required", "email")),
     ("about_you", {"preferred_contact": "phone"}, "phone", _check("about_you", "required_when", "phone")),
     ("about_you", {"preferred_contact": "text"}, "phone", _check("about_you", "required_when", "phone")),
     ("about_you", {"email": None, "phone": "01632 960 001"}, "email", _check("about_you", "required_when", "email")),
-    ("about_you", {"full_name": "Alex\x00Example"}, "full_name",
-     "Your full name must not include hidden characters, which can come from copying and pasting. Type it in again"),
-    ("about_you", {"full_name": "Alex\tExample"}, "full_name",
-     "Your full name must not include hidden characters, which can come from copying and pasting. Type it in again"),
-    ("about_you", {"referrer_name": "Dr\u0085Who"}, "referrer_name",
-     "The name of who suggested us must not include hidden characters, which can come from copying and pasting. "
-     "Type it in again"),
-    ("pain", {"pain_description": "ok\n\tline\x1b[31m"}, "pain_description",
-     "What you wrote about your pain must not include hidden characters, which can come from copying and "
-     "pasting. Type it in again"),
+    (
+        "about_you",
+        {"full_name": "Alex\x00Example"},
+        "full_name",
+        "Your full name must not include hidden characters, which can come from copying and pasting. Type it in again",
+    ),
+    (
+        "about_you",
+        {"full_name": "Alex\tExample"},
+        "full_name",
+        "Your full name must not include hidden characters, which can come from copying and pasting. Type it in again",
+    ),
+    (
+        "about_you",
+        {"referrer_name": "Dr\u0085Who"},
+        "referrer_name",
+        "The name of who suggested us must not include hidden characters, which can come from copying and pasting. "
+        "Type it in again",
+    ),
+    (
+        "pain",
+        {"pain_description": "ok\n\tline\x1b[31m"},
+        "pain_description",
+        "What you wrote about your pain must not include hidden characters, which can come from copying and "
+        "pasting. Type it in again",
+    ),
     ("about_you", {"full_name": "x" * 201}, "full_name", "Your full name must be 200 characters or less"),
-    ("pain", {"pain_description": "y" * 2001}, "pain_description",
-     "What you wrote about your pain must be 2000 characters or less"),
+    (
+        "pain",
+        {"pain_description": "y" * 2001},
+        "pain_description",
+        "What you wrote about your pain must be 2000 characters or less",
+    ),
     ("about_you", {"email": "alex@"}, "email", "Enter an email address in the correct format, like name@example.com"),
-    ("about_you", {"email": "alex example.org"}, "email",
-     "Enter an email address in the correct format, like name@example.com"),
-    ("about_you", {"email": "alex@localhost"}, "email",
-     "Enter an email address in the correct format, like name@example.com"),
+    (
+        "about_you",
+        {"email": "alex example.org"},
+        "email",
+        "Enter an email address in the correct format, like name@example.com",
+    ),
+    (
+        "about_you",
+        {"email": "alex@localhost"},
+        "email",
+        "Enter an email address in the correct format, like name@example.com",
+    ),
     ("about_you", {"phone": "call me"}, "phone", "Enter a phone number, like 01632 960 001 or +44 808 157 0192"),
     ("about_you", {"phone": "12345"}, "phone", "Enter a phone number, like 01632 960 001 or +44 808 157 0192"),
     ("about_you", {"phone": "1" * 21}, "phone", "Enter a phone number, like 01632 960 001 or +44 808 157 0192"),
-    ("support", {"contact_phone_today": "0800 FLOWERS"}, "contact_phone_today",
-     "Enter a phone number, like 01632 960 001 or +44 808 157 0192"),
+    (
+        "support",
+        {"contact_phone_today": "0800 FLOWERS"},
+        "contact_phone_today",
+        "Enter a phone number, like 01632 960 001 or +44 808 157 0192",
+    ),
     ("about_you", {f"{DOB}-month": ""}, DOB, "Date of birth must include a month"),
     ("about_you", {f"{DOB}-day": " ", f"{DOB}-year": ""}, DOB, "Date of birth must include a day and year"),
     ("about_you", {f"{DOB}-day": "", f"{DOB}-month": "", f"{DOB}-year": ""}, DOB, "Enter your date of birth"),
@@ -283,36 +425,48 @@ MESSAGES = [
 ]
 
 
-@pytest.mark.parametrize("step_id, raw, field, message", MESSAGES,
-                         ids=[f"{row[2]}: {row[3][:40]}" for row in MESSAGES])
-def test_validate_step_bad_answer_shows_message_on_field(ctx: None, step_id: str, raw: dict[str, Any], field: str,
-                                                         message: str) -> None:
+@pytest.mark.parametrize("step_id, raw, field, message", MESSAGES, ids=[f"{row[2]}: {row[3][:40]}" for row in MESSAGES])
+def test_validate_step_bad_answer_shows_message_on_field(
+    ctx: None, step_id: str, raw: dict[str, Any], field: str, message: str
+) -> None:
     form, valid = post(step_id, posted(step_id, **raw))
     assert not valid
     assert form[field].errors == [message]
     assert [error["text"] for error in wtforms_errors(form)["errorList"]] == [message]
 
 
-@pytest.mark.parametrize("raw, href", [
-    ({f"{DOB}-month": ""}, "#date_of_birth-month"),
-    ({f"{DOB}-day": "", f"{DOB}-year": ""}, "#date_of_birth-day"),
-    ({f"{DOB}-year": "85"}, "#date_of_birth-year"),
-    ({f"{DOB}-day": "30", f"{DOB}-month": "2"}, "#date_of_birth-day"),
-    ({f"{DOB}-month": "14"}, "#date_of_birth-month"),
-    ({f"{DOB}-year": "2010"}, "#date_of_birth-day"),
-    ({"sex_at_birth": None}, "#sex_at_birth"),
-    ({"full_name": ""}, "#full_name"),
-    ({"email": "alex@"}, "#email"),
-], ids=lambda value: str(value))
+@pytest.mark.parametrize(
+    "raw, href",
+    [
+        ({f"{DOB}-month": ""}, "#date_of_birth-month"),
+        ({f"{DOB}-day": "", f"{DOB}-year": ""}, "#date_of_birth-day"),
+        ({f"{DOB}-year": "85"}, "#date_of_birth-year"),
+        ({f"{DOB}-day": "30", f"{DOB}-month": "2"}, "#date_of_birth-day"),
+        ({f"{DOB}-month": "14"}, "#date_of_birth-month"),
+        ({f"{DOB}-year": "2010"}, "#date_of_birth-day"),
+        ({"sex_at_birth": None}, "#sex_at_birth"),
+        ({"full_name": ""}, "#full_name"),
+        ({"email": "alex@"}, "#email"),
+    ],
+    ids=lambda value: str(value),
+)
 def test_wtforms_errors_links_to_the_input_to_fix(ctx: None, raw: dict[str, Any], href: str) -> None:
     form, _ = post("about_you", posted("about_you", **raw))
     assert [error["href"] for error in wtforms_errors(form)["errorList"]] == [href]
 
 
-@pytest.mark.parametrize("dob, min_age, valid", [
-    (born(18), 18, True), (born(17, birthday_passed=False), 18, False), (born(17), 18, False), (born(17), 16, True),
-    (born(110, birthday_passed=False), 18, True), (born(111), 18, False), (TODAY.isoformat(), 0, True),
-])
+@pytest.mark.parametrize(
+    "dob, min_age, valid",
+    [
+        (born(18), 18, True),
+        (born(17, birthday_passed=False), 18, False),
+        (born(17), 18, False),
+        (born(17), 16, True),
+        (born(110, birthday_passed=False), 18, True),
+        (born(111), 18, False),
+        (TODAY.isoformat(), 0, True),
+    ],
+)
 def test_validate_step_date_of_birth_age_limits(ctx: None, dob: str, min_age: int, valid: bool) -> None:
     form, ok = post("about_you", form_data("about_you", answers(date_of_birth=dob)), min_age=min_age)
     assert ok is valid, form.errors
@@ -328,8 +482,14 @@ def test_validate_step_two_problems_one_message_per_field(ctx: None) -> None:
 
 # --- posted values that must never raise ----------------------------------------------------------
 def test_validate_step_field_posted_twice_takes_first_value(ctx: None) -> None:
-    data = MultiDict([*form_data("about_you", answers()).items(), ("full_name", "Second Name"),
-                      ("sex_at_birth", "male"), (f"{DOB}-year", "1990")])
+    data = MultiDict(
+        [
+            *form_data("about_you", answers()).items(),
+            ("full_name", "Second Name"),
+            ("sex_at_birth", "male"),
+            (f"{DOB}-year", "1990"),
+        ]
+    )
     data.setlist("full_name", ["First Name", "Second Name"])
     form, valid = post("about_you", data, earlier={})
     assert valid, form.errors
@@ -390,36 +550,48 @@ def test_form_for_ignores_posted_form_data(form_app: Flask) -> None:
 
 
 # --- first_invalid_step ------------------------------------------------------------------------------
-@pytest.mark.parametrize("given", [answers(), EVERY_FOLLOW_UP, answers(sex_at_birth="male"),
-                                   answers(bp_controlled="yes", referrer_name="stale hidden answers"), OTHER_BRANCH],
-                         ids=["baseline", "every follow-up", "male", "hidden answers kept", "other branch"])
+@pytest.mark.parametrize(
+    "given",
+    [
+        answers(),
+        EVERY_FOLLOW_UP,
+        answers(sex_at_birth="male"),
+        answers(bp_controlled="yes", referrer_name="stale hidden answers"),
+        OTHER_BRANCH,
+    ],
+    ids=["baseline", "every follow-up", "male", "hidden answers kept", "other branch"],
+)
 def test_first_invalid_step_complete_answers_none(ctx: None, given: dict[str, Any]) -> None:
     assert forms.first_invalid_step(given, today=TODAY, min_age=18) is None
 
 
-@pytest.mark.parametrize("changes, step_id", [
-    ({"consent_store": None}, "start"),
-    ({"full_name": None}, "about_you"),
-    ({"date_of_birth": born(17)}, "about_you"),
-    ({"date_of_birth": "1985-02-30"}, "about_you"),
-    ({"date_of_birth": 1985}, "about_you"),
-    ({"email": "not an email"}, "about_you"),
-    ({"full_name": "Alex\x00"}, "about_you"),
-    ({"peg_pain": 11}, "pain"),
-    ({"peg_pain": "6"}, "pain"),
-    ({"pain_locations": "legs"}, "pain"),
-    ({"pain_conditions": ["other"]}, "pain"),
-    ({"previous_ketamine": "yes"}, "treatments"),
-    ({"medicines": ["Tramadol 50mg"], "no_medications": True}, "medications"),
-    ({"bp_systolic": 150}, "health"),
-    ({"bp_systolic": 120, "bp_diastolic": 130}, "health"),
-    ({"heart_conditions": ["none", "heart_failure"]}, "health"),
-    ({"pregnancy_status": None}, "health"),
-    ({"phq9_9": 1}, "support"),
-    ({"auditc_1": "2"}, "substances"),
-    ({"consent_not_decision": "yes"}, "practicalities"),
-    ({"consent_not_decision": None}, "practicalities"),
-], ids=lambda value: str(value))
+@pytest.mark.parametrize(
+    "changes, step_id",
+    [
+        ({"consent_store": None}, "start"),
+        ({"full_name": None}, "about_you"),
+        ({"date_of_birth": born(17)}, "about_you"),
+        ({"date_of_birth": "1985-02-30"}, "about_you"),
+        ({"date_of_birth": 1985}, "about_you"),
+        ({"email": "not an email"}, "about_you"),
+        ({"full_name": "Alex\x00"}, "about_you"),
+        ({"peg_pain": 11}, "pain"),
+        ({"peg_pain": "6"}, "pain"),
+        ({"pain_locations": "legs"}, "pain"),
+        ({"pain_conditions": ["other"]}, "pain"),
+        ({"previous_ketamine": "yes"}, "treatments"),
+        ({"medicines": ["Tramadol 50mg"], "no_medications": True}, "medications"),
+        ({"bp_systolic": 150}, "health"),
+        ({"bp_systolic": 120, "bp_diastolic": 130}, "health"),
+        ({"heart_conditions": ["none", "heart_failure"]}, "health"),
+        ({"pregnancy_status": None}, "health"),
+        ({"phq9_9": 1}, "support"),
+        ({"auditc_1": "2"}, "substances"),
+        ({"consent_not_decision": "yes"}, "practicalities"),
+        ({"consent_not_decision": None}, "practicalities"),
+    ],
+    ids=lambda value: str(value),
+)
 def test_first_invalid_step_broken_answers_names_the_step(ctx: None, changes: dict[str, Any], step_id: str) -> None:
     assert forms.first_invalid_step(answers(**changes), today=TODAY, min_age=18) == step_id
 
@@ -435,42 +607,80 @@ def test_first_invalid_step_not_answers_at_all_start(ctx: None, given: Any) -> N
 
 # --- layout -------------------------------------------------------------------------------------------
 def _children(nodes: tuple[forms.Node, ...]) -> dict[str, dict[str, list[str]]]:
-    return {node.question.id: {code: [child.question.id for child in kids] for code, kids in node.children.items()}
-            for node in nodes if node.children}
+    return {
+        node.question.id: {code: [child.question.id for child in kids] for code, kids in node.children.items()}
+        for node in nodes
+        if node.children
+    }
 
 
 def _flat(nodes: tuple[forms.Node, ...]) -> list[str]:
-    return [qid for node in nodes
-            for qid in [node.field_name, *(_flat(tuple(k for kids in node.children.values() for k in kids)))]]
+    return [
+        qid
+        for node in nodes
+        for qid in [node.field_name, *(_flat(tuple(k for kids in node.children.values() for k in kids)))]
+    ]
 
 
-@pytest.mark.parametrize("step_id, nested", [
-    ("pain", {"pain_conditions": {"other": ["pain_conditions_other"]}}),
-    ("treatments", {"previous_ketamine": {"yes": ["previous_ketamine_effect", "previous_ketamine_bad_reaction",
-                                                  "previous_ketamine_notes"],
-                                          "unsure": ["previous_ketamine_unsure_reaction"]}}),
-    ("medications", {"medication_checklist": {"opioid": ["opioid_daily"]}}),
-    ("health", {"heart_conditions": {"high_blood_pressure": ["bp_controlled", "bp_crisis_recent"],
-                                     "heart_attack": ["heart_attack_recent", "chest_pain_since_mi"],
-                                     "coronary_disease": ["angina_unstable"],
-                                     "heart_failure": ["heart_failure_breathless"],
-                                     "valve_disease": ["valve_breathless"]},
-                "other_conditions": {"liver_disease": ["liver_severity"], "overactive_thyroid": ["thyroid_controlled"],
-                                     "sleep_apnoea": ["uses_cpap"]},
-                "neck_large": {"yes": ["neck_43cm"]}}),
-    ("mood", {"mental_health_history": {"ptsd": ["dissociation_frequent"]}}),
-    ("substances", {"drugs_past_year": {"ketamine": ["ketamine_use_bad_reaction"]},
-                    "substance_treatment_ever": {"yes": ["substance_treatment_for"]}}),
-    ("about_you", {}), ("support", {}), ("practicalities", {}), ("start", {}),
-])
+@pytest.mark.parametrize(
+    "step_id, nested",
+    [
+        ("pain", {"pain_conditions": {"other": ["pain_conditions_other"]}}),
+        (
+            "treatments",
+            {
+                "previous_ketamine": {
+                    "yes": ["previous_ketamine_effect", "previous_ketamine_bad_reaction", "previous_ketamine_notes"],
+                    "unsure": ["previous_ketamine_unsure_reaction"],
+                }
+            },
+        ),
+        ("medications", {"medication_checklist": {"opioid": ["opioid_daily"]}}),
+        (
+            "health",
+            {
+                "heart_conditions": {
+                    "high_blood_pressure": ["bp_controlled", "bp_crisis_recent"],
+                    "heart_attack": ["heart_attack_recent", "chest_pain_since_mi"],
+                    "coronary_disease": ["angina_unstable"],
+                    "heart_failure": ["heart_failure_breathless"],
+                    "valve_disease": ["valve_breathless"],
+                },
+                "other_conditions": {
+                    "liver_disease": ["liver_severity"],
+                    "overactive_thyroid": ["thyroid_controlled"],
+                    "sleep_apnoea": ["uses_cpap"],
+                },
+                "neck_large": {"yes": ["neck_43cm"]},
+            },
+        ),
+        ("mood", {"mental_health_history": {"ptsd": ["dissociation_frequent"]}}),
+        (
+            "substances",
+            {
+                "drugs_past_year": {"ketamine": ["ketamine_use_bad_reaction"]},
+                "substance_treatment_ever": {"yes": ["substance_treatment_for"]},
+            },
+        ),
+        ("about_you", {}),
+        ("support", {}),
+        ("practicalities", {}),
+        ("start", {}),
+    ],
+)
 def test_layout_single_option_follow_ups_nested_under_option(step_id: str, nested: dict[str, Any]) -> None:
     assert _children(forms.layout(step_id, EVERY_FOLLOW_UP)) == nested
 
 
-@pytest.mark.parametrize("step_id, parent, follow_up", [
-    ("about_you", "referral_source", "referrer_name"), ("mood", "psychosis_ever", "psychosis_current"),
-    ("medications", "no_medications", "current_medications"), ("substances", "auditc_1", "auditc_2"),
-])
+@pytest.mark.parametrize(
+    "step_id, parent, follow_up",
+    [
+        ("about_you", "referral_source", "referrer_name"),
+        ("mood", "psychosis_ever", "psychosis_current"),
+        ("medications", "no_medications", "current_medications"),
+        ("substances", "auditc_1", "auditc_2"),
+    ],
+)
 def test_layout_other_same_page_follow_ups_shown_after_parent(step_id: str, parent: str, follow_up: str) -> None:
     top = [node.field_name for node in forms.layout(step_id, answers())]
     assert top.index(follow_up) > top.index(parent)
@@ -481,16 +691,20 @@ def test_layout_every_question_once_when_all_shown(step_id: str) -> None:
     assert sorted(_flat(forms.layout(step_id, EVERY_FOLLOW_UP))) == sorted(q.id for q in STEP_BY_ID[step_id])
 
 
-@pytest.mark.parametrize("step_id, earlier, question, shown", [
-    ("health", answers(sex_at_birth="male"), "pregnancy_status", False),
-    ("health", answers(sex_at_birth="intersex"), "pregnancy_status", True),
-    ("support", answers(phq9_9=1, phone="01632 960 001"), "contact_phone_today", False),
-    ("support", answers(phq9_9=1), "contact_phone_today", True),
-    ("support", answers(), "self_harm_intent", False),
-    ("health", {**answers(sex_at_birth="male"), "heart_conditions": ["none"]}, "bp_controlled", True),
-])
-def test_layout_questions_hidden_by_earlier_steps_omitted(step_id: str, earlier: dict[str, Any], question: str,
-                                                          shown: bool) -> None:
+@pytest.mark.parametrize(
+    "step_id, earlier, question, shown",
+    [
+        ("health", answers(sex_at_birth="male"), "pregnancy_status", False),
+        ("health", answers(sex_at_birth="intersex"), "pregnancy_status", True),
+        ("support", answers(phq9_9=1, phone="01632 960 001"), "contact_phone_today", False),
+        ("support", answers(phq9_9=1), "contact_phone_today", True),
+        ("support", answers(), "self_harm_intent", False),
+        ("health", {**answers(sex_at_birth="male"), "heart_conditions": ["none"]}, "bp_controlled", True),
+    ],
+)
+def test_layout_questions_hidden_by_earlier_steps_omitted(
+    step_id: str, earlier: dict[str, Any], question: str, shown: bool
+) -> None:
     assert (question in _flat(forms.layout(step_id, earlier))) is shown
 
 

@@ -53,8 +53,9 @@ def only_reference(app: Flask) -> str:
 
 
 # --- email ---------------------------------------------------------------------------------------------------------
-def test_urgent_submission_sends_one_email_without_patient_data(app: Flask, browser: Browser,
-                                                                 inbox: tuple[Inbox, int]) -> None:
+def test_urgent_submission_sends_one_email_without_patient_data(
+    app: Flask, browser: Browser, inbox: tuple[Inbox, int]
+) -> None:
     handler, port = inbox
     configure(app, port)
     submit_as_patient(browser, **URGENT)
@@ -63,20 +64,29 @@ def test_urgent_submission_sends_one_email_without_patient_data(app: Flask, brow
     envelope, message = handler.envelopes[0], handler.messages[0]
     assert envelope.rcpt_tos == [ONCALL]
     assert message["Subject"] == "Urgent pre-screening submission waiting"
-    assert handler.bodies()[0].strip() == ("An urgent submission is waiting for review: "
-                                           f"https://screening.clinic.example/staff/submissions/{reference}")
+    assert handler.bodies()[0].strip() == (
+        f"An urgent submission is waiting for review: https://screening.clinic.example/staff/submissions/{reference}"
+    )
     raw = envelope.content.decode("utf-8", "replace")
     for value in CANARY_TEXTS:
         assert value not in raw
     [notification] = outbox(app)
     assert (notification.kind, notification.reference, notification.channel, notification.attempts) == (
-        "urgent_submission", reference, "email", 1)
+        "urgent_submission",
+        reference,
+        "email",
+        1,
+    )
     assert notification.sent_at is not None and notification.last_error is None
 
 
 def test_smtp_down_at_submit_then_up_the_worker_sends_exactly_one_within_its_back_off(
-        app: Flask, browser: Browser, inbox: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+    app: Flask,
+    browser: Browser,
+    inbox: tuple[Inbox, int],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     handler, port = inbox
     now = install_clock(monkeypatch, utcnow() + timedelta(seconds=1))
     configure(app, free_port())  # nothing listens there
@@ -112,8 +122,9 @@ def test_back_off_doubles_from_30_seconds_to_at_most_15_minutes() -> None:
     assert notifications.backoff(10_000) == timedelta(minutes=15)  # never overflows, never gives up
 
 
-def test_non_urgent_submission_records_and_sends_nothing(app: Flask, browser: Browser,
-                                                         inbox: tuple[Inbox, int]) -> None:
+def test_non_urgent_submission_records_and_sends_nothing(
+    app: Flask, browser: Browser, inbox: tuple[Inbox, int]
+) -> None:
     handler, port = inbox
     configure(app, port)
     submit_as_patient(browser, pregnancy_status="breastfeeding")  # a "discuss" flag, not urgent
@@ -138,10 +149,13 @@ def test_alerts_switched_off_record_nothing_even_with_routes(app: Flask, inbox: 
     assert outbox(app) == [] and handler.envelopes == []
 
 
-def test_a_failing_send_after_submit_never_affects_the_patient(app: Flask, browser: Browser,
-                                                             monkeypatch: pytest.MonkeyPatch,
-                                                             inbox: tuple[Inbox, int],
-                                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_a_failing_send_after_submit_never_affects_the_patient(
+    app: Flask,
+    browser: Browser,
+    monkeypatch: pytest.MonkeyPatch,
+    inbox: tuple[Inbox, int],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     configure(app, inbox[1])
 
     def broken(**_: Any) -> None:
@@ -156,8 +170,9 @@ def test_a_failing_send_after_submit_never_affects_the_patient(app: Flask, brows
     assert "Canary" not in caplog.text
 
 
-def test_failed_sign_in_to_the_mail_server_records_no_secret(app: Flask, inbox: tuple[Inbox, int],
-                                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_failed_sign_in_to_the_mail_server_records_no_secret(
+    app: Flask, inbox: tuple[Inbox, int], caplog: pytest.LogCaptureFixture
+) -> None:
     handler, port = inbox  # this server offers no AUTH, so login fails
     configure(app, port, SMTP_USERNAME="mailer", SMTP_PASSWORD="s3cret-smtp-password")
     add_submission(app, **URGENT)
@@ -254,15 +269,19 @@ def test_webhook_is_signed_and_carries_no_patient_data(app: Flask, browser: Brow
     assert abs(int(timestamp[2:]) - utcnow().timestamp()) < 60
     payload = receiver.bodies[0]
     assert {key: payload[key] for key in ("event", "reference", "severity", "link")} == {
-        "event": "urgent_submission", "reference": reference, "severity": "urgent",
-        "link": f"https://screening.clinic.example/staff/submissions/{reference}"}
+        "event": "urgent_submission",
+        "reference": reference,
+        "severity": "urgent",
+        "link": f"https://screening.clinic.example/staff/submissions/{reference}",
+    }
     text = body.decode()
     for value in CANARY_TEXTS:
         assert value not in text
 
 
-def test_a_webhook_answering_500_is_retried_until_it_accepts(app: Flask, hook: tuple[Hook, str],
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_webhook_answering_500_is_retried_until_it_accepts(
+    app: Flask, hook: tuple[Hook, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     receiver, url = hook
     now = install_clock(monkeypatch, utcnow() + timedelta(seconds=1))
     webhook(app, url)
@@ -284,8 +303,7 @@ def test_a_webhook_answering_500_is_retried_until_it_accepts(app: Flask, hook: t
     assert outbox(app)[0].attempts == 3 and outbox(app)[0].sent_at is not None
 
 
-def test_email_and_webhook_are_independent_routes(app: Flask, inbox: tuple[Inbox, int],
-                                                  hook: tuple[Hook, str]) -> None:
+def test_email_and_webhook_are_independent_routes(app: Flask, inbox: tuple[Inbox, int], hook: tuple[Hook, str]) -> None:
     handler, port = inbox
     receiver, url = hook
     configure(app, port, ALERT_WEBHOOK_URL=url, ALERT_WEBHOOK_SECRET=SECRET)
@@ -299,8 +317,9 @@ def test_email_and_webhook_are_independent_routes(app: Flask, inbox: tuple[Inbox
 
 
 # --- the development file, and the go-live check --------------------------------------------------------------------
-def test_development_alerts_go_to_the_alert_file_and_the_console(app: Flask, tmp_path: Any,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_development_alerts_go_to_the_alert_file_and_the_console(
+    app: Flask, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "alerts.log"
     configure(app, ALERT_FILE=str(path))
     reference = add_submission(app, **URGENT)
@@ -336,7 +355,9 @@ def test_submit_adds_the_outbox_rows_in_the_submit_transaction(app: Flask, hook:
     other = add_submission(app)
     rows = outbox(app)
     assert [(row.kind, row.reference, row.channel) for row in rows] == [
-        ("urgent_submission", reference, "email"), ("urgent_submission", reference, "webhook")]
+        ("urgent_submission", reference, "email"),
+        ("urgent_submission", reference, "webhook"),
+    ]
     assert other != reference
     with app.app_context():  # the row and the submission commit together
         assert db.session.scalar(select(Notification.created_at).limit(1)) is not None

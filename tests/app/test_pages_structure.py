@@ -20,8 +20,7 @@ from tests.app.form_posts import form_data
 from tests.app.test_patient_flow import BRANCHES, start, submit
 from tests.conftest import Browser
 
-VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
-                  "wbr"})
+VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
 UNLABELLED_TYPES = frozenset({"hidden", "submit", "button", "image", "reset"})
 
 
@@ -89,10 +88,13 @@ class Html(HTMLParser):
 
     # --- queries ---
     def find(self, tag: str | None = None, *, cls: str | None = None, **attrs: str) -> list[Element]:
-        return [element for element in self.elements if (tag is None or element.tag == tag)
-                and (cls is None or cls in element.classes)
-                and all(element.attrs.get(name.rstrip("_").replace("_", "-")) == value
-                        for name, value in attrs.items())]
+        return [
+            element
+            for element in self.elements
+            if (tag is None or element.tag == tag)
+            and (cls is None or cls in element.classes)
+            and all(element.attrs.get(name.rstrip("_").replace("_", "-")) == value for name, value in attrs.items())
+        ]
 
     def by_id(self, element_id: str) -> Element | None:
         return next((element for element in self.elements if element.attrs.get("id") == element_id), None)
@@ -107,8 +109,12 @@ class Html(HTMLParser):
 
     def controls(self) -> list[Element]:
         """Inputs (but hidden ones and buttons), textareas and selects."""
-        return [element for element in self.elements if element.tag in ("textarea", "select")
-                or (element.tag == "input" and element.attrs.get("type", "text") not in UNLABELLED_TYPES)]
+        return [
+            element
+            for element in self.elements
+            if element.tag in ("textarea", "select")
+            or (element.tag == "input" and element.attrs.get("type", "text") not in UNLABELLED_TYPES)
+        ]
 
     def values(self) -> dict[str, list[str]]:
         """What the page's form would post (what the patient sees filled in): name -> values."""
@@ -131,16 +137,20 @@ class Html(HTMLParser):
 
     def error_summary(self) -> list[tuple[str, str]]:
         """(target id, text) of each link in the error summary."""
-        return [(link.attrs["href"].removeprefix("#"), link.clean_text())
-                for summary in self.find(cls="govuk-error-summary") for link in self.elements
-                if link.tag == "a" and summary in link.ancestors]
+        return [
+            (link.attrs["href"].removeprefix("#"), link.clean_text())
+            for summary in self.find(cls="govuk-error-summary")
+            for link in self.elements
+            if link.tag == "a" and summary in link.ancestors
+        ]
 
     def error_messages(self) -> list[Element]:
         return self.find(cls="govuk-error-message")
 
     def links(self) -> list[str]:
         return [element.attrs["href"] for element in self.find("a") if "href" in element.attrs] + [
-            element.attrs.get("action", "") for element in self.find("form")]
+            element.attrs.get("action", "") for element in self.find("form")
+        ]
 
 
 def error_text(message: Element) -> str:
@@ -168,12 +178,19 @@ def structure_problems(page: Html) -> list[str]:
         in_fieldset = control.inside(lambda ancestor: ancestor.tag == "fieldset" and ancestor.has_legend)
         if control.attrs.get("id") not in labelled and in_label is None and in_fieldset is None:
             problems.append(f"<{control.tag} name={control.attrs.get('name')!r}> has no label")
-    problems += [f"an inline <script> ({script.clean_text()[:40]!r})" for script in page.find("script")
-                 if not script.attrs.get("src")]
+    problems += [
+        f"an inline <script> ({script.clean_text()[:40]!r})"
+        for script in page.find("script")
+        if not script.attrs.get("src")
+    ]
     problems += ["a <style> element" for _ in page.find("style")]
     problems += [f"a style attribute on <{element.tag}>" for element in page.elements if "style" in element.attrs]
-    problems += [f"an {name}= handler on <{element.tag}>" for element in page.elements
-                 for name in element.attrs if name.startswith("on")]
+    problems += [
+        f"an {name}= handler on <{element.tag}>"
+        for element in page.elements
+        for name in element.attrs
+        if name.startswith("on")
+    ]
     if re.search(r"<script(?![^>]*\ssrc=)", page.source):
         problems.append("an inline <script> in the raw HTML")
     return problems
@@ -258,28 +275,40 @@ def test_page_structure_error_pages_are_well_formed(app: Flask, browser: Browser
         if found := structure_problems(Html(source)):
             problems[name] = found
     assert problems == {}
-    assert statuses == {"unknown URL": 404, "unknown step": 404, "too large": 413, "CSRF failure on a step": 400,
-                        "CSRF failure on start again": 400, "server error": 500}
+    assert statuses == {
+        "unknown URL": 404,
+        "unknown step": 404,
+        "too large": 413,
+        "CSRF failure on a step": 400,
+        "CSRF failure on start again": 400,
+        "server error": 500,
+    }
 
 
 # --- the checker itself ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("source, problem", [
-    ("<title>T</title><h1>A</h1><h1>B</h1>", "2 <h1> elements"),
-    ("<title> </title><h1>A</h1>", "an empty <title>"),
-    ("<title>T</title><h1 id='x'>A</h1><p id='x'></p>", "duplicate ids ['x']"),
-    ("<title>T</title><h1>A</h1><input name='n' id='n'>", "<input name='n'> has no label"),
-    ("<title>T</title><h1>A</h1><input type='radio' name='r' id='r'>", "radio 'r' has no <label for>"),
-    ("<title>T</title><h1>A</h1><textarea name='t'></textarea>", "<textarea name='t'> has no label"),
-    ("<title>T</title><h1>A</h1><script>alert(1)</script>", "an inline <script> ('alert(1)')"),
-    ("<title>T</title><h1 style='color: red'>A</h1>", "a style attribute on <h1>"),
-    ("<title>T</title><h1 onclick='x()'>A</h1>", "an onclick= handler on <h1>"),
-], ids=lambda value: value if len(value) < 30 else None)
+@pytest.mark.parametrize(
+    "source, problem",
+    [
+        ("<title>T</title><h1>A</h1><h1>B</h1>", "2 <h1> elements"),
+        ("<title> </title><h1>A</h1>", "an empty <title>"),
+        ("<title>T</title><h1 id='x'>A</h1><p id='x'></p>", "duplicate ids ['x']"),
+        ("<title>T</title><h1>A</h1><input name='n' id='n'>", "<input name='n'> has no label"),
+        ("<title>T</title><h1>A</h1><input type='radio' name='r' id='r'>", "radio 'r' has no <label for>"),
+        ("<title>T</title><h1>A</h1><textarea name='t'></textarea>", "<textarea name='t'> has no label"),
+        ("<title>T</title><h1>A</h1><script>alert(1)</script>", "an inline <script> ('alert(1)')"),
+        ("<title>T</title><h1 style='color: red'>A</h1>", "a style attribute on <h1>"),
+        ("<title>T</title><h1 onclick='x()'>A</h1>", "an onclick= handler on <h1>"),
+    ],
+    ids=lambda value: value if len(value) < 30 else None,
+)
 def test_structure_problems_finds_each_kind_of_problem(source: str, problem: str) -> None:
     assert problem in structure_problems(Html(source))
 
 
 def test_structure_problems_accepts_labels_fieldsets_and_hidden_inputs() -> None:
-    source = ("<title>T</title><h1>A</h1><label for='a'>A</label><input id='a' name='a'>"
-              "<label>B <input name='b'></label><fieldset><legend>Date</legend><input name='d-day'></fieldset>"
-              "<input type='hidden' name='csrf_token'><script type='module' src='/app.js'></script>")
+    source = (
+        "<title>T</title><h1>A</h1><label for='a'>A</label><input id='a' name='a'>"
+        "<label>B <input name='b'></label><fieldset><legend>Date</legend><input name='d-day'></fieldset>"
+        "<input type='hidden' name='csrf_token'><script type='module' src='/app.js'></script>"
+    )
     assert structure_problems(Html(source)) == []

@@ -79,38 +79,73 @@ def submit(browser: Browser) -> str:
 BRANCHES: dict[str, dict[str, Any]] = {
     "healthy": {},
     "every follow-up": {
-        "referral_source": "primary_care", "referrer_name": "Dr Example", "phone": "01632 960 001",
-        "pain_conditions": ["crps", "other"], "pain_conditions_other": "endometriosis",
-        "previous_ketamine": "yes", "previous_ketamine_effect": "helped_a_little",
-        "previous_ketamine_bad_reaction": "no", "previous_ketamine_notes": "Three infusions in 2023",
+        "referral_source": "primary_care",
+        "referrer_name": "Dr Example",
+        "phone": "01632 960 001",
+        "pain_conditions": ["crps", "other"],
+        "pain_conditions_other": "endometriosis",
+        "previous_ketamine": "yes",
+        "previous_ketamine_effect": "helped_a_little",
+        "previous_ketamine_bad_reaction": "no",
+        "previous_ketamine_notes": "Three infusions in 2023",
         "medicines": ["Lyrica 150mg twice a day", "co-codamol 30/500 qds"],
-        "medication_checklist": ["opioid", "gabapentinoid"], "opioid_daily": "yes",
-        "heart_conditions": ["high_blood_pressure", "heart_attack", "coronary_disease", "heart_failure",
-                             "valve_disease"], "bp_controlled": "yes",
-        "bp_crisis_recent": "no", "heart_attack_recent": "no", "chest_pain_since_mi": "no",
-        "angina_unstable": "no", "heart_failure_breathless": "no", "valve_breathless": "unsure", "bp_systolic": 150,
-        "bp_diastolic": 95, "other_conditions": ["liver_disease", "overactive_thyroid", "sleep_apnoea",
-                                                 "lung_disease", "porphyria"],
-        "liver_severity": "moderate", "thyroid_controlled": "yes", "uses_cpap": "yes", "height_cm": 170,
-        "weight_kg": 80, "neck_large": "yes", "neck_43cm": "no",
+        "medication_checklist": ["opioid", "gabapentinoid"],
+        "opioid_daily": "yes",
+        "heart_conditions": [
+            "high_blood_pressure",
+            "heart_attack",
+            "coronary_disease",
+            "heart_failure",
+            "valve_disease",
+        ],
+        "bp_controlled": "yes",
+        "bp_crisis_recent": "no",
+        "heart_attack_recent": "no",
+        "chest_pain_since_mi": "no",
+        "angina_unstable": "no",
+        "heart_failure_breathless": "no",
+        "valve_breathless": "unsure",
+        "bp_systolic": 150,
+        "bp_diastolic": 95,
+        "other_conditions": ["liver_disease", "overactive_thyroid", "sleep_apnoea", "lung_disease", "porphyria"],
+        "liver_severity": "moderate",
+        "thyroid_controlled": "yes",
+        "uses_cpap": "yes",
+        "height_cm": 170,
+        "weight_kg": 80,
+        "neck_large": "yes",
+        "neck_43cm": "no",
         "mental_health_history": ["ptsd", "schizophrenia_psychosis"],
-        "dissociation_frequent": "no", "psychosis_current": "no", "phq9_9": 1, "self_harm_intent": "no",
-        "self_harm_recent_attempt": "no", "auditc_1": "2", "auditc_2": "1", "auditc_3": "0",
-        "drugs_past_year": ["ketamine"], "ketamine_use_bad_reaction": "no",
-        "substance_treatment_ever": "yes", "substance_treatment_for": ["alcohol"], "contact_times": ["mornings"],
+        "dissociation_frequent": "no",
+        "psychosis_current": "no",
+        "phq9_9": 1,
+        "self_harm_intent": "no",
+        "self_harm_recent_attempt": "no",
+        "auditc_1": "2",
+        "auditc_2": "1",
+        "auditc_3": "0",
+        "drugs_past_year": ["ketamine"],
+        "ketamine_use_bad_reaction": "no",
+        "substance_treatment_ever": "yes",
+        "substance_treatment_for": ["alcohol"],
+        "contact_times": ["mornings"],
     },
     # the one follow-up "every follow-up" cannot show: it sits under "I'm not sure", not "Yes"
     "not sure about previous ketamine": {"previous_ketamine": "unsure", "previous_ketamine_unsure_reaction": "yes"},
     "male without phone, support page asks for one": {
-        "sex_at_birth": "male", "phq9_9": 2, "self_harm_intent": "no", "self_harm_recent_attempt": "no",
+        "sex_at_birth": "male",
+        "phq9_9": 2,
+        "self_harm_intent": "no",
+        "self_harm_recent_attempt": "no",
         "contact_phone_today": "07700 900 982",
     },
 }
 
 
 @pytest.mark.parametrize("name", BRANCHES)
-def test_patient_flow_stores_what_was_entered_with_its_flags_and_scores(app: Flask, browser: Browser,
-                                                                        name: str) -> None:
+def test_patient_flow_stores_what_was_entered_with_its_flags_and_scores(
+    app: Flask, browser: Browser, name: str
+) -> None:
     given = answers(**BRANCHES[name])
     start(browser)
     visited = fill_every_step(browser, given)
@@ -150,8 +185,9 @@ def test_double_submit_and_replay_create_one_submission(app: Flask, browser: Bro
     csrf_token = browser.csrf_token()
     token = submit(browser)
     for _ in range(2):  # a double click and a later replay of the same POST
-        response = browser.client.post("/questionnaire/submit", data={"submission_token": token,
-                                                                      "csrf_token": csrf_token})
+        response = browser.client.post(
+            "/questionnaire/submit", data={"submission_token": token, "csrf_token": csrf_token}
+        )
         assert response.headers["Location"].endswith("/questionnaire/confirmation")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Submission)) == 1

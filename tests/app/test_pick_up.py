@@ -126,8 +126,9 @@ def test_every_staff_member_is_told_when_alerts_are_not_going_out(app: Flask, br
         assert db.session.scalar(select(Notification.reference)) == reference
     assert "1 urgent alert is not going out" in browser.get("/staff/")
     with app.app_context():  # no error, but waiting for over five minutes: no worker is running
-        db.session.execute(update(Notification).values(last_error=None,
-                                                       next_attempt_at=utcnow() - timedelta(minutes=6)))
+        db.session.execute(
+            update(Notification).values(last_error=None, next_attempt_at=utcnow() - timedelta(minutes=6))
+        )
         db.session.commit()
     assert "1 urgent alert is not going out" in browser.get("/staff/")
 

@@ -27,8 +27,14 @@ def failed_sign_in_address(app: Flask, forwarded: str) -> str:
 
 
 def proxied_app(tmp_path: Path, hops: int) -> Flask:
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'proxy.sqlite3'}",
-                      "SECRET_KEY": "test", "PROXY_HOPS": hops})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'proxy.sqlite3'}",
+            "SECRET_KEY": "test",
+            "PROXY_HOPS": hops,
+        }
+    )
     with app.app_context():
         db.create_all()
     return app

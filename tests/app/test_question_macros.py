@@ -90,16 +90,18 @@ def parse(html: str) -> Page:
 
 
 def posted_form(step_id: str, data: Mapping[str, Any], earlier: Mapping[str, Any] = EVERY_FOLLOW_UP) -> forms.StepForm:
-    formdata = MultiDict([(key, item) for key, value in data.items()
-                          for item in (value if isinstance(value, list) else [value])])
+    formdata = MultiDict(
+        [(key, item) for key, value in data.items() for item in (value if isinstance(value, list) else [value])]
+    )
     form = forms.step_form_class(step_id)(formdata=formdata, meta={"csrf": False})
     form.validate_step(earlier, today=TODAY, min_age=18)
     return form
 
 
 def _flat(nodes: tuple[forms.Node, ...]) -> list[forms.Node]:
-    return [each for node in nodes
-            for each in [node, *_flat(tuple(kid for kids in node.children.values() for kid in kids))]]
+    return [
+        each for node in nodes for each in [node, *_flat(tuple(kid for kids in node.children.values() for kid in kids))]
+    ]
 
 
 CASES = [(step_id, kind) for step_id in STEP_IDS for kind in ("answered", "empty post")]
@@ -174,14 +176,21 @@ def test_render_questions_follow_up_inside_its_options_conditional(ctx: None, st
 
 def test_render_questions_follow_up_of_unchosen_option_still_in_page(ctx: None) -> None:
     page = parse(render(forms.form_for("treatments", answers()), "treatments", answers()))
-    assert page.named("previous_ketamine_effect") and "govuk-radios__conditional--hidden" in page.classes[
-        "conditional-previous_ketamine"]
+    assert (
+        page.named("previous_ketamine_effect")
+        and "govuk-radios__conditional--hidden" in page.classes["conditional-previous_ketamine"]
+    )
 
 
 # --- values, errors and details ---------------------------------------------------------------------
 def test_render_questions_values_kept_after_an_error(ctx: None) -> None:
-    data = {**form_data("about_you", answers()), "full_name": "Zoë <b>O'Brien</b>", "email": "alex@",
-            "date_of_birth-month": "", "phone": "call me"}
+    data = {
+        **form_data("about_you", answers()),
+        "full_name": "Zoë <b>O'Brien</b>",
+        "email": "alex@",
+        "date_of_birth-month": "",
+        "phone": "call me",
+    }
     form = posted_form("about_you", data, earlier={})
     html = render(form, "about_you", {})
     page = parse(html)
@@ -197,14 +206,18 @@ def test_render_questions_number_textarea_and_ticks_kept_after_an_error(ctx: Non
     page = parse(render(posted_form("health", data), "health", EVERY_FOLLOW_UP))
     assert page.named("bp_systolic")[0]["value"] == "12a"
     assert [e["value"] for e in page.named("heart_conditions") if "checked" in e] == [
-        "high_blood_pressure", "heart_attack", "coronary_disease", "heart_failure", "valve_disease"]
+        "high_blood_pressure",
+        "heart_attack",
+        "coronary_disease",
+        "heart_failure",
+        "valve_disease",
+    ]
     data = {**form_data("pain", EVERY_FOLLOW_UP), "pain_description": "line one\r\nline <two>", "peg_pain": ""}
     page = parse(render(posted_form("pain", data), "pain", EVERY_FOLLOW_UP))
     assert page.named("pain_description")[0]["text"].strip() == "line one\nline <two>"
 
 
-@pytest.mark.parametrize("month, marked", [("", ["date_of_birth-month"]), ("13", ["date_of_birth-month"]),
-                                           ("3", [])])
+@pytest.mark.parametrize("month, marked", [("", ["date_of_birth-month"]), ("13", ["date_of_birth-month"]), ("3", [])])
 def test_render_questions_date_error_class_only_on_wrong_part(ctx: None, month: str, marked: list[str]) -> None:
     form = posted_form("about_you", {**form_data("about_you", answers()), "date_of_birth-month": month}, {})
     page = parse(render(form, "about_you", {}))
@@ -212,8 +225,10 @@ def test_render_questions_date_error_class_only_on_wrong_part(ctx: None, month: 
     assert wrong == marked
 
 
-@pytest.mark.parametrize("step_id, name", [("health", "heart_conditions"), ("medications", "medication_checklist"),
-                                           ("substances", "drugs_past_year")])
+@pytest.mark.parametrize(
+    "step_id, name",
+    [("health", "heart_conditions"), ("medications", "medication_checklist"), ("substances", "drugs_past_year")],
+)
 def test_render_questions_none_option_exclusive_after_or_divider(ctx: None, step_id: str, name: str) -> None:
     html = render(forms.form_for(step_id, EVERY_FOLLOW_UP), step_id, EVERY_FOLLOW_UP)
     none = [e for e in parse(html).named(name) if e["value"] == "none"]
@@ -247,7 +262,7 @@ def test_render_questions_consent_single_checkbox_with_label_no_legend(ctx: None
     page = parse(html)
     assert [e["id"] for e in page.named("consent_store")] == ["consent_store"]
     assert page.legends == [] and "consent_store" in page.labels
-    assert "govuk-error-message" in html and "aria-describedby=\"consent_store-error\"" in html
+    assert "govuk-error-message" in html and 'aria-describedby="consent_store-error"' in html
 
 
 @pytest.mark.parametrize("step_id", STEP_IDS)

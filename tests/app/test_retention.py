@@ -17,8 +17,14 @@ from screening.staff import retention
 from tests.app.admin_helpers import add_submission, create_account, flask_command
 
 NOW = datetime(2030, 6, 15, 12, 0, tzinfo=UTC)
-URGENT = {"phq9_9": 1, "self_harm_intent": "yes", "self_harm_recent_attempt": "no", "phone": "01632 960 001",
-          "full_name": "Canary Oldpatient", "email": "canary.old@example.org"}
+URGENT = {
+    "phq9_9": 1,
+    "self_harm_intent": "yes",
+    "self_harm_recent_attempt": "no",
+    "phone": "01632 960 001",
+    "full_name": "Canary Oldpatient",
+    "email": "canary.old@example.org",
+}
 
 
 @pytest.fixture
@@ -37,8 +43,9 @@ def references(app: Flask) -> list[str]:
         return list(db.session.scalars(select(Submission.reference).order_by(Submission.submitted_at)))
 
 
-def test_purge_deletes_old_submissions_with_their_rows_and_leaves_tombstones(app: Flask, frozen: datetime,
-                                                                             tmp_path: Path) -> None:
+def test_purge_deletes_old_submissions_with_their_rows_and_leaves_tombstones(
+    app: Flask, frozen: datetime, tmp_path: Path
+) -> None:
     app.config["SCREENING"]["ALERT_FILE"] = str(tmp_path / "alerts.log")  # a route, so urgent ones have an alert
     old = add_submission(app, submitted_at=frozen - timedelta(days=400, hours=1), **URGENT)
     recent = add_submission(app, submitted_at=frozen - timedelta(days=100), **URGENT)
@@ -46,9 +53,16 @@ def test_purge_deletes_old_submissions_with_their_rows_and_leaves_tombstones(app
     with app.app_context():
         for submission in db.session.scalars(select(Submission)):
             submission.status = SubmissionStatus.IN_REVIEW
-            db.session.add(ReviewEvent(submission=submission, staff_id=staff_id, at=frozen,
-                                       from_status=SubmissionStatus.NEW, to_status=SubmissionStatus.IN_REVIEW,
-                                       note="Called Canary Oldpatient"))
+            db.session.add(
+                ReviewEvent(
+                    submission=submission,
+                    staff_id=staff_id,
+                    at=frozen,
+                    from_status=SubmissionStatus.NEW,
+                    to_status=SubmissionStatus.IN_REVIEW,
+                    note="Called Canary Oldpatient",
+                )
+            )
         db.session.commit()
     flags_before = count(app, Flag)
     assert flags_before >= 2 and count(app, Notification) == 2

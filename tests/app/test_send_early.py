@@ -32,8 +32,9 @@ from tests.conftest import Browser
 #: Thoughts of self-harm, no plan or attempt, no phone given yet (the support page asks for one).
 SUPPORT = answers(phq9_9=1, self_harm_intent="no", self_harm_recent_attempt="no", contact_phone_today="07700 900 982")
 #: The same with a plan: the act-now page comes first, then check your answers.
-WITH_INTENT = answers(phq9_9=2, self_harm_intent="yes", self_harm_recent_attempt="no",
-                      contact_phone_today="07700 900 982")
+WITH_INTENT = answers(
+    phq9_9=2, self_harm_intent="yes", self_harm_recent_attempt="no", contact_phone_today="07700 900 982"
+)
 CHECK = "/questionnaire/check"
 SEND_EARLY_URL = f"/questionnaire/{SEND_EARLY_FROM}"
 
@@ -41,7 +42,7 @@ SEND_EARLY_URL = f"/questionnaire/{SEND_EARLY_FROM}"
 def after(step_id: str, given: dict[str, Any]) -> list[str]:
     """The pages shown after ``step_id``, in order."""
     ids = [step.id for step in journey.shown_steps(given)]
-    return ids[ids.index(step_id) + 1:]
+    return ids[ids.index(step_id) + 1 :]
 
 
 def sent_early_line(given: dict[str, Any]) -> str:
@@ -77,7 +78,9 @@ def test_send_early_support_page_says_the_clinic_sees_nothing_until_sent(app: Fl
     form = page.find("form", action=SEND_EARLY_URL)[0]
     buttons = [button for button in page.find("button") if button.inside(lambda ancestor: ancestor is form)]
     assert [(button.clean_text(), button.attrs.get("name")) for button in buttons] == [
-        ("Continue", None), ("Send my answers now", SEND_EARLY_BUTTON)], "Continue stays the default (Enter)"
+        ("Continue", None),
+        ("Send my answers now", SEND_EARLY_BUTTON),
+    ], "Continue stays the default (Enter)"
     for step_id in ("about_you", "mood"):
         assert "Send my answers now" not in browser.get(f"/questionnaire/{step_id}"), step_id
 
@@ -87,8 +90,9 @@ def test_send_early_checks_what_was_answered_then_stores_the_skipped_steps(app: 
     assert browser.location == CHECK
     skipped = after(SEND_EARLY_FROM, SUPPORT)
     assert skipped, "pages follow the support page"
-    assert the_draft(app).answers == dict(clean_answers({
-        qid: value for qid, value in SUPPORT.items() if STEP_OF[qid].id not in skipped}).values), "the page was saved"
+    assert the_draft(app).answers == dict(
+        clean_answers({qid: value for qid, value in SUPPORT.items() if STEP_OF[qid].id not in skipped}).values
+    ), "the page was saved"
     page = Html(browser.get(CHECK))
     assert browser.status == 200
     assert structure_problems(page) == []
@@ -186,8 +190,9 @@ def test_send_early_replayed_submit_is_still_one_submission(app: Flask, browser:
     token, submission_token = browser.csrf_token(), _TOKEN.search(browser.page)
     assert submission_token
     for _ in range(2):
-        response = browser.client.post("/questionnaire/submit", data={"csrf_token": token,
-                                                                      "submission_token": submission_token.group(1)})
+        response = browser.client.post(
+            "/questionnaire/submit", data={"csrf_token": token, "submission_token": submission_token.group(1)}
+        )
         assert response.headers["Location"] == "/questionnaire/confirmation"
     assert stored(app).skipped_steps == after(SEND_EARLY_FROM, SUPPORT)
 
@@ -224,4 +229,5 @@ def test_send_early_line_in_words() -> None:
     assert staff_display.sent_early(None) is None
     titles = f"{STEP_BY_ID['substances'].title}, {STEP_BY_ID['practicalities'].title}"
     assert staff_display.sent_early(["substances", "practicalities"]) == (
-        f"Sent early from the support page: not answered: {titles}")
+        f"Sent early from the support page: not answered: {titles}"
+    )

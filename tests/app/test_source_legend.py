@@ -35,8 +35,9 @@ def clinician(app: Flask, browser: Browser) -> Browser:
     return browser
 
 
-def stored(app: Flask, values: dict[str, Any], *, sources: dict[int, str | None] | None = None,
-           no_sources: bool = False) -> tuple[str, set[str]]:
+def stored(
+    app: Flask, values: dict[str, Any], *, sources: dict[int, str | None] | None = None, no_sources: bool = False
+) -> tuple[str, set[str]]:
     """Submit ``values`` through the real path; ``sources`` overwrites the stored ``source`` of flags by position (as
     a submission stored under an older rule set would have), ``no_sources`` clears them all. Returns the reference and
     the keys its flags cite."""
@@ -62,12 +63,19 @@ def pdf_text(pdf: bytes) -> str:
     that column; its type size picks it out whatever the page break does."""
     tool = shutil.which("pdftotext")
     assert tool, "pdftotext is missing: apt-get install poppler-utils (scripts/ensure-browser.sh does)"
-    done = subprocess.run([tool, "-bbox", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,  # noqa: S603
-                          check=True)
+    done = subprocess.run(
+        [tool, "-bbox", "-enc", "UTF-8", "-", "-"],
+        input=pdf,
+        capture_output=True,  # noqa: S603
+        check=True,
+    )
     words = []
     for page_number, page in enumerate(done.stdout.decode("utf-8").split("<page ")[1:]):
-        for x_min, y_min, y_max, word in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" '
-                                                    r'yMax="([\d.]+)">(.*?)</word>', page):
+        for x_min, y_min, y_max, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" '
+            r'yMax="([\d.]+)">(.*?)</word>',
+            page,
+        ):
             if float(y_max) - float(y_min) < LEGEND_WORD_HEIGHT:
                 words.append((page_number, float(y_min), float(x_min), html.unescape(word)))
     lines: list[list[tuple[int, float, float, str]]] = []
@@ -88,8 +96,12 @@ def squeezed(legend: dict[str, str]) -> dict[str, str]:
 def staff_legend(page: str) -> dict[str, str]:
     """key -> citation, from the staff page's legend (unescaped), in page order."""
     block = page.split('class="app-source-legend"', 1)[1].split("</dl>", 1)[0]
-    rows = re.findall(r'<dt class="govuk-summary-list__key app-source-key">(.*?)</dt>\s*'
-                      r'<dd class="govuk-summary-list__value[^"]*">(.*?)</dd>', block, flags=re.S)
+    rows = re.findall(
+        r'<dt class="govuk-summary-list__key app-source-key">(.*?)</dt>\s*'
+        r'<dd class="govuk-summary-list__value[^"]*">(.*?)</dd>',
+        block,
+        flags=re.S,
+    )
     return {html.unescape(key.strip()): html.unescape(flat(text)) for key, text in rows}
 
 
@@ -113,8 +125,9 @@ def expected(keys: set[str]) -> dict[str, str]:
 
 
 # --- the staff page, the print view and the PDF list exactly the keys used, with their full citations -----------------
-def test_staff_page_legend_lists_exactly_the_keys_of_the_flags_with_full_citations(app: Flask,
-                                                                                   clinician: Browser) -> None:
+def test_staff_page_legend_lists_exactly_the_keys_of_the_flags_with_full_citations(
+    app: Flask, clinician: Browser
+) -> None:
     reference, keys = stored(app, TYPICAL)
     assert len(keys) >= 3, keys
     page = clinician.get(f"/staff/submissions/{reference}")
@@ -122,28 +135,33 @@ def test_staff_page_legend_lists_exactly_the_keys_of_the_flags_with_full_citatio
     assert legend == expected(keys)
     assert list(legend) == sorted(legend, key=str.casefold)  # alphabetical, each key once
     assert page.count('class="app-source-legend"') == 1
-    flags_section = page[page.index('id="flags-heading"'):page.index('id="scores-heading"')]
+    flags_section = page[page.index('id="flags-heading"') : page.index('id="scores-heading"')]
     assert 'id="sources-heading"' in flags_section  # with the flags, before the scores
     for key in keys:  # each flag's own list names its keys too, so the legend and the flags connect
         assert f'<span class="app-source-key">{key}</span>' in flags_section
 
 
-def test_print_view_legend_lists_exactly_the_keys_of_the_flags_with_full_citations(app: Flask,
-                                                                                   clinician: Browser) -> None:
+def test_print_view_legend_lists_exactly_the_keys_of_the_flags_with_full_citations(
+    app: Flask, clinician: Browser
+) -> None:
     reference, keys = stored(app, TYPICAL)
     page = clinician.get(f"/staff/submissions/{reference}/summary")
     assert clinician.status == 200
     assert print_legend(page) == expected(keys)
     assert page.count('class="summary-sources"') == 1
     assert page.index("Key answers") < page.index('id="summary-sources"') < page.index("Staff notes")
-    printed_keys = {key.strip() for bracket in re.findall(r'class="summary-flag__source">\[(.*?)\]', page)
-                    for key in html.unescape(bracket).split(",")}
+    printed_keys = {
+        key.strip()
+        for bracket in re.findall(r'class="summary-flag__source">\[(.*?)\]', page)
+        for key in html.unescape(bracket).split(",")
+    }
     assert printed_keys == keys  # every key printed beside a flag is in the legend, and only those
 
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])
-def test_pdf_legend_lists_exactly_the_keys_of_the_flags_with_full_citations(app: Flask, clinician: Browser,
-                                                                            paper: str) -> None:
+def test_pdf_legend_lists_exactly_the_keys_of_the_flags_with_full_citations(
+    app: Flask, clinician: Browser, paper: str
+) -> None:
     reference, keys = stored(app, TYPICAL)
     response = clinician.client.get(f"/staff/submissions/{reference}/summary.pdf?paper={paper}")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
@@ -168,16 +186,18 @@ def test_a_retired_key_prints_as_retired_on_the_staff_page_print_view_and_pdf(ap
     assert staff_legend(page) == expected(keys)
     block = page.split('class="app-source-legend"', 1)[1].split("</dl>", 1)[0]
     assert re.search(rf"{RETIRED_KEY}</dt>\s*<dd class=\"govuk-summary-list__value app-not-answered\">", block)
-    flags_section = page[page.index('id="flags-heading"'):page.index('id="sources-heading"')]
-    assert (f'<span class="app-source-key">{RETIRED_KEY}</span> {escape(staff_display.RETIRED_SOURCE)}'
-            in flags_section)  # the flag's own list says it too, never a bare key
+    flags_section = page[page.index('id="flags-heading"') : page.index('id="sources-heading"')]
+    assert (
+        f'<span class="app-source-key">{RETIRED_KEY}</span> {escape(staff_display.RETIRED_SOURCE)}' in flags_section
+    )  # the flag's own list says it too, never a bare key
     assert print_legend(clinician.get(f"/staff/submissions/{reference}/summary")) == expected(keys)
     response = clinician.client.get(f"/staff/submissions/{reference}/summary.pdf")
     assert squeezed(pdf_legend(pdf_text(response.data))) == squeezed(expected(keys))
 
 
-def test_the_legend_reads_rules_sources_when_the_page_is_made(app: Flask, clinician: Browser,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_legend_reads_rules_sources_when_the_page_is_made(
+    app: Flask, clinician: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A colleague renames a key and rewords a citation after the submission was stored: the pages follow at once."""
     reference, keys = stored(app, TYPICAL)
     renamed_key = sorted(keys - {"ASRA2018"})[0]
@@ -185,9 +205,11 @@ def test_the_legend_reads_rules_sources_when_the_page_is_made(app: Flask, clinic
     reworded[renamed_key + "-NEW"] = "A new source no flag of this submission cites"
     reworded["ASRA2018"] = "Cohen SP et al. Consensus guidelines (reworded for this test). 2018"
     monkeypatch.setattr(rules, "SOURCES", reworded)
-    for legend in (staff_legend(clinician.get(f"/staff/submissions/{reference}")),
-                   print_legend(clinician.get(f"/staff/submissions/{reference}/summary")),
-                   pdf_legend(pdf_text(clinician.client.get(f"/staff/submissions/{reference}/summary.pdf").data))):
+    for legend in (
+        staff_legend(clinician.get(f"/staff/submissions/{reference}")),
+        print_legend(clinician.get(f"/staff/submissions/{reference}/summary")),
+        pdf_legend(pdf_text(clinician.client.get(f"/staff/submissions/{reference}/summary.pdf").data)),
+    ):
         legend = squeezed(legend)
         assert set(legend) == keys  # the new key is not listed: no flag cites it
         assert legend[renamed_key] == squeezed({"": staff_display.RETIRED_SOURCE})[""]

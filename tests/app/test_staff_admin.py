@@ -24,16 +24,26 @@ STAFF = "/staff/admin/staff"
 _ONE_TIME = re.compile(r'<p class="govuk-body app-one-time-password"><code>([^<]+)</code></p>')
 
 ADMIN_GETS = ["/staff/admin/audit", "/staff/admin/export", "/staff/admin/staff", "/staff/admin/staff/new"]
-ADMIN_POSTS = ["/staff/admin/export.csv", "/staff/admin/staff/new", "/staff/admin/staff/1/deactivate",
-               "/staff/admin/staff/1/reactivate", "/staff/admin/staff/1/reset-mfa",
-               "/staff/admin/staff/1/one-time-password"]
+ADMIN_POSTS = [
+    "/staff/admin/export.csv",
+    "/staff/admin/staff/new",
+    "/staff/admin/staff/1/deactivate",
+    "/staff/admin/staff/1/reactivate",
+    "/staff/admin/staff/1/reset-mfa",
+    "/staff/admin/staff/1/one-time-password",
+]
 
 
 def actions(app: Flask) -> list[tuple[str, dict[str, object]]]:
     with app.app_context():
-        return [(event.action, event.details) for event in db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action.like("staff.%"), AuditEvent.action != "staff.logged_in")
-            .order_by(AuditEvent.id))]
+        return [
+            (event.action, event.details)
+            for event in db.session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action.like("staff.%"), AuditEvent.action != "staff.logged_in")
+                .order_by(AuditEvent.id)
+            )
+        ]
 
 
 # --- who may use the admin pages ------------------------------------------------------------------------
@@ -46,8 +56,9 @@ def test_every_admin_route_is_in_the_tested_lists(app: Flask) -> None:
 
 
 @pytest.mark.parametrize("role", [Role.RECEPTION, Role.CLINICIAN])
-def test_other_roles_get_403_on_every_admin_route_and_the_refusal_is_audited(app: Flask, client: FlaskClient,
-                                                                              role: Role) -> None:
+def test_other_roles_get_403_on_every_admin_route_and_the_refusal_is_audited(
+    app: Flask, client: FlaskClient, role: Role
+) -> None:
     user_id = sign_in(client, app, role=role, email=f"{role.value}@example.org", name="Sam Staff")
     browser = Browser(client)
     browser.get("/staff/password")  # a page this role may use, for a CSRF token
@@ -55,14 +66,21 @@ def test_other_roles_get_403_on_every_admin_route_and_the_refusal_is_audited(app
     for url in ADMIN_GETS:
         assert client.get(url).status_code == 403, url
     for url in ADMIN_POSTS:
-        assert client.post(url, data={"csrf_token": token, "name": "X", "email": "x@example.org",
-                                      "role": "admin"}).status_code == 403, url
+        assert (
+            client.post(
+                url, data={"csrf_token": token, "name": "X", "email": "x@example.org", "role": "admin"}
+            ).status_code
+            == 403
+        ), url
     with app.app_context():
         denied = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "access.denied")).all()
         assert len(denied) == len(ADMIN_GETS) + len(ADMIN_POSTS)
         assert {event.staff_id for event in denied} == {user_id}
-        assert {event.details["endpoint"] for event in denied} >= {"admin.audit", "admin.export_csv",
-                                                                   "admin.staff_deactivate"}
+        assert {event.details["endpoint"] for event in denied} >= {
+            "admin.audit",
+            "admin.export_csv",
+            "admin.staff_deactivate",
+        }
         assert db.session.scalar(select(StaffUser).where(StaffUser.email == "x@example.org")) is None
 
 
@@ -88,13 +106,14 @@ def test_staff_list_shows_each_account(app: Flask, client: FlaskClient) -> None:
     assert "Ada Admin" in page and "ada.admin@example.org" in page and "New Person" in page
     assert "reception" in page and "Never" in page  # New Person has not signed in or enrolled MFA
     assert "This is you" in page
-    assert "Deactivate<span class=\"govuk-visually-hidden\"> New Person</span>" in page
+    assert 'Deactivate<span class="govuk-visually-hidden"> New Person</span>' in page
     assert "Reset authenticator" not in page  # nobody else has an authenticator yet
 
 
 # --- create ---------------------------------------------------------------------------------------------------
-def test_create_shows_the_one_time_password_once_and_it_signs_in(app: Flask, client: FlaskClient,
-                                                                 caplog: pytest.LogCaptureFixture) -> None:
+def test_create_shows_the_one_time_password_once_and_it_signs_in(
+    app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
     admin_id = sign_in_admin(client, app)
     browser = Browser(client)
     browser.get(f"{STAFF}/new")
@@ -109,27 +128,42 @@ def test_create_shows_the_one_time_password_once_and_it_signs_in(app: Flask, cli
     assert one_time not in Browser(client).get(STAFF)
     with app.app_context():
         user = db.session.scalars(select(StaffUser).where(StaffUser.email == "rae@example.org")).one()
-        assert (user.name, user.role, user.must_change_password, user.mfa_secret) == ("Rae Reception",
-                                                                                       Role.RECEPTION, True, None)
+        assert (user.name, user.role, user.must_change_password, user.mfa_secret) == (
+            "Rae Reception",
+            Role.RECEPTION,
+            True,
+            None,
+        )
         assert accounts.attempt_login("rae@example.org", one_time, remote_addr="192.0.2.1").outcome == "ok"
-        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "staff.created",
-                                                            AuditEvent.staff_id == admin_id)).one()
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "staff.created", AuditEvent.staff_id == admin_id)
+        ).one()
         assert event.details == {"account": user.id, "role": "reception"}
         assert one_time not in str(event.details)
 
 
-@pytest.mark.parametrize(("data", "messages"), [
-    ({}, ["Enter their full name", "Enter their work email address", "Select a role"]),
-    ({"name": "Bo", "email": "not-an-email", "role": "reception"},
-     ["Enter an email address in the correct format, like name@example.com"]),
-    ({"name": "Bo\x00Bell", "email": "bo@example.org", "role": "reception"},
-     ["Enter the full name without hidden control characters"]),
-    ({"name": "Bo", "email": "bo@example.org", "role": "superuser"}, ["Select a role"]),
-    ({"name": "Ada Again", "email": "ADA.ADMIN@example.org", "role": "admin"},
-     ["An account with that email address already exists"]),
-])
-def test_create_explains_each_mistake(app: Flask, client: FlaskClient, data: dict[str, str],
-                                      messages: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("data", "messages"),
+    [
+        ({}, ["Enter their full name", "Enter their work email address", "Select a role"]),
+        (
+            {"name": "Bo", "email": "not-an-email", "role": "reception"},
+            ["Enter an email address in the correct format, like name@example.com"],
+        ),
+        (
+            {"name": "Bo\x00Bell", "email": "bo@example.org", "role": "reception"},
+            ["Enter the full name without hidden control characters"],
+        ),
+        ({"name": "Bo", "email": "bo@example.org", "role": "superuser"}, ["Select a role"]),
+        (
+            {"name": "Ada Again", "email": "ADA.ADMIN@example.org", "role": "admin"},
+            ["An account with that email address already exists"],
+        ),
+    ],
+)
+def test_create_explains_each_mistake(
+    app: Flask, client: FlaskClient, data: dict[str, str], messages: list[str]
+) -> None:
     sign_in_admin(client, app)
     browser = Browser(client)
     browser.get(f"{STAFF}/new")
@@ -157,8 +191,9 @@ def post_button(client: FlaskClient, url: str) -> Browser:
     return browser
 
 
-def test_deactivate_ends_the_persons_sessions_and_reactivate_restores_the_account(app: Flask, client: FlaskClient
-                                                                                  ) -> None:
+def test_deactivate_ends_the_persons_sessions_and_reactivate_restores_the_account(
+    app: Flask, client: FlaskClient
+) -> None:
     sign_in_admin(client, app)
     colleague = app.test_client()
     colleague_id = sign_in(colleague, app, role=Role.CLINICIAN, email="cleo@example.org", name="Cleo Clinician")
@@ -167,7 +202,7 @@ def test_deactivate_ends_the_persons_sessions_and_reactivate_restores_the_accoun
     assert browser.status == 302 and browser.location.endswith(STAFF)
     page = browser.get(STAFF)
     assert "Cleo Clinician&#39;s account is deactivated and every session they had has ended" in page
-    assert "Reactivate<span class=\"govuk-visually-hidden\"> Cleo Clinician</span>" in page
+    assert 'Reactivate<span class="govuk-visually-hidden"> Cleo Clinician</span>' in page
     response = colleague.get("/staff/password")
     assert response.status_code == 302 and response.headers["Location"].endswith("/staff/login")
     assert not staff_user(app, colleague_id).active
@@ -181,8 +216,10 @@ def test_deactivate_ends_the_persons_sessions_and_reactivate_restores_the_accoun
 
 def test_an_admin_cannot_deactivate_or_reset_themselves(app: Flask, client: FlaskClient) -> None:
     admin_id = sign_in_admin(client, app)
-    for url, message in ((f"{STAFF}/{admin_id}/deactivate", "You cannot deactivate your own account"),
-                         (f"{STAFF}/{admin_id}/reset-mfa", "You cannot reset your own authenticator")):
+    for url, message in (
+        (f"{STAFF}/{admin_id}/deactivate", "You cannot deactivate your own account"),
+        (f"{STAFF}/{admin_id}/reset-mfa", "You cannot reset your own authenticator"),
+    ):
         browser = post_button(client, url)
         assert browser.status == 400 and message in browser.page and "There is a problem" in browser.page
     user = staff_user(app, admin_id)
@@ -205,8 +242,9 @@ def test_reset_mfa_forgets_the_authenticator_and_ends_sessions(app: Flask, clien
     assert actions(app)[-1] == ("staff.mfa_reset", {"account": colleague_id})
 
 
-def test_a_one_time_password_expires_after_72_hours(app: Flask, client: FlaskClient,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_one_time_password_expires_after_72_hours(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     clock = install_clock(monkeypatch)
     with app.app_context():
         user, one_time = accounts.create_staff(email="rae@example.org", name="Rae Reception", role=Role.RECEPTION)
@@ -224,13 +262,18 @@ def test_a_one_time_password_expires_after_72_hours(app: Flask, client: FlaskCli
     user = staff_user(app, user_id)
     assert user.failed_logins == 1 and user.locked_until is None
     with app.app_context():
-        reasons = [event.details["reason"] for event in db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "staff.login_failed").order_by(AuditEvent.id))]
+        reasons = [
+            event.details["reason"]
+            for event in db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "staff.login_failed").order_by(AuditEvent.id)
+            )
+        ]
     assert reasons == ["one_time_password_expired", "password"]
 
 
 def test_the_one_time_password_works_until_its_expiry_and_a_chosen_password_never_expires(
-        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     clock = install_clock(monkeypatch)
     with app.app_context():
         user, one_time = accounts.create_staff(email="rae@example.org", name="Rae Reception", role=Role.RECEPTION)
@@ -239,12 +282,15 @@ def test_the_one_time_password_works_until_its_expiry_and_a_chosen_password_neve
         accounts.change_password(user, new_password="a password of my own 2026", remote_addr=None)
         assert user.password_expires_at is None
         clock.advance(days=400)
-        assert accounts.attempt_login("rae@example.org", "a password of my own 2026",
-                                      remote_addr="192.0.2.1").outcome == "ok"
+        assert (
+            accounts.attempt_login("rae@example.org", "a password of my own 2026", remote_addr="192.0.2.1").outcome
+            == "ok"
+        )
 
 
-def test_an_admin_gives_a_new_one_time_password_once_ending_sessions(app: Flask, client: FlaskClient,
-                                                                    caplog: pytest.LogCaptureFixture) -> None:
+def test_an_admin_gives_a_new_one_time_password_once_ending_sessions(
+    app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
     sign_in_admin(client, app)
     colleague = app.test_client()
     colleague_id = sign_in(colleague, app, role=Role.RECEPTION, email="rae@example.org", name="Rae Reception")
@@ -294,4 +340,4 @@ def test_admin_pages_are_well_formed_with_and_without_errors(app: Flask, client:
     pages["refused"] = post_button(client, f"{STAFF}/{admin_id}/deactivate").page
     for name, page in pages.items():
         assert structure_problems(Html(page)) == [], name
-    assert "Reset authenticator<span class=\"govuk-visually-hidden\"> for Cleo Clinician" in pages[STAFF]
+    assert 'Reset authenticator<span class="govuk-visually-hidden"> for Cleo Clinician' in pages[STAFF]

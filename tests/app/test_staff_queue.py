@@ -19,8 +19,10 @@ from screening.staff.queue import PAGE_SIZE
 from tests.app.staff_helpers import csrf_from, make_submission, sign_in
 from tests.conftest import Browser
 
-_ROW_REFERENCE = re.compile(r'<th scope="row" class="govuk-table__header"><a class="govuk-link app-reference" '
-                            r'href="/staff/submissions/(KT-[0-9A-Z]{4}-[0-9A-Z]{4})">')
+_ROW_REFERENCE = re.compile(
+    r'<th scope="row" class="govuk-table__header"><a class="govuk-link app-reference" '
+    r'href="/staff/submissions/(KT-[0-9A-Z]{4}-[0-9A-Z]{4})">'
+)
 _HREFS = re.compile(r'(?:href|action)="([^"]*)"')
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -43,17 +45,20 @@ def signed_in(app: Flask, browser: Browser) -> Browser:
 
 # --- order and rows ---------------------------------------------------------------------------------------------------
 def test_queue_urgent_first_then_severity_then_oldest(app: Flask, signed_in: Browser) -> None:
-    made = {(priority, hours): make_submission(app, priority=priority, submitted_at=T0 + timedelta(hours=hours))
-            for priority, hours in [(1, 0), (3, 2), (2, 1), (3, 1), (-1, 0), (0, 3), (2, 0), (-1, 5)]}
+    made = {
+        (priority, hours): make_submission(app, priority=priority, submitted_at=T0 + timedelta(hours=hours))
+        for priority, hours in [(1, 0), (3, 2), (2, 1), (3, 1), (-1, 0), (0, 3), (2, 0), (-1, 5)]
+    }
     expected = [made[key] for key in [(3, 1), (3, 2), (2, 0), (2, 1), (1, 0), (0, 3), (-1, 0), (-1, 5)]]
     assert references(signed_in.get("/staff/")) == expected
 
 
 def test_queue_row_shows_reference_age_clinic_time_severity_flags_and_status(app: Flask, signed_in: Browser) -> None:
-    reference = make_submission(app, priority=2, submitted_at=datetime(2026, 7, 1, 13, 5, tzinfo=UTC),
-                                pain_duration="lt_3m")
+    reference = make_submission(
+        app, priority=2, submitted_at=datetime(2026, 7, 1, 13, 5, tzinfo=UTC), pain_duration="lt_3m"
+    )
     page = signed_in.get("/staff/")
-    row = page[page.index(reference):].split("</tr>")[0]
+    row = page[page.index(reference) :].split("</tr>")[0]
     today = datetime.now(UTC).date()
     assert f'<td class="govuk-table__cell govuk-table__cell--numeric">{age_on(date(1985, 3, 14), today)}</td>' in row
     assert "1 Jul 2026, 14:05" in row  # Europe/London in summer: UTC+1
@@ -85,19 +90,22 @@ def mixed(app: Flask) -> dict[str, str]:
     return refs
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("", ["urgent_new", "discuss_review", "caution_awaiting"]),  # open by default
-    ("?status=all", ["urgent_new", "discuss_review", "caution_awaiting", "info_offered", "none_withdrawn"]),
-    ("?status=withdrawn", ["none_withdrawn"]),
-    ("?status=in_review", ["discuss_review"]),
-    ("?status=all&severity=urgent", ["urgent_new"]),
-    ("?status=all&severity=none", ["none_withdrawn"]),
-    ("?status=all&severity=info", ["info_offered"]),
-    ("?status=all&from=2026-11-05", ["caution_awaiting", "info_offered", "none_withdrawn"]),
-    ("?status=all&to=2026-11-03", ["urgent_new", "discuss_review"]),  # 23:30 UTC on 3 Nov: still 3 Nov in London
-    ("?status=all&from=2026-11-03&to=2026-11-05", ["discuss_review", "caution_awaiting"]),
-    ("?severity=caution&status=open", ["caution_awaiting"]),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ["urgent_new", "discuss_review", "caution_awaiting"]),  # open by default
+        ("?status=all", ["urgent_new", "discuss_review", "caution_awaiting", "info_offered", "none_withdrawn"]),
+        ("?status=withdrawn", ["none_withdrawn"]),
+        ("?status=in_review", ["discuss_review"]),
+        ("?status=all&severity=urgent", ["urgent_new"]),
+        ("?status=all&severity=none", ["none_withdrawn"]),
+        ("?status=all&severity=info", ["info_offered"]),
+        ("?status=all&from=2026-11-05", ["caution_awaiting", "info_offered", "none_withdrawn"]),
+        ("?status=all&to=2026-11-03", ["urgent_new", "discuss_review"]),  # 23:30 UTC on 3 Nov: still 3 Nov in London
+        ("?status=all&from=2026-11-03&to=2026-11-05", ["discuss_review", "caution_awaiting"]),
+        ("?severity=caution&status=open", ["caution_awaiting"]),
+    ],
+)
 def test_queue_filters(signed_in: Browser, mixed: dict[str, str], query: str, expected: list[str]) -> None:
     page = signed_in.get("/staff/" + query)
     assert signed_in.status == 200
@@ -110,14 +118,18 @@ def test_queue_date_filter_uses_the_clinics_day(app: Flask, signed_in: Browser) 
     assert references(signed_in.get("/staff/?to=2026-07-01")) == []
 
 
-@pytest.mark.parametrize(("query", "shown"), [
-    ("?status=approved", "urgent_new"),
-    ("?severity=deadly", "urgent_new"),
-    ("?from=2026-13-40", "urgent_new"),
-    ("?from=2026-11-05&to=2026-11-01", "caution_awaiting"),  # the end date is dropped, the start date kept
-])
-def test_queue_bad_filter_is_explained_and_ignored(signed_in: Browser, mixed: dict[str, str], query: str,
-                                                   shown: str) -> None:
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("?status=approved", "urgent_new"),
+        ("?severity=deadly", "urgent_new"),
+        ("?from=2026-13-40", "urgent_new"),
+        ("?from=2026-11-05&to=2026-11-01", "caution_awaiting"),  # the end date is dropped, the start date kept
+    ],
+)
+def test_queue_bad_filter_is_explained_and_ignored(
+    signed_in: Browser, mixed: dict[str, str], query: str, shown: str
+) -> None:
     page = signed_in.get("/staff/" + query)
     assert signed_in.status == 200
     assert "There is a problem" in page and "Error: " in page
@@ -126,20 +138,34 @@ def test_queue_bad_filter_is_explained_and_ignored(signed_in: Browser, mixed: di
 
 def test_queue_counts_per_status(signed_in: Browser, mixed: dict[str, str]) -> None:
     page = signed_in.get("/staff/")
-    counts = {label: int(count) for count, label in re.findall(
-        r'<span class="app-status-counts__count">(\d+)</span> ([A-Za-z ]+?)\s*</a>', page)}
-    assert counts == {"Open": 3, "New": 1, "In review": 1, "Awaiting patient": 1, "Consultation offered": 1,
-                      "Not suitable": 0, "Withdrawn": 1, "All": 5}
+    counts = {
+        label: int(count)
+        for count, label in re.findall(
+            r'<span class="app-status-counts__count">(\d+)</span> ([A-Za-z ]+?)\s*</a>', page
+        )
+    }
+    assert counts == {
+        "Open": 3,
+        "New": 1,
+        "In review": 1,
+        "Awaiting patient": 1,
+        "Consultation offered": 1,
+        "Not suitable": 0,
+        "Withdrawn": 1,
+        "All": 5,
+    }
 
 
 # --- search -----------------------------------------------------------------------------------------------------------
 @pytest.fixture
 def people(app: Flask) -> dict[str, str]:
     return {
-        "jo": make_submission(app, priority=1, full_name="Jo Bloggs-Smith", date_of_birth="1970-05-06",
-                              email="Jo.Bloggs@Example.org"),
-        "sam": make_submission(app, priority=2, full_name="Sam Taylor", date_of_birth="1990-12-01",
-                               email="sam@example.org"),
+        "jo": make_submission(
+            app, priority=1, full_name="Jo Bloggs-Smith", date_of_birth="1970-05-06", email="Jo.Bloggs@Example.org"
+        ),
+        "sam": make_submission(
+            app, priority=2, full_name="Sam Taylor", date_of_birth="1990-12-01", email="sam@example.org"
+        ),
     }
 
 
@@ -154,17 +180,21 @@ def assert_no_patient_data_in_urls(page: str, *terms: str) -> None:
             assert term.lower() not in url.lower(), url
 
 
-@pytest.mark.parametrize(("term", "who"), [
-    ("reference:jo", "jo"),
-    ("bloggs", "jo"),
-    ("  sam  TAYLOR ", "sam"),
-    ("06/05/1970", "jo"),
-    ("6.5.1970", "jo"),
-    ("1990-12-01", "sam"),
-    ("jo.bloggs@example.ORG", "jo"),
-])
+@pytest.mark.parametrize(
+    ("term", "who"),
+    [
+        ("reference:jo", "jo"),
+        ("bloggs", "jo"),
+        ("  sam  TAYLOR ", "sam"),
+        ("06/05/1970", "jo"),
+        ("6.5.1970", "jo"),
+        ("1990-12-01", "sam"),
+        ("jo.bloggs@example.ORG", "jo"),
+    ],
+)
 def test_search_by_each_key_is_posted_and_answered_without_patient_data_in_urls(
-        signed_in: Browser, people: dict[str, str], term: str, who: str) -> None:
+    signed_in: Browser, people: dict[str, str], term: str, who: str
+) -> None:
     if term.startswith("reference:"):
         term = people[term.split(":")[1]].lower().replace("-", " - ")
     page = search(signed_in, term)
@@ -179,8 +209,7 @@ def test_search_with_no_match_says_so(signed_in: Browser, people: dict[str, str]
     assert references(page) == [] and "No submissions match your search." in page
 
 
-def test_search_respects_the_filters_it_was_posted_with(app: Flask, signed_in: Browser,
-                                                        people: dict[str, str]) -> None:
+def test_search_respects_the_filters_it_was_posted_with(app: Flask, signed_in: Browser, people: dict[str, str]) -> None:
     set_status(app, people["jo"], SubmissionStatus.WITHDRAWN)
     assert references(search(signed_in, "bloggs")) == []  # open by default
     assert references(search(signed_in, "bloggs", status="all")) == [people["jo"]]
@@ -214,8 +243,15 @@ def many(app: Flask) -> list[str]:
     made = []
     for n in range(60):
         priority = (3, 2, 1, 0, -1)[n % 5]
-        made.append((priority, T0 + timedelta(minutes=n // 3), make_submission(
-            app, priority=priority, submitted_at=T0 + timedelta(minutes=n // 3), full_name="Quincy Manyfold")))
+        made.append(
+            (
+                priority,
+                T0 + timedelta(minutes=n // 3),
+                make_submission(
+                    app, priority=priority, submitted_at=T0 + timedelta(minutes=n // 3), full_name="Quincy Manyfold"
+                ),
+            )
+        )
     made.sort(key=lambda item: (-item[0], item[1], item[2]))
     return [reference for _, _, reference in made]
 
@@ -239,8 +275,9 @@ def _link(page: str, rel: str) -> str | None:
     return match.group(1).replace("&amp;", "&") if match else None
 
 
-def test_pages_walk_every_row_once_in_order_without_offset(signed_in: Browser, many: list[str],
-                                                           statements: list[tuple[str, Any]]) -> None:
+def test_pages_walk_every_row_once_in_order_without_offset(
+    signed_in: Browser, many: list[str], statements: list[tuple[str, Any]]
+) -> None:
     seen, pages, url = [], [], "/staff/"
     while url:
         page = signed_in.get(url)
@@ -257,7 +294,7 @@ def test_pages_walk_every_row_once_in_order_without_offset(signed_in: Browser, m
     assert all("submission.priority <" in sql for sql, _ in queue_queries[1:])
     # and back again: "previous" from the last page gives exactly the page before it
     last = signed_in.get(pages[-1])
-    assert references(signed_in.get(_link(last, "prev") or "")) == many[PAGE_SIZE:2 * PAGE_SIZE]
+    assert references(signed_in.get(_link(last, "prev") or "")) == many[PAGE_SIZE : 2 * PAGE_SIZE]
     first = signed_in.get(pages[1])
     assert references(signed_in.get(_link(first, "prev") or "")) == many[:PAGE_SIZE]
     assert _link(signed_in.page, "prev") is None
@@ -281,11 +318,14 @@ def test_a_tampered_page_token_shows_the_first_page(signed_in: Browser, many: li
 def test_search_results_page_by_post(signed_in: Browser, many: list[str]) -> None:
     page = search(signed_in, "quincy manyfold")
     seen = references(page)
-    while (token := re.search(r'<input type="hidden" name="page" value="([^"]+)">\s*'
-                              r'(?:<input[^>]*>\s*)*<button type="submit" class="app-link-button">Next page',
-                              page)):
-        page = signed_in.post("/staff/search", {"q": "quincy manyfold", "page": token.group(1),
-                                                "csrf_token": csrf_from(page)})
+    while token := re.search(
+        r'<input type="hidden" name="page" value="([^"]+)">\s*'
+        r'(?:<input[^>]*>\s*)*<button type="submit" class="app-link-button">Next page',
+        page,
+    ):
+        page = signed_in.post(
+            "/staff/search", {"q": "quincy manyfold", "page": token.group(1), "csrf_token": csrf_from(page)}
+        )
         assert signed_in.status == 200
         seen += references(page)
     assert seen == many

@@ -35,13 +35,18 @@ ALLOWED = {
 }
 
 
-def post_status(browser: Browser, reference: str, status: str, note: str = "",
-                extra: dict[str, str] | None = None) -> str:
+def post_status(
+    browser: Browser, reference: str, status: str, note: str = "", extra: dict[str, str] | None = None
+) -> str:
     """Post the status form of the page the browser is on (opening it first if need be)."""
     if f'action="{url(reference)}' not in browser.page:
         browser.get(url(reference))
-    data = {"status": status, "note": note, "version": str(version_on(browser.page, url(reference, "status"))),
-            **(extra or {})}
+    data = {
+        "status": status,
+        "note": note,
+        "version": str(version_on(browser.page, url(reference, "status"))),
+        **(extra or {}),
+    }
     return browser.post(url(reference, "status"), data)
 
 
@@ -62,8 +67,14 @@ def test_status_matrix(app: Flask, browser: Browser, role: str, target: str) -> 
         assert browser.status == 403
         assert stored["status"] == "new" and stored["events"] == [] and stored["version"] == 1
         denied = audit_events(app, "access.denied")
-        assert denied == [{"reference": reference, "staff_id": staff.id, "remote_addr": "127.0.0.1",
-                           "details": {"endpoint": "staff.change_status", "to_status": target}}]
+        assert denied == [
+            {
+                "reference": reference,
+                "staff_id": staff.id,
+                "remote_addr": "127.0.0.1",
+                "details": {"endpoint": "staff.change_status", "to_status": target},
+            }
+        ]
 
 
 @pytest.mark.parametrize("role", ["reception", "clinician", "admin"])
@@ -71,7 +82,7 @@ def test_the_form_offers_only_what_the_role_may_set(app: Flask, browser: Browser
     reference = make_submission(app)
     sign_in(browser, app, role)
     page = browser.get(url(reference))
-    form = page[page.index(f'action="{url(reference, "status")}"'):].split("</form>")[0]
+    form = page[page.index(f'action="{url(reference, "status")}"') :].split("</form>")[0]
     assert set(re.findall(r'name="status" type="radio" value="(\w+)"', form)) == ALLOWED[role]
 
 
@@ -100,7 +111,11 @@ def test_a_move_back_needs_a_note(app: Flask, browser: Browser) -> None:
     post_status(browser, reference, "in_review", note="GP letter changes the picture")
     assert browser.status == 302
     assert get_submission(app, reference)["events"][-1] == (
-        staff.name, SubmissionStatus.NOT_SUITABLE, SubmissionStatus.IN_REVIEW, "GP letter changes the picture")
+        staff.name,
+        SubmissionStatus.NOT_SUITABLE,
+        SubmissionStatus.IN_REVIEW,
+        "GP letter changes the picture",
+    )
     page = browser.get(url(reference))
     assert "Status changed from Not suitable to In review" in page and "GP letter changes the picture" in page
 
@@ -126,12 +141,15 @@ def test_setting_the_current_status_again_is_refused(app: Flask, browser: Browse
     assert len(get_submission(app, reference)["events"]) == 1
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"status": ""}, "Select a new status"),
-    ({"status": "approved"}, "Select a new status"),
-    ({"status": "in_review", "note": "x" * 2001}, "Enter a note of 2000 characters or fewer"),
-    ({"status": "in_review", "note": "bad\x00byte"}, "Remove the hidden characters"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"status": ""}, "Select a new status"),
+        ({"status": "approved"}, "Select a new status"),
+        ({"status": "in_review", "note": "x" * 2001}, "Enter a note of 2000 characters or fewer"),
+        ({"status": "in_review", "note": "bad\x00byte"}, "Remove the hidden characters"),
+    ],
+)
 def test_bad_status_form_is_explained(app: Flask, browser: Browser, data: dict[str, str], message: str) -> None:
     reference = make_submission(app)
     sign_in(browser, app, "reception")
@@ -144,18 +162,40 @@ def test_bad_status_form_is_explained(app: Flask, browser: Browser, data: dict[s
 def test_extra_post_fields_are_ignored(app: Flask, browser: Browser) -> None:
     reference = make_submission(app, priority=1)
     sign_in(browser, app, "reception")
-    post_status(browser, reference, "in_review", extra={
-        "priority": "3", "full_name": "Mallory", "reference": "KT-AAAA-AAAA", "version_id": "99", "staff_id": "1",
-        "role": "admin", "acknowledgement": "discussed", "submitted_at": "2000-01-01"})
+    post_status(
+        browser,
+        reference,
+        "in_review",
+        extra={
+            "priority": "3",
+            "full_name": "Mallory",
+            "reference": "KT-AAAA-AAAA",
+            "version_id": "99",
+            "staff_id": "1",
+            "role": "admin",
+            "acknowledgement": "discussed",
+            "submitted_at": "2000-01-01",
+        },
+    )
     assert browser.status == 302
     browser.get(url(reference))
-    browser.post(url(reference, "notes"), {"note": "Called", "version": str(version_on(browser.page, url(reference,
-                 "notes"))), "status": "withdrawn", "to_status": "consult_offered"})
+    browser.post(
+        url(reference, "notes"),
+        {
+            "note": "Called",
+            "version": str(version_on(browser.page, url(reference, "notes"))),
+            "status": "withdrawn",
+            "to_status": "consult_offered",
+        },
+    )
     assert browser.status == 302
     with app.app_context():
         submission = db.session.scalar(select(Submission).where(Submission.reference == reference))
         assert (submission.status, submission.priority, submission.full_name) == (
-            SubmissionStatus.IN_REVIEW, 1, "Alex Example")
+            SubmissionStatus.IN_REVIEW,
+            1,
+            "Alex Example",
+        )
         assert [event.to_status for event in submission.events] == [SubmissionStatus.IN_REVIEW, None]
         assert all(flag.acknowledgement is None for flag in submission.flags)
 
@@ -164,8 +204,11 @@ def test_extra_post_fields_are_ignored(app: Flask, browser: Browser) -> None:
 def test_posts_need_a_csrf_token(app: Flask, browser: Browser, action: str) -> None:
     reference = make_submission(app, priority=1)
     sign_in(browser, app, "clinician")
-    browser.post(url(reference, action), {"status": "in_review", "note": "n", "acknowledgement": "discussed",
-                                          "version": "1"}, csrf=False)
+    browser.post(
+        url(reference, action),
+        {"status": "in_review", "note": "n", "acknowledgement": "discussed", "version": "1"},
+        csrf=False,
+    )
     assert browser.status == 400
     assert get_submission(app, reference)["version"] == 1
 
@@ -173,8 +216,12 @@ def test_posts_need_a_csrf_token(app: Flask, browser: Browser, action: str) -> N
 # --- optimistic locking -----------------------------------------------------------------------------------------------
 def _changed_at(app: Flask, reference: str) -> str:
     with app.app_context():
-        event = db.session.scalars(select(ReviewEvent).join(Submission).where(Submission.reference == reference)
-                                   .order_by(ReviewEvent.id.desc())).first()
+        event = db.session.scalars(
+            select(ReviewEvent)
+            .join(Submission)
+            .where(Submission.reference == reference)
+            .order_by(ReviewEvent.id.desc())
+        ).first()
         assert event is not None
         return event.at.astimezone(ZoneInfo(app.config["SCREENING"]["TIMEZONE"])).strftime("%H:%M")
 
@@ -229,8 +276,11 @@ def test_a_writer_who_commits_between_read_and_write_still_causes_a_conflict(app
         actor = db.session.get(StaffUser, staff.id)
         assert submission is not None and actor is not None
         with db.engine.begin() as other:  # another worker's committed change
-            other.execute(update(Submission).where(Submission.id == submission.id)
-                          .values(status=SubmissionStatus.WITHDRAWN, version_id=2))
+            other.execute(
+                update(Submission)
+                .where(Submission.id == submission.id)
+                .values(status=SubmissionStatus.WITHDRAWN, version_id=2)
+            )
         with pytest.raises(review.Conflict) as raised:
             review.change_status(submission, SubmissionStatus.IN_REVIEW, actor=actor, expected_version=1)
         assert raised.value.version == 2
@@ -245,12 +295,13 @@ def test_notes_are_appended_audited_by_id_and_escaped(app: Flask, browser: Brows
     staff = sign_in(browser, app, "reception")
     for note in ("First call: no answer", SCRIPT):
         browser.get(url(reference))
-        browser.post(url(reference, "notes"), {"note": note, "version": str(version_on(browser.page,
-                                                                                      url(reference, "notes")))})
+        browser.post(
+            url(reference, "notes"), {"note": note, "version": str(version_on(browser.page, url(reference, "notes")))}
+        )
         assert browser.status == 302
     page = browser.get(url(reference))
     assert "Note added" in page
-    history = page[page.index('id="history"'):]
+    history = page[page.index('id="history"') :]
     assert history.index("&lt;script&gt;alert(1)&lt;/script&gt;") < history.index("First call: no answer")
     assert SCRIPT not in page
     assert history.index("Submitted by the patient") > history.index("First call")
@@ -260,8 +311,9 @@ def test_notes_are_appended_audited_by_id_and_escaped(app: Flask, browser: Brows
     assert all(isinstance(row["details"]["event"], int) for row in rows)
 
 
-@pytest.mark.parametrize(("note", "message"), [("   ", "Enter a note"),
-                                               ("x" * 2001, "Enter a note of 2000 characters or fewer")])
+@pytest.mark.parametrize(
+    ("note", "message"), [("   ", "Enter a note"), ("x" * 2001, "Enter a note of 2000 characters or fewer")]
+)
 def test_a_bad_note_is_explained(app: Flask, browser: Browser, note: str, message: str) -> None:
     reference = make_submission(app)
     sign_in(browser, app, "admin")
@@ -293,14 +345,18 @@ def test_signed_out_posts_change_nothing(app: Flask, client: FlaskClient) -> Non
     assert get_submission(app, reference)["status"] == "new"
 
 
-@pytest.mark.parametrize(("action", "data"), [
-    ("status", {"status": "in_review"}),
-    ("notes", {"note": "Called"}),
-    ("flags/prac_no_escort_home", {"acknowledgement": "discussed"}),
-])
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("status", {"status": "in_review"}),
+        ("notes", {"note": "Called"}),
+        ("flags/prac_no_escort_home", {"acknowledgement": "discussed"}),
+    ],
+)
 @pytest.mark.parametrize("version", [None, "", "two"])
-def test_a_form_without_a_readable_version_is_refused(app: Flask, browser: Browser, action: str,
-                                                      data: dict[str, str], version: str | None) -> None:
+def test_a_form_without_a_readable_version_is_refused(
+    app: Flask, browser: Browser, action: str, data: dict[str, str], version: str | None
+) -> None:
     reference = make_submission(app, priority=2)
     sign_in(browser, app, "clinician")
     browser.get(url(reference))

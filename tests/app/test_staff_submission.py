@@ -29,8 +29,12 @@ from tests.conftest import Browser
 
 SCRIPT = "<script>alert(1)</script>"
 #: Fires discuss (breastfeeding, mania), caution (bipolar, benzodiazepine) and info (lamotrigine, unrecognised).
-MIXED = {"pregnancy_status": "breastfeeding", "mania_recent": "yes", "mental_health_history": ["bipolar"],
-         "medicines": ["Lamictal 200", "Klonopin 0.5 at night", "fluffitol 2 a day"]}
+MIXED = {
+    "pregnancy_status": "breastfeeding",
+    "mania_recent": "yes",
+    "mental_health_history": ["bipolar"],
+    "medicines": ["Lamictal 200", "Klonopin 0.5 at night", "fluffitol 2 a day"],
+}
 
 
 @pytest.fixture
@@ -55,7 +59,7 @@ def change_stored_answers(app: Flask, reference: str, **changes: Any) -> None:
 
 
 def main_text(page: str) -> str:
-    return page[page.index('<main'):page.index('</main>')]
+    return page[page.index("<main") : page.index("</main>")]
 
 
 # --- order and contents -----------------------------------------------------------------------------------------------
@@ -79,7 +83,7 @@ def test_each_flag_has_its_evidence_rationale_and_expanded_sources(app: Flask, c
         expected = [(f.rule_id, f.title, f.evidence, f.rationale, f.source) for f in flags]
     assert len(expected) >= 5
     for rule_id, title, evidence, rationale, source in expected:
-        block = page[page.index(f'id="flag-{rule_id}"'):].split('<div class="app-flag ')[0]
+        block = page[page.index(f'id="flag-{rule_id}"') :].split('<div class="app-flag ')[0]
         for text in (title, evidence, rationale):
             assert str(escape(text)) in block, (rule_id, text)
         for key in (source or "").split(", "):
@@ -104,7 +108,7 @@ def test_page_says_when_todays_rules_would_flag_differently(app: Flask, clinicia
     assert "would flag this differently" not in clinician.get(f"/staff/submissions/{reference}")
     change_stored_answers(app, reference, has_escort="yes", can_avoid_driving="no")
     page = clinician.get(f"/staff/submissions/{reference}")
-    notice = page[page.index("The current rule set would flag this differently"):].split("</div>")[0]
+    notice = page[page.index("The current rule set would flag this differently") :].split("</div>")[0]
     assert "also flag" in notice and "prac_cannot_avoid_driving_24h" in notice
     assert "no longer flag" in notice and "prac_no_escort_home" in notice
     # display only: the stored flags are what the patient's submission was flagged with
@@ -114,9 +118,14 @@ def test_page_says_when_todays_rules_would_flag_differently(app: Flask, clinicia
 def test_scores_are_shown_with_their_bands(app: Flask, clinician: Browser) -> None:
     reference = make_submission(app, priority=0, **phq9(2, 2, 2, 2, 2, 0, 0, 0, 0), auditc_1="0")
     page = clinician.get(f"/staff/submissions/{reference}")
-    scores = page[page.index('id="scores-heading"'):page.index('id="medicines-heading"')]
-    rows = dict(re.findall(r'<dt class="govuk-summary-list__key">([^<]+)</dt>\s*'
-                           r'<dd class="govuk-summary-list__value">([^<]+)</dd>', scores))
+    scores = page[page.index('id="scores-heading"') : page.index('id="medicines-heading"')]
+    rows = dict(
+        re.findall(
+            r'<dt class="govuk-summary-list__key">([^<]+)</dt>\s*'
+            r'<dd class="govuk-summary-list__value">([^<]+)</dd>',
+            scores,
+        )
+    )
     assert rows["PHQ-9"] == "10 (moderate)"
     assert rows["GAD-7"] == "0 (minimal)"
     assert rows["PEG"] == "5.3"
@@ -127,7 +136,7 @@ def test_scores_are_shown_with_their_bands(app: Flask, clinician: Browser) -> No
 def test_medicines_show_matches_with_classes_and_mark_unrecognised_lines(app: Flask, clinician: Browser) -> None:
     reference = make_submission(app, priority=2, **MIXED)
     page = clinician.get(f"/staff/submissions/{reference}")
-    table = page[page.index('id="medicines-heading"'):page.index('id="answers-heading"')]
+    table = page[page.index('id="medicines-heading"') : page.index('id="answers-heading"')]
     rows = table.split('<tr class="govuk-table__row">')[2:]
     assert "Lamictal 200" in rows[0] and "lamotrigine" in rows[0]
     assert "Klonopin 0.5 at night" in rows[1] and "clonazepam" in rows[1] and "benzodiazepine" in rows[1]
@@ -138,12 +147,22 @@ def test_medicines_show_matches_with_classes_and_mark_unrecognised_lines(app: Fl
 def test_every_shown_answer_is_listed_by_step_with_its_label(app: Flask, clinician: Browser) -> None:
     reference = make_submission(app, priority=2, **MIXED)
     page = clinician.get(f"/staff/submissions/{reference}")
-    answers = page[page.index('id="answers-heading"'):]
+    answers = page[page.index('id="answers-heading"') :]
     steps = re.findall(r'<h3 class="govuk-heading-m">([^<]+)</h3>', answers)
-    assert steps == ["About you", "Your pain", "Treatments you have tried", "Your medicines", "Your health",
-                     "Your mood", "Alcohol and drugs", "Practicalities and consent"]
-    labels = [questionnaire.QUESTIONS[qid].label for qid in ("full_name", "pain_conditions", "current_medications",
-                                                            "pregnancy_status", "phq9_9", "has_escort")]
+    assert steps == [
+        "About you",
+        "Your pain",
+        "Treatments you have tried",
+        "Your medicines",
+        "Your health",
+        "Your mood",
+        "Alcohol and drugs",
+        "Practicalities and consent",
+    ]
+    labels = [
+        questionnaire.QUESTIONS[qid].label
+        for qid in ("full_name", "pain_conditions", "current_medications", "pregnancy_status", "phq9_9", "has_escort")
+    ]
     for label in labels:
         assert f'<dt class="govuk-summary-list__key">{escape(label)}</dt>' in answers
     assert "<li>Bipolar disorder</li>" in answers  # option labels, never codes
@@ -163,13 +182,20 @@ def test_hidden_questions_and_their_stored_answers_are_not_shown(app: Flask, cli
 def test_an_optional_question_left_empty_reads_not_answered(app: Flask, clinician: Browser) -> None:
     page = clinician.get(f"/staff/submissions/{make_submission(app)}")
     label = escape(questionnaire.QUESTIONS["pain_description"].label)
-    row = page[page.index(label):].split("</div>")[0]
+    row = page[page.index(label) :].split("</div>")[0]
     assert "Not answered" in row
 
 
 # --- addressing, audit, caching ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("path", ["/staff/submissions/KT-0000-0000", "/staff/submissions/kt-0000-0000",
-                                  "/staff/submissions/1", "/staff/submissions/KT-0000-000I"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/staff/submissions/KT-0000-0000",
+        "/staff/submissions/kt-0000-0000",
+        "/staff/submissions/1",
+        "/staff/submissions/KT-0000-000I",
+    ],
+)
 def test_unknown_or_malformed_reference_is_404(app: Flask, clinician: Browser, path: str) -> None:
     make_submission(app)
     clinician.get(path)
@@ -202,8 +228,14 @@ def test_anonymous_visitor_is_sent_to_sign_in(app: Flask, client: Any) -> None:
 
 # --- free text is escaped ---------------------------------------------------------------------------------------------
 def test_stored_script_in_free_text_is_rendered_escaped_in_queue_and_detail(app: Flask, clinician: Browser) -> None:
-    reference = make_submission(app, priority=1, full_name=f"{SCRIPT} Patient", pain_description=SCRIPT,
-                                medicines=[SCRIPT, "Lyrica 150mg"], other_allergies=SCRIPT)
+    reference = make_submission(
+        app,
+        priority=1,
+        full_name=f"{SCRIPT} Patient",
+        pain_description=SCRIPT,
+        medicines=[SCRIPT, "Lyrica 150mg"],
+        other_allergies=SCRIPT,
+    )
     for page in (clinician.get("/staff/"), clinician.get(f"/staff/submissions/{reference}")):
         assert clinician.status == 200
         assert SCRIPT not in page and "<script>alert" not in page
@@ -214,16 +246,32 @@ def test_stored_script_in_free_text_is_rendered_escaped_in_queue_and_detail(app:
 # --- structure: one <h1>, unique ids (several forms share the page), a label for every control, CSP-ready -----------
 def staff_pages(app: Flask, browser: Browser) -> list[tuple[str, str]]:
     reference = make_submission(app, priority=3, **MIXED)
-    pages = [("queue", browser.get("/staff/")), ("queue (bad filters)", browser.get("/staff/?status=x&from=x")),
-             ("submission", browser.get(f"/staff/submissions/{reference}"))]
+    pages = [
+        ("queue", browser.get("/staff/")),
+        ("queue (bad filters)", browser.get("/staff/?status=x&from=x")),
+        ("submission", browser.get(f"/staff/submissions/{reference}")),
+    ]
     version = re.search(r'name="version" value="(\d+)"', browser.page)
     assert version
-    pages.append(("status (errors)", browser.post(f"/staff/submissions/{reference}/status",
-                                                  {"status": "", "note": "", "version": version.group(1)})))
-    pages.append(("acknowledgement (errors)", browser.post(
-        f"/staff/submissions/{reference}/flags/psych_mania_current", {"acknowledgement": "", "version": "1"})))
-    pages.append(("note (conflict)", browser.post(f"/staff/submissions/{reference}/notes",
-                                                  {"note": "Stale", "version": "0"})))
+    pages.append(
+        (
+            "status (errors)",
+            browser.post(
+                f"/staff/submissions/{reference}/status", {"status": "", "note": "", "version": version.group(1)}
+            ),
+        )
+    )
+    pages.append(
+        (
+            "acknowledgement (errors)",
+            browser.post(
+                f"/staff/submissions/{reference}/flags/psych_mania_current", {"acknowledgement": "", "version": "1"}
+            ),
+        )
+    )
+    pages.append(
+        ("note (conflict)", browser.post(f"/staff/submissions/{reference}/notes", {"note": "Stale", "version": "0"}))
+    )
     browser.get("/staff/")
     pages.append(("search results", browser.post("/staff/search", {"q": "alex"})))
     pages.append(("search (errors)", browser.post("/staff/search", {"q": ""})))
@@ -240,14 +288,14 @@ def test_staff_pages_are_well_formed(app: Flask, clinician: Browser) -> None:
             assert parsed.by_id(target) is not None, (name, target)
 
 
-
 # --- flag acknowledgement ---------------------------------------------------------------------------------------------
 def ack(browser: Browser, reference: str, rule_id: str, kind: str, note: str = "") -> str:
     if f'action="{url(reference)}' not in browser.page:
         browser.get(url(reference))
     action = url(reference, f"flags/{rule_id}")
-    return browser.post(action, {"acknowledgement": kind, "note": note,
-                                 "version": str(version_on(browser.page, action))})
+    return browser.post(
+        action, {"acknowledgement": kind, "note": note, "version": str(version_on(browser.page, action))}
+    )
 
 
 def test_a_clinician_acknowledges_a_flag(app: Flask, browser: Browser) -> None:
@@ -256,10 +304,9 @@ def test_a_clinician_acknowledges_a_flag(app: Flask, browser: Browser) -> None:
     ack(browser, reference, "prac_no_escort_home", "needs_follow_up", note=f"Ask about a taxi {SCRIPT}")
     assert browser.status == 302 and browser.location.endswith("#flag-prac_no_escort_home")
     flags = get_submission(app, reference)["flags"]
-    assert flags["prac_no_escort_home"] == (Acknowledgement.NEEDS_FOLLOW_UP, staff.id,
-                                            f"Ask about a taxi {SCRIPT}")
+    assert flags["prac_no_escort_home"] == (Acknowledgement.NEEDS_FOLLOW_UP, staff.id, f"Ask about a taxi {SCRIPT}")
     page = browser.get(url(reference))
-    block = page[page.index('id="flag-prac_no_escort_home"'):].split("</dl>")[0]
+    block = page[page.index('id="flag-prac_no_escort_home"') :].split("</dl>")[0]
     assert "<strong>Needs follow-up</strong>, by Dr Cleo Clinician" in block
     assert "Ask about a taxi &lt;script&gt;" in block and SCRIPT not in page
     assert "Flag acknowledged (Needs follow-up)" in page  # in the history too
@@ -275,23 +322,25 @@ def test_a_clinician_acknowledges_a_flag(app: Flask, browser: Browser) -> None:
     assert get_submission(app, reference)["flags"]["prac_no_escort_home"][0] is Acknowledgement.DISCUSSED
 
 
-def test_a_later_acknowledgement_keeps_the_earlier_one_and_its_note_in_the_history(app: Flask,
-                                                                                    browser: Browser) -> None:
+def test_a_later_acknowledgement_keeps_the_earlier_one_and_its_note_in_the_history(
+    app: Flask, browser: Browser
+) -> None:
     reference = make_submission(app, priority=2)  # prac_no_escort_home
     sign_in(browser, app, "clinician", name="Dr Cleo Clinician")
     ack(browser, reference, "prac_no_escort_home", "needs_follow_up", note="Ask about a taxi")
     ack(browser, reference, "prac_no_escort_home", "discussed", note="Sister will drive")
     page = browser.get(url(reference))
-    timeline = page[page.index('class="app-timeline"'):]
+    timeline = page[page.index('class="app-timeline"') :]
     assert timeline.index("Flag acknowledged (Discussed)") < timeline.index("Flag acknowledged (Needs follow-up)")
     assert "Sister will drive" in timeline and "Ask about a taxi" in timeline
-    block = page[page.index('id="flag-prac_no_escort_home"'):].split("</dl>")[0]
+    block = page[page.index('id="flag-prac_no_escort_home"') :].split("</dl>")[0]
     assert "Sister will drive" in block and "Ask about a taxi" not in block  # the flag shows the latest
     with app.app_context():
         events = db.session.scalars(select(ReviewEvent).order_by(ReviewEvent.id)).all()
         assert [(event.acknowledgement, event.note, event.flag.rule_id) for event in events] == [
             (Acknowledgement.NEEDS_FOLLOW_UP, "Ask about a taxi", "prac_no_escort_home"),
-            (Acknowledgement.DISCUSSED, "Sister will drive", "prac_no_escort_home")]
+            (Acknowledgement.DISCUSSED, "Sister will drive", "prac_no_escort_home"),
+        ]
         assert [event.to_status for event in events] == [None, None]
     ids = [row["details"]["event"] for row in audit_events(app, "flag.acknowledged")]
     assert ids == [event.id for event in events]
@@ -310,11 +359,14 @@ def test_only_clinicians_acknowledge_flags(app: Flask, browser: Browser, role: s
     assert denied[-1]["staff_id"] == staff.id and denied[-1]["details"]["endpoint"] == "staff.acknowledge_flag"
 
 
-@pytest.mark.parametrize(("kind", "note", "message"), [
-    ("", "", "Select how you acknowledge this flag"),
-    ("approved", "", "Select how you acknowledge this flag"),
-    ("discussed", "x" * 501, "Enter a note of 500 characters or fewer"),
-])
+@pytest.mark.parametrize(
+    ("kind", "note", "message"),
+    [
+        ("", "", "Select how you acknowledge this flag"),
+        ("approved", "", "Select how you acknowledge this flag"),
+        ("discussed", "x" * 501, "Enter a note of 500 characters or fewer"),
+    ],
+)
 def test_a_bad_acknowledgement_is_explained(app: Flask, browser: Browser, kind: str, note: str, message: str) -> None:
     reference = make_submission(app, priority=2)
     sign_in(browser, app, "clinician")

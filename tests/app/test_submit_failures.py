@@ -29,15 +29,25 @@ from tests.app.test_pages_structure import Html
 from tests.app.test_patient_flow import _TOKEN, submit
 from tests.conftest import Browser
 
-CANARY = answers(full_name="Wilhelmina Failsafe-Canary", email="wilhelmina.canary@example.org", phq9_9=1,
-                 self_harm_intent="no", self_harm_recent_attempt="no", phone="01632 960 001",
-                 heart_conditions=["heart_attack"], heart_attack_recent="yes", chest_pain_since_mi="no")
+CANARY = answers(
+    full_name="Wilhelmina Failsafe-Canary",
+    email="wilhelmina.canary@example.org",
+    phq9_9=1,
+    self_harm_intent="no",
+    self_harm_recent_attempt="no",
+    phone="01632 960 001",
+    heart_conditions=["heart_attack"],
+    heart_attack_recent="yes",
+    chest_pain_since_mi="no",
+)
 
 
 def counts(app: Flask) -> dict[str, int]:
     with app.app_context():
-        return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model)) or 0
-                for model in (Submission, Flag, AuditEvent, Draft)}
+        return {
+            model.__tablename__: db.session.scalar(select(func.count()).select_from(model)) or 0
+            for model in (Submission, Flag, AuditEvent, Draft)
+        }
 
 
 def post_submit(browser: Browser) -> None:
@@ -51,7 +61,8 @@ def post_submit(browser: Browser) -> None:
 
 # --- a failure inside the transaction -------------------------------------------------------------------------------
 def test_submit_failure_inside_the_transaction_rolls_back_everything_and_keeps_the_draft(
-        app: Flask, browser: Browser, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    app: Flask, browser: Browser, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     seed(app, browser, CANARY)
     before = the_draft(app)
@@ -101,11 +112,12 @@ def failing_statement(app: Flask) -> Iterator[list[str]]:
     event.remove(engine, "before_cursor_execute", refuse)
 
 
-@pytest.mark.parametrize("statement", ["INSERT INTO submission", "INSERT INTO flag", "INSERT INTO audit_event",
-                                       "DELETE FROM draft"])
+@pytest.mark.parametrize(
+    "statement", ["INSERT INTO submission", "INSERT INTO flag", "INSERT INTO audit_event", "DELETE FROM draft"]
+)
 def test_submit_database_failure_at_any_statement_writes_nothing_and_logs_no_answers(
-        app: Flask, browser: Browser, failing_statement: list[str], caplog: pytest.LogCaptureFixture,
-        statement: str) -> None:
+    app: Flask, browser: Browser, failing_statement: list[str], caplog: pytest.LogCaptureFixture, statement: str
+) -> None:
     caplog.set_level(logging.DEBUG)
     seed(app, browser, CANARY)
     before = the_draft(app)
@@ -138,8 +150,9 @@ INVALIDATED: list[tuple[str, dict[str, Any], str]] = [
 
 
 @pytest.mark.parametrize(("change", "step_id"), [case[1:] for case in INVALIDATED], ids=[c[0] for c in INVALIDATED])
-def test_submit_with_a_step_that_became_invalid_redirects_to_that_step(app: Flask, browser: Browser,
-                                                                       change: dict[str, Any], step_id: str) -> None:
+def test_submit_with_a_step_that_became_invalid_redirects_to_that_step(
+    app: Flask, browser: Browser, change: dict[str, Any], step_id: str
+) -> None:
     seed(app, browser, answers())
     browser.get("/questionnaire/check")
     token = _TOKEN.search(browser.page)
@@ -155,8 +168,9 @@ def test_submit_with_a_step_that_became_invalid_redirects_to_that_step(app: Flas
     assert browser.location == f"/questionnaire/{step_id}?return_to=check"
 
 
-def test_submit_after_the_minimum_age_was_raised_asks_about_you_again_then_submits(app: Flask,
-                                                                                  browser: Browser) -> None:
+def test_submit_after_the_minimum_age_was_raised_asks_about_you_again_then_submits(
+    app: Flask, browser: Browser
+) -> None:
     given = answers(date_of_birth=date(date.today().year - 30, 1, 1).isoformat())
     seed(app, browser, given)
     browser.get("/questionnaire/check")
@@ -174,8 +188,9 @@ def test_submit_after_the_minimum_age_was_raised_asks_about_you_again_then_submi
 
 
 # --- two submits of one draft at once ---------------------------------------------------------------------------------
-def test_submit_twice_at_once_in_two_requests_makes_one_submission(app: Flask, browser: Browser,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_submit_twice_at_once_in_two_requests_makes_one_submission(
+    app: Flask, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The second request gets past "already submitted?" before the first commits: deterministic interleaving."""
     seed(app, browser, CANARY)
     token = the_draft(app).submission_token
@@ -189,8 +204,9 @@ def test_submit_twice_at_once_in_two_requests_makes_one_submission(app: Flask, b
             with app.app_context():
                 other = services.find_draft(draft_token)
                 assert other is not None
-                competitor["reference"] = services.submit(other, article=load(), today=date.today(), min_age=18,
-                                                          remote_addr=None).reference
+                competitor["reference"] = services.submit(
+                    other, article=load(), today=date.today(), min_age=18, remote_addr=None
+                ).reference
         return real_check(*args, **kwargs)
 
     monkeypatch.setattr(forms, "first_invalid_step", racing_check)
@@ -204,8 +220,7 @@ def test_submit_twice_at_once_in_two_requests_makes_one_submission(app: Flask, b
         assert db.session.scalars(select(Submission.submission_token)).one() == token
 
 
-def test_submit_posted_twice_at_once_from_two_tabs_lands_both_on_one_confirmation(app: Flask,
-                                                                                   browser: Browser) -> None:
+def test_submit_posted_twice_at_once_from_two_tabs_lands_both_on_one_confirmation(app: Flask, browser: Browser) -> None:
     seed(app, browser, answers())
     page = browser.get("/questionnaire/check")
     token = _TOKEN.search(page)
@@ -244,26 +259,46 @@ def test_submit_posted_twice_at_once_from_two_tabs_lands_both_on_one_confirmatio
 # --- the confirmation page ------------------------------------------------------------------------------------------
 CONFIRMATIONS: list[tuple[str, dict[str, Any], str, str | None, bool]] = [
     # (case, answers, rule that fires, message the page opens with, support contacts shown)
-    ("thoughts of self-harm", {"phq9_9": 1, "self_harm_intent": "no", "self_harm_recent_attempt": "no"},
-     "psych_suicidal_ideation", "If these thoughts get stronger", True),
-    ("self-harm with intent", {"phq9_9": 2, "self_harm_intent": "yes", "self_harm_recent_attempt": "no"},
-     "psych_suicide_risk_urgent", "please call the emergency number or one of the support lines below now", True),
-    ("recent heart attack",
-     {"heart_conditions": ["heart_attack"], "heart_attack_recent": "yes", "chest_pain_since_mi": "no"},
-     "cv_recent_mi", "If you have chest pain now, call the emergency number straight away",
-     False),
-    ("unstable angina", {"heart_conditions": ["coronary_disease"], "angina_unstable": "yes"},
-     "cv_unstable_angina", "If your chest pain is new or getting worse, please contact your doctor today",
-     False),
+    (
+        "thoughts of self-harm",
+        {"phq9_9": 1, "self_harm_intent": "no", "self_harm_recent_attempt": "no"},
+        "psych_suicidal_ideation",
+        "If these thoughts get stronger",
+        True,
+    ),
+    (
+        "self-harm with intent",
+        {"phq9_9": 2, "self_harm_intent": "yes", "self_harm_recent_attempt": "no"},
+        "psych_suicide_risk_urgent",
+        "please call the emergency number or one of the support lines below now",
+        True,
+    ),
+    (
+        "recent heart attack",
+        {"heart_conditions": ["heart_attack"], "heart_attack_recent": "yes", "chest_pain_since_mi": "no"},
+        "cv_recent_mi",
+        "If you have chest pain now, call the emergency number straight away",
+        False,
+    ),
+    (
+        "unstable angina",
+        {"heart_conditions": ["coronary_disease"], "angina_unstable": "yes"},
+        "cv_unstable_angina",
+        "If your chest pain is new or getting worse, please contact your doctor today",
+        False,
+    ),
     ("no message", {}, "", None, False),
 ]
 
 
-@pytest.mark.parametrize(("given", "rule_id", "message", "support"), [case[1:] for case in CONFIRMATIONS],
-                         ids=[case[0] for case in CONFIRMATIONS])
-def test_confirmation_opens_with_the_message_of_the_rule_that_fired(app: Flask, browser: Browser,
-                                                                    given: dict[str, Any], rule_id: str,
-                                                                    message: str | None, support: bool) -> None:
+@pytest.mark.parametrize(
+    ("given", "rule_id", "message", "support"),
+    [case[1:] for case in CONFIRMATIONS],
+    ids=[case[0] for case in CONFIRMATIONS],
+)
+def test_confirmation_opens_with_the_message_of_the_rule_that_fired(
+    app: Flask, browser: Browser, given: dict[str, Any], rule_id: str, message: str | None, support: bool
+) -> None:
     seed(app, browser, answers(phone="01632 960 001", **given))
     submit(browser)
     page = Html(browser.get("/questionnaire/confirmation"))

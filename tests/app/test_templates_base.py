@@ -87,8 +87,12 @@ class Page(HTMLParser):
             self.h1[-1] += data
 
     def find(self, tag: str | None = None, **attrs: str) -> list[dict[str, str | None]]:
-        return [found for name, found in self.tags if (tag is None or name == tag)
-                and all(found.get(key.rstrip("_").replace("_", "-")) == value for key, value in attrs.items())]
+        return [
+            found
+            for name, found in self.tags
+            if (tag is None or name == tag)
+            and all(found.get(key.rstrip("_").replace("_", "-")) == value for key, value in attrs.items())
+        ]
 
     def ids(self) -> list[str]:
         return [found["id"] for _, found in self.tags if found.get("id")]
@@ -99,11 +103,17 @@ def make_app(**context: Any) -> Flask:
     app.config.update(TESTING=True, SECRET_KEY="test-secret-key")
     # The packages keep their templates under <package>/templates/ and refer to each other as
     # "govuk_frontend_jinja/...", so they are mounted under a prefix (as govuk-frontend-flask does).
-    app.jinja_loader = ChoiceLoader([
-        FileSystemLoader(str(TEMPLATES)),
-        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
-                      "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf")}),
-    ])
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(TEMPLATES)),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
     app.jinja_env.trim_blocks = True  # as the real app does
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
@@ -116,13 +126,21 @@ def make_app(**context: Any) -> Flask:
 
     @app.get("/page")
     def page() -> str:
-        return render_template_string(PAGE, has_errors=request.args.get("errors") == "1",
-                                      article=articles.load() if request.args.get("article") else None)
+        return render_template_string(
+            PAGE,
+            has_errors=request.args.get("errors") == "1",
+            article=articles.load() if request.args.get("article") else None,
+        )
 
     @app.get("/error/<int:code>")
     def error(code: int) -> tuple[str, int]:
-        return render_template(f"errors/{code}.html", status=code, description="ignored",
-                               correlation_id=request.args.get("ref"), article=articles.load()), code
+        return render_template(
+            f"errors/{code}.html",
+            status=code,
+            description="ignored",
+            correlation_id=request.args.get("ref"),
+            article=articles.load(),
+        ), code
 
     return app
 
@@ -266,8 +284,10 @@ def test_base_full_width_pages_use_the_whole_row(template_app: Flask) -> None:
 
 
 def test_base_aside_block_sits_beside_main_outside_it(template_app: Flask) -> None:
-    source = ('{% extends "base.html" %}{% block content %}<h1>Help</h1>{% endblock %}'
-              '{% block aside %}<aside aria-label="Help">Call us</aside>{% endblock %}')
+    source = (
+        '{% extends "base.html" %}{% block content %}<h1>Help</h1>{% endblock %}'
+        '{% block aside %}<aside aria-label="Help">Call us</aside>{% endblock %}'
+    )
 
     page = render(template_app, source)
 
@@ -278,8 +298,10 @@ def test_base_aside_block_sits_beside_main_outside_it(template_app: Flask) -> No
 
 def test_base_header_actions_render_only_when_given(template_app: Flask) -> None:
     plain = render(template_app, '{% extends "base.html" %}{% block content %}<h1>A</h1>{% endblock %}')
-    with_action = render(template_app, '{% extends "base.html" %}{% block header_actions %}'
-                                       '<a class="govuk-link" href="/out">Out</a>{% endblock %}')
+    with_action = render(
+        template_app,
+        '{% extends "base.html" %}{% block header_actions %}<a class="govuk-link" href="/out">Out</a>{% endblock %}',
+    )
 
     assert not plain.find("div", class_="app-header__actions")
     assert with_action.find("div", class_="app-header__actions")
@@ -354,9 +376,11 @@ def test_page_heading_without_caption(template_app: Flask) -> None:
 
 @pytest.mark.parametrize("use_field", [True, False])
 def test_start_again_is_a_post_form_with_the_csrf_token(template_app: Flask, use_field: bool) -> None:
-    source = ('{% extends "base.html" %}{% from "macros/layout.html" import start_again %}'
-              '{% block header_actions %}{{ start_again("/start-again", token) }}{% endblock %}'
-              '{% block content %}<h1>Step</h1><form method="post">{{ form.csrf_token }}</form>{% endblock %}')
+    source = (
+        '{% extends "base.html" %}{% from "macros/layout.html" import start_again %}'
+        '{% block header_actions %}{{ start_again("/start-again", token) }}{% endblock %}'
+        '{% block content %}<h1>Step</h1><form method="post">{{ form.csrf_token }}</form>{% endblock %}'
+    )
     with template_app.test_request_context("/"):
         form = NameForm()
         token = form.csrf_token if use_field else form.csrf_token.current_token
@@ -371,8 +395,10 @@ def test_start_again_is_a_post_form_with_the_csrf_token(template_app: Flask, use
 
 
 def test_summary_card_renders_a_titled_summary_list(template_app: Flask) -> None:
-    source = ('{% from "macros/layout.html" import summary_card %}'
-              '{{ summary_card("About you", [{"key": {"text": "Name"}, "value": {"text": "Ann"}}]) }}')
+    source = (
+        '{% from "macros/layout.html" import summary_card %}'
+        '{{ summary_card("About you", [{"key": {"text": "Name"}, "value": {"text": "Ann"}}]) }}'
+    )
 
     page = render(template_app, source)
 

@@ -48,8 +48,11 @@ def assert_error_page(page: Html) -> list[tuple[str, str]]:
         assert control.tag in ("input", "textarea", "select"), f"#{target} is a <{control.tag}>, not a control"
         group = control.inside(lambda ancestor: "govuk-form-group--error" in ancestor.classes)
         assert group is not None, f"#{target} is not in a form group marked as in error"
-        beside = [error_text(message) for message in messages
-                  if message.inside(lambda ancestor: "govuk-form-group--error" in ancestor.classes) is group]
+        beside = [
+            error_text(message)
+            for message in messages
+            if message.inside(lambda ancestor: "govuk-form-group--error" in ancestor.classes) is group
+        ]
         assert beside == [text], f"#{target}: {beside} beside the field, {text!r} in the summary"
     return links
 
@@ -73,14 +76,18 @@ def _required_on_blank_page(step_id: str, earlier: dict[str, Any]) -> set[str]:
     answers (follow-ups on the same page stay hidden), plus the step's checks that apply to nothing given."""
     page = {question.id for question in STEP_BY_ID[step_id]}
     blank = {qid: value for qid, value in earlier.items() if qid not in page}
-    required = {question.id for question in STEP_BY_ID[step_id]
-                if question.required and (question.enable_when is None or question.enable_when.holds(blank))}
+    required = {
+        question.id
+        for question in STEP_BY_ID[step_id]
+        if question.required and (question.enable_when is None or question.enable_when.holds(blank))
+    }
     return required | ({"email"} if step_id == "about_you" else set())
 
 
 @pytest.mark.parametrize("step_id", ["start", *(step.id for step in journey.shown_steps(EVERY_FOLLOW_UP))])
-def test_validation_page_empty_post_lists_every_missing_answer_beside_its_field(app: Flask, browser: Browser,
-                                                                                 step_id: str) -> None:
+def test_validation_page_empty_post_lists_every_missing_answer_beside_its_field(
+    app: Flask, browser: Browser, step_id: str
+) -> None:
     url = "/" if step_id == "start" else f"/questionnaire/{step_id}"
     if step_id != "start":
         seed(app, browser, EVERY_FOLLOW_UP, before=step_id)
@@ -121,52 +128,149 @@ CASES: list[tuple[str, str, dict[str, Any], str, str]] = [
     ("out of range height", "health", {"height_cm": "20"}, "height_cm", "Your height must be between 100 and 250"),
     ("out of range weight", "health", {"weight_kg": "351"}, "weight_kg", "Your weight must be between 30 and 350"),
     ("not a number", "health", {"weight_kg": "twelve stone"}, "weight_kg", "Your weight must be a whole number"),
-    ("scale out of range", "pain", {"peg_pain": "11"}, "peg_pain",
-     "Select a number from 0 to 10 for your pain on average in the past week"),
-    ("invalid date", "about_you", {"date_of_birth-day": "31", "date_of_birth-month": "2", "date_of_birth-year": "1980"},
-     "date_of_birth-day", "Date of birth must be a real date"),
-    ("invalid month", "about_you", {"date_of_birth-month": "13"}, "date_of_birth-month",
-     "Date of birth must be a real date"),
-    ("part of a date", "about_you", {"date_of_birth-day": "", "date_of_birth-month": ""}, "date_of_birth-day",
-     "Date of birth must include a day and month"),
-    ("two-digit year", "about_you", {"date_of_birth-year": "85"}, "date_of_birth-year",
-     "Date of birth year must include 4 numbers"),
-    ("future date", "about_you", {"date_of_birth-year": str(date.today().year + 1)}, "date_of_birth-day",
-     "Date of birth must be in the past"),
+    (
+        "scale out of range",
+        "pain",
+        {"peg_pain": "11"},
+        "peg_pain",
+        "Select a number from 0 to 10 for your pain on average in the past week",
+    ),
+    (
+        "invalid date",
+        "about_you",
+        {"date_of_birth-day": "31", "date_of_birth-month": "2", "date_of_birth-year": "1980"},
+        "date_of_birth-day",
+        "Date of birth must be a real date",
+    ),
+    (
+        "invalid month",
+        "about_you",
+        {"date_of_birth-month": "13"},
+        "date_of_birth-month",
+        "Date of birth must be a real date",
+    ),
+    (
+        "part of a date",
+        "about_you",
+        {"date_of_birth-day": "", "date_of_birth-month": ""},
+        "date_of_birth-day",
+        "Date of birth must include a day and month",
+    ),
+    (
+        "two-digit year",
+        "about_you",
+        {"date_of_birth-year": "85"},
+        "date_of_birth-year",
+        "Date of birth year must include 4 numbers",
+    ),
+    (
+        "future date",
+        "about_you",
+        {"date_of_birth-year": str(date.today().year + 1)},
+        "date_of_birth-day",
+        "Date of birth must be in the past",
+    ),
     ("under age", "about_you", _born_years_ago(16), "date_of_birth-day", "You must be 18 or older to use this service"),
-    ("only the top BP number", "health", {"bp_diastolic": ""}, "bp_diastolic",
-     "Enter both numbers of your blood pressure reading, or leave both empty"),
-    ("only the bottom BP number", "health", {"bp_systolic": ""}, "bp_systolic",
-     "Enter both numbers of your blood pressure reading, or leave both empty"),
-    ("BP numbers the wrong way round", "health", {"bp_systolic": "80", "bp_diastolic": "120"}, "bp_diastolic",
-     "The bottom number of your blood pressure must be lower than the top number"),
-    ("exclusive none with a condition", "health", {"heart_conditions": ["none", "stroke_tia"]}, "heart_conditions",
-     "Select 'None of these' on its own, or untick it and select the answers that apply"),
-    ("exclusive none with a treatment", "treatments", {"treatments_tried": ["physio", "none"]}, "treatments_tried",
-     "Select 'None of these' on its own, or untick it and select the answers that apply"),
-    ("medicines listed and no medicines ticked", "medications", {"no_medications": "y"}, "current_medications",
-     "You ticked 'I don't take any medicines' and also listed medicines. Remove the medicines or untick the box"),
-    ("neither email nor phone", "about_you", {"email": "", "phone": "", "preferred_contact": "email"}, "email",
-     "Enter an email address or a phone number, so that we can contact you"),
-    ("phone preferred but not given", "about_you", {"phone": "", "preferred_contact": "text"}, "phone",
-     "Enter your phone number, or choose another way for us to contact you"),
-    ("email in the wrong format", "about_you", {"email": "alex at example"}, "email",
-     "Enter an email address in the correct format, like name@example.com"),
-    ("text too long", "pain", {"pain_description": "It aches. " * 201}, "pain_description",
-     "What you wrote about your pain must be 2000 characters or less"),
-    ("follow-up newly required", "treatments", {"previous_ketamine_effect": ""}, "previous_ketamine_effect",
-     "Select how well ketamine worked for you"),
-    ("support question missing", "support", {"self_harm_intent": ""}, "self_harm_intent",
-     "Select yes if you have a plan or intend to act on these thoughts"),
-    ("consent not ticked", "practicalities", {"consent_not_decision": ""}, "consent_not_decision",
-     "Tick the box to confirm you understand that a clinician will discuss it with you"),
+    (
+        "only the top BP number",
+        "health",
+        {"bp_diastolic": ""},
+        "bp_diastolic",
+        "Enter both numbers of your blood pressure reading, or leave both empty",
+    ),
+    (
+        "only the bottom BP number",
+        "health",
+        {"bp_systolic": ""},
+        "bp_systolic",
+        "Enter both numbers of your blood pressure reading, or leave both empty",
+    ),
+    (
+        "BP numbers the wrong way round",
+        "health",
+        {"bp_systolic": "80", "bp_diastolic": "120"},
+        "bp_diastolic",
+        "The bottom number of your blood pressure must be lower than the top number",
+    ),
+    (
+        "exclusive none with a condition",
+        "health",
+        {"heart_conditions": ["none", "stroke_tia"]},
+        "heart_conditions",
+        "Select 'None of these' on its own, or untick it and select the answers that apply",
+    ),
+    (
+        "exclusive none with a treatment",
+        "treatments",
+        {"treatments_tried": ["physio", "none"]},
+        "treatments_tried",
+        "Select 'None of these' on its own, or untick it and select the answers that apply",
+    ),
+    (
+        "medicines listed and no medicines ticked",
+        "medications",
+        {"no_medications": "y"},
+        "current_medications",
+        "You ticked 'I don't take any medicines' and also listed medicines. Remove the medicines or untick the box",
+    ),
+    (
+        "neither email nor phone",
+        "about_you",
+        {"email": "", "phone": "", "preferred_contact": "email"},
+        "email",
+        "Enter an email address or a phone number, so that we can contact you",
+    ),
+    (
+        "phone preferred but not given",
+        "about_you",
+        {"phone": "", "preferred_contact": "text"},
+        "phone",
+        "Enter your phone number, or choose another way for us to contact you",
+    ),
+    (
+        "email in the wrong format",
+        "about_you",
+        {"email": "alex at example"},
+        "email",
+        "Enter an email address in the correct format, like name@example.com",
+    ),
+    (
+        "text too long",
+        "pain",
+        {"pain_description": "It aches. " * 201},
+        "pain_description",
+        "What you wrote about your pain must be 2000 characters or less",
+    ),
+    (
+        "follow-up newly required",
+        "treatments",
+        {"previous_ketamine_effect": ""},
+        "previous_ketamine_effect",
+        "Select how well ketamine worked for you",
+    ),
+    (
+        "support question missing",
+        "support",
+        {"self_harm_intent": ""},
+        "self_harm_intent",
+        "Select yes if you have a plan or intend to act on these thoughts",
+    ),
+    (
+        "consent not ticked",
+        "practicalities",
+        {"consent_not_decision": ""},
+        "consent_not_decision",
+        "Tick the box to confirm you understand that a clinician will discuss it with you",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("step_id", "change", "target", "message"), [case[1:] for case in CASES],
-                         ids=[case[0] for case in CASES])
+@pytest.mark.parametrize(
+    ("step_id", "change", "target", "message"), [case[1:] for case in CASES], ids=[case[0] for case in CASES]
+)
 def test_validation_page_one_problem_is_named_and_everything_typed_comes_back(
-        app: Flask, browser: Browser, step_id: str, change: dict[str, Any], target: str, message: str) -> None:
+    app: Flask, browser: Browser, step_id: str, change: dict[str, Any], target: str, message: str
+) -> None:
     seed(app, browser, EVERY_FOLLOW_UP, before=step_id)
     before = the_draft(app)
     data = {**form_data(step_id, EVERY_FOLLOW_UP), **change}
@@ -192,8 +296,12 @@ def test_validation_page_typed_medicines_are_kept_when_no_medicines_is_also_tick
     fill_until(browser, EVERY_FOLLOW_UP, "treatments")
     browser.get("/questionnaire/medications")
     typed = "Lyrica 150mg twice a day\nco-codamol 30/500 qds\n\tpatch: buprenorphine 5"
-    page = Html(browser.post("/questionnaire/medications", {**form_data("medications", EVERY_FOLLOW_UP),
-                                                             "current_medications": typed, "no_medications": "y"}))
+    page = Html(
+        browser.post(
+            "/questionnaire/medications",
+            {**form_data("medications", EVERY_FOLLOW_UP), "current_medications": typed, "no_medications": "y"},
+        )
+    )
     textarea = page.by_id("current_medications")
     assert textarea is not None and textarea.tag == "textarea"
     assert page.values()["current_medications"] == [typed]
@@ -204,8 +312,13 @@ def test_validation_page_several_problems_each_named_once_in_page_order(browser:
     start(browser)
     fill_until(browser, EVERY_FOLLOW_UP, "medications")
     browser.get("/questionnaire/health")
-    data = {**form_data("health", EVERY_FOLLOW_UP), "heart_conditions": ["none", "heart_attack"],
-            "height_cm": "1.8", "bp_diastolic": "", "snoring_loud": ""}
+    data = {
+        **form_data("health", EVERY_FOLLOW_UP),
+        "heart_conditions": ["none", "heart_attack"],
+        "height_cm": "1.8",
+        "bp_diastolic": "",
+        "snoring_loud": "",
+    }
     page = Html(browser.post("/questionnaire/health", data))
     links = assert_error_page(page)
     targets = [target for target, _ in links]
@@ -216,10 +329,15 @@ def test_validation_page_several_problems_each_named_once_in_page_order(browser:
 
 
 @pytest.mark.parametrize("qtype", [QType.TEXT, QType.TEXTAREA, QType.EMAIL, QType.TEL])
-def test_validation_page_control_characters_are_a_clear_error_with_the_text_kept(browser: Browser,
-                                                                                  qtype: QType) -> None:
-    field, step_id = {QType.TEXT: ("full_name", "about_you"), QType.TEXTAREA: ("pain_description", "pain"),
-                      QType.EMAIL: ("email", "about_you"), QType.TEL: ("phone", "about_you")}[qtype]
+def test_validation_page_control_characters_are_a_clear_error_with_the_text_kept(
+    browser: Browser, qtype: QType
+) -> None:
+    field, step_id = {
+        QType.TEXT: ("full_name", "about_you"),
+        QType.TEXTAREA: ("pain_description", "pain"),
+        QType.EMAIL: ("email", "about_you"),
+        QType.TEL: ("phone", "about_you"),
+    }[qtype]
     start(browser)
     fill_until(browser, EVERY_FOLLOW_UP, "about_you")
     browser.get(f"/questionnaire/{step_id}")

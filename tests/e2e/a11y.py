@@ -73,7 +73,8 @@ def assert_accessible(page: Page, name: str) -> None:
     violations = _axe(page if _enhanced(page) else _twin(page))
     assert not violations, f"axe: {len(violations)} violation(s) on {name} ({page.url}):\n" + "\n".join(
         f"- {v['id']} ({v['impact']}): {v['help']}\n" + "\n".join(f"    {n['target']}  {n['html']}" for n in v["nodes"])
-        for v in violations)
+        for v in violations
+    )
 
 
 def record_html(page: Page, name: str) -> Path:
@@ -103,11 +104,13 @@ def assert_no_horizontal_scroll(page: Page, name: str) -> None:
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= _width(page), (
         f"{name} ({page.url}) scrolls sideways at {_width(page)} px: it is {scroll_width} px wide; widest: "
-        + page.evaluate(_WIDEST, _width(page)))
+        + page.evaluate(_WIDEST, _width(page))
+    )
 
 
 def watch_documents(page: Page) -> None:
     """Remember the page's last document response, so ``record_html`` can keep the HTML as served."""
+
     def remember(response: Response) -> None:
         if response.request.resource_type == "document" and response.frame == page.main_frame:
             _documents[page] = response
@@ -119,14 +122,22 @@ def validate_html(paths: list[Path]) -> list[str]:
     """Run the Nu HTML Checker once over ``paths``; its errors as "file:line: message" (empty when valid)."""
     java = shutil.which("java")
     assert java, "the Nu HTML Checker needs Java 11 or later: bash scripts/ensure-browser.sh installs it"
-    result = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, paths)],
-                            capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [java, "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     try:
         messages = json.loads(result.stderr or result.stdout)["messages"]
     except (ValueError, KeyError) as error:
         raise AssertionError(f"the Nu checker failed (exit {result.returncode}):\n{result.stderr}") from error
-    return [f"{Path(m.get('url', '?')).name}:{m.get('lastLine', '?')}: {m['message']}\n    {m.get('extract', '')!r}"
-            for m in messages if m.get("type") in ("error", "non-document-error")]
+    return [
+        f"{Path(m.get('url', '?')).name}:{m.get('lastLine', '?')}: {m['message']}\n    {m.get('extract', '')!r}"
+        for m in messages
+        if m.get("type") in ("error", "non-document-error")
+    ]
 
 
 @cache

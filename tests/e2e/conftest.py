@@ -25,8 +25,16 @@ from tests.e2e import a11y, staff
 
 CHROMIUM = Path(os.environ.get("SCREENING_CHROMIUM", "/usr/bin/chromium"))
 # Debian's Chromium on a machine with no outside network: no GPU, no QUIC, none of Google's background calls.
-CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync")
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 DESKTOP = {"width": 1280, "height": 900}
 NARROW = {"width": 320, "height": 640}
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,23 +75,35 @@ def _in_ci() -> bool:
 
 def _unavailable(reason: str) -> None:
     if _in_ci():
-        pytest.fail(f"{reason}; CI is set, so the browser tests may not be skipped "
-                    "(run: bash scripts/ensure-browser.sh && bash scripts/build-assets.sh)", pytrace=False)
+        pytest.fail(
+            f"{reason}; CI is set, so the browser tests may not be skipped "
+            "(run: bash scripts/ensure-browser.sh && bash scripts/build-assets.sh)",
+            pytrace=False,
+        )
     pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app on a fresh SQLite file, served on 127.0.0.1 at a free port for the whole session."""
-    for needed, how in ((ROOT / "static" / "dist" / "app.css", "bash scripts/build-assets.sh (make assets)"),
-                        (a11y.AXE, "npm ci (make assets)"), (a11y.VNU, "npm ci (make assets)")):
+    for needed, how in (
+        (ROOT / "static" / "dist" / "app.css", "bash scripts/build-assets.sh (make assets)"),
+        (a11y.AXE, "npm ci (make assets)"),
+        (a11y.VNU, "npm ci (make assets)"),
+    ):
         if not needed.exists():
             pytest.fail(f"{needed.relative_to(ROOT)} is missing: run {how}", pytrace=False)
     database = tmp_path_factory.mktemp("e2e-database") / "screening.sqlite3"
     # Static files cached for an hour, as a production web server would: each page then costs one request, not six.
-    app = create_app({"DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "e2e-secret-key",
-                      "CLINIC_PHONE": "01632 960 000", "CLINIC_EMAIL": "clinic@example.org",
-                      "SEND_FILE_MAX_AGE_DEFAULT": 3600})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{database}",
+            "SECRET_KEY": "e2e-secret-key",
+            "CLINIC_PHONE": "01632 960 000",
+            "CLINIC_EMAIL": "clinic@example.org",
+            "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+        }
+    )
     with app.app_context():
         db.create_all()
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
@@ -122,8 +142,12 @@ def chromium(playwright_driver: Playwright, tmp_path_factory: pytest.TempPathFac
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is not installed: bash scripts/ensure-browser.sh (apt-get install -y chromium)")
     home = tmp_path_factory.mktemp("chromium-home")
-    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-           "XDG_CACHE_HOME": str(home / ".cache")}
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+    }
     browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS), env=env)
     yield browser
     browser.close()
@@ -139,8 +163,13 @@ def new_page(chromium: Browser, live_server: LiveServer) -> Iterator[NewPage]:
     contexts = []
 
     def make(viewport: dict[str, int] = DESKTOP, *, javascript: bool = True) -> Page:
-        context = chromium.new_context(viewport=viewport, java_script_enabled=javascript, base_url=live_server.url,
-                                       locale="en-GB", reduced_motion="reduce")
+        context = chromium.new_context(
+            viewport=viewport,
+            java_script_enabled=javascript,
+            base_url=live_server.url,
+            locale="en-GB",
+            reduced_motion="reduce",
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()

@@ -131,8 +131,11 @@ class KeyboardUser:
         if focus.kind == "radio":
             self._choose(focus, question.option_label(str(value)))
         elif focus.kind == "checkbox":
-            wanted = value is True if question.type in (QType.CONSENT, QType.CHECKBOX) else any(
-                question.option_label(code) == focus.label for code in value)
+            wanted = (
+                value is True
+                if question.type in (QType.CONSENT, QType.CHECKBOX)
+                else any(question.option_label(code) == focus.label for code in value)
+            )
             if wanted != focus.checked:
                 self.press("Space")
         elif focus.kind in TEXT_INPUTS:
@@ -161,7 +164,8 @@ def _question_for(focus: Focus, step: Step) -> Question | None:
             found = bool(question.options) and question.type is not QType.MULTI and focus.legend == question.label
         elif focus.kind == "checkbox":
             found = (question.type is QType.MULTI and focus.legend == question.label) or (
-                question.type in (QType.CONSENT, QType.CHECKBOX) and focus.label == question.label)
+                question.type in (QType.CONSENT, QType.CHECKBOX) and focus.label == question.label
+            )
         elif focus.kind in TEXT_INPUTS and question.type is QType.DATE:
             found = focus.legend == question.label and focus.label in ("Day", "Month", "Year")
         else:

@@ -28,33 +28,86 @@ from tests.answer_sets import answers
 from tests.app.form_posts import form_data
 
 #: The healthy baseline, but PHQ-9 item 9 above 0, so the support page is asked (no phone given: it asks for one).
-WITH_SUPPORT: dict[str, Any] = dict(clean_answers(answers(
-    phq9_9=1, self_harm_intent="no", self_harm_recent_attempt="no", contact_phone_today="07700 900 982")).values)
+WITH_SUPPORT: dict[str, Any] = dict(
+    clean_answers(
+        answers(phq9_9=1, self_harm_intent="no", self_harm_recent_attempt="no", contact_phone_today="07700 900 982")
+    ).values
+)
 
 #: Every follow-up question answered, so that each conditional reveal is open on the "filled" pages.
-EVERY_FOLLOW_UP: dict[str, Any] = dict(clean_answers(answers(
-    referral_source="primary_care", referrer_name="Dr Example", phone="01632 960 001",
-    pain_conditions=["crps", "other"], pain_conditions_other="endometriosis",
-    pain_description="Burning pain in my left foot.\nWorse at night.",
-    previous_ketamine="yes", previous_ketamine_effect="helped_a_little", previous_ketamine_bad_reaction="no",
-    previous_ketamine_notes="Three infusions in 2023", medicines=["Lyrica 150mg twice a day", "co-codamol 30/500"],
-    medication_checklist=["opioid", "gabapentinoid"], opioid_daily="yes", other_allergies="Penicillin: a rash",
-    heart_conditions=["high_blood_pressure", "heart_attack", "coronary_disease", "heart_failure", "valve_disease"],
-    bp_controlled="yes", bp_crisis_recent="no", heart_attack_recent="no", angina_unstable="no",
-    heart_failure_breathless="no", valve_breathless="unsure", bp_systolic=150, bp_diastolic=95,
-    other_conditions=["liver_disease", "overactive_thyroid", "sleep_apnoea", "lung_disease", "porphyria"],
-    liver_severity="moderate", thyroid_controlled="yes", uses_cpap="yes", height_cm=170, weight_kg=80,
-    neck_large="yes", neck_43cm="no", chest_pain_since_mi="no",
-    mental_health_history=["ptsd", "schizophrenia_psychosis"], dissociation_frequent="no", psychosis_current="no",
-    phq9_9=1, self_harm_intent="no", self_harm_recent_attempt="no", auditc_1="2", auditc_2="1", auditc_3="0",
-    drugs_past_year=["ketamine"], ketamine_use_bad_reaction="no", substance_treatment_ever="yes",
-    substance_treatment_for=["alcohol"], contact_times=["mornings"])).values)
+EVERY_FOLLOW_UP: dict[str, Any] = dict(
+    clean_answers(
+        answers(
+            referral_source="primary_care",
+            referrer_name="Dr Example",
+            phone="01632 960 001",
+            pain_conditions=["crps", "other"],
+            pain_conditions_other="endometriosis",
+            pain_description="Burning pain in my left foot.\nWorse at night.",
+            previous_ketamine="yes",
+            previous_ketamine_effect="helped_a_little",
+            previous_ketamine_bad_reaction="no",
+            previous_ketamine_notes="Three infusions in 2023",
+            medicines=["Lyrica 150mg twice a day", "co-codamol 30/500"],
+            medication_checklist=["opioid", "gabapentinoid"],
+            opioid_daily="yes",
+            other_allergies="Penicillin: a rash",
+            heart_conditions=[
+                "high_blood_pressure",
+                "heart_attack",
+                "coronary_disease",
+                "heart_failure",
+                "valve_disease",
+            ],
+            bp_controlled="yes",
+            bp_crisis_recent="no",
+            heart_attack_recent="no",
+            angina_unstable="no",
+            heart_failure_breathless="no",
+            valve_breathless="unsure",
+            bp_systolic=150,
+            bp_diastolic=95,
+            other_conditions=["liver_disease", "overactive_thyroid", "sleep_apnoea", "lung_disease", "porphyria"],
+            liver_severity="moderate",
+            thyroid_controlled="yes",
+            uses_cpap="yes",
+            height_cm=170,
+            weight_kg=80,
+            neck_large="yes",
+            neck_43cm="no",
+            chest_pain_since_mi="no",
+            mental_health_history=["ptsd", "schizophrenia_psychosis"],
+            dissociation_frequent="no",
+            psychosis_current="no",
+            phq9_9=1,
+            self_harm_intent="no",
+            self_harm_recent_attempt="no",
+            auditc_1="2",
+            auditc_2="1",
+            auditc_3="0",
+            drugs_past_year=["ketamine"],
+            ketamine_use_bad_reaction="no",
+            substance_treatment_ever="yes",
+            substance_treatment_for=["alcohol"],
+            contact_times=["mornings"],
+        )
+    ).values
+)
 
 #: Answers that mean "act now" on two pages (chest pain at rest on "Your health", a plan to act on thoughts of
 #: self-harm on "Support for you"): each shows the act-now page after Continue, and the submission is urgent.
-ACT_NOW_ANSWERS: dict[str, Any] = dict(clean_answers(answers(
-    heart_conditions=["coronary_disease"], angina_unstable="yes", phq9_9=2, self_harm_intent="yes",
-    self_harm_recent_attempt="no", phone="01632 960 001")).values)
+ACT_NOW_ANSWERS: dict[str, Any] = dict(
+    clean_answers(
+        answers(
+            heart_conditions=["coronary_disease"],
+            angina_unstable="yes",
+            phq9_9=2,
+            self_harm_intent="yes",
+            self_harm_recent_attempt="no",
+            phone="01632 960 001",
+        )
+    ).values
+)
 
 REFERENCE = re.compile(r"KT-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
 _CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
@@ -182,8 +235,11 @@ def _post(page: Page, path: str, data: Mapping[str, Any]) -> None:
     assert tag, f"no CSRF token on {path}"
     token = _VALUE.search(tag.group(0))
     assert token
-    response = page.request.post(path, data=urlencode({**data, "csrf_token": token.group(1)}, doseq=True),
-                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = page.request.post(
+        path,
+        data=urlencode({**data, "csrf_token": token.group(1)}, doseq=True),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert response.ok and urlparse(response.url).path != path, f"{path} was not saved: {response.status}"
 
 

@@ -30,14 +30,30 @@ PASSWORD = "tangerine lighthouse rowing 42"
 #: Answers whose flags have every severity (urgent, discuss, caution, info) and whose medicines include a line
 #: matched with certainty, a misspelt one and one that matches nothing.
 FLAGGED: dict[str, Any] = {
-    "full_name": "Sam Sample", "phq9_9": 3, "self_harm_intent": "no", "self_harm_recent_attempt": "no",
-    "phone": "01632 960 001", "has_escort": "no", "allergy_ketamine": "unsure", "pain_duration": "lt_3m",
-    "medicines": ["Lyrica 150mg twice a day", "tramadol 50mg when needed", "amitriptylline 10mg at night",
-                  "my blue inhaler"]}
+    "full_name": "Sam Sample",
+    "phq9_9": 3,
+    "self_harm_intent": "no",
+    "self_harm_recent_attempt": "no",
+    "phone": "01632 960 001",
+    "has_escort": "no",
+    "allergy_ketamine": "unsure",
+    "pain_duration": "lt_3m",
+    "medicines": [
+        "Lyrica 150mg twice a day",
+        "tramadol 50mg when needed",
+        "amitriptylline 10mg at night",
+        "my blue inhaler",
+    ],
+}
 #: The queue's submissions: one of each severity (and one without flags), each with a name to search for.
 QUEUE: tuple[dict[str, Any], ...] = (
-    {"full_name": "Robin Urgent", "phq9_9": 3, "self_harm_intent": "no", "self_harm_recent_attempt": "no",
-     "phone": "01632 960 002"},
+    {
+        "full_name": "Robin Urgent",
+        "phq9_9": 3,
+        "self_harm_intent": "no",
+        "self_harm_recent_attempt": "no",
+        "phone": "01632 960 002",
+    },
     {"full_name": "Robin Discuss", "has_escort": "no"},
     {"full_name": "Robin Caution", "allergy_ketamine": "unsure"},
     {"full_name": "Robin Info", "pain_duration": "lt_3m"},
@@ -84,8 +100,9 @@ def create_account(role: Role = Role.CLINICIAN, *, enrolled: bool = True, first_
     choose its own password after signing in, as an account an administrator just created."""
     number = next(_numbers)
     with app().app_context():
-        user, _one_time = accounts.create_staff(email=f"{role.value}.{number}@clinic.example.org",
-                                                name=f"{role.value.title()} Person {number}", role=role)
+        user, _one_time = accounts.create_staff(
+            email=f"{role.value}.{number}@clinic.example.org", name=f"{role.value.title()} Person {number}", role=role
+        )
         user.password_hash = _password_hash()
         user.must_change_password = first_sign_in
         user.mfa_secret = pyotp.random_base32(32) if enrolled else None

@@ -39,8 +39,9 @@ def _checks(way: str) -> Callable[[Page], None]:
 
 
 @pytest.mark.parametrize("way", WAYS)
-def test_patient_answers_every_page_fixes_errors_changes_an_answer_and_gets_a_reference(new_page: NewPage,
-                                                                                         way: str) -> None:
+def test_patient_answers_every_page_fixes_errors_changes_an_answer_and_gets_a_reference(
+    new_page: NewPage, way: str
+) -> None:
     viewport, javascript = WAYS[way]
     page = new_page(viewport, javascript=javascript)
     patient = Patient(page, after_load=_checks(way))

@@ -144,16 +144,26 @@ def visit_send_early_and_urgent_confirmation(page: Page, check: Check) -> None:
     check(page, "check-sent-early")
     patient.press("Send my answers")
     expect_reference(page)
-    expect(page.get_by_text("We are not an emergency service: if you need help sooner, use the numbers above.",
-                            exact=True)).to_be_visible()
+    expect(
+        page.get_by_text("We are not an emergency service: if you need help sooner, use the numbers above.", exact=True)
+    ).to_be_visible()
     check(page, "confirmation-urgent")
     patient.press("Finish and clear this page")
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Ketamine therapy for long-term pain: before your consultation")
+        "Ketamine therapy for long-term pain: before your consultation"
+    )
 
 
-def visit_path(path: str, name: str, page: Page, check: Check, *, status: int = 200,
-               before: Callable[[Page], object] | None = None, heading: str | None = None) -> None:
+def visit_path(
+    path: str,
+    name: str,
+    page: Page,
+    check: Check,
+    *,
+    status: int = 200,
+    before: Callable[[Page], object] | None = None,
+    heading: str | None = None,
+) -> None:
     """A page reached by its address alone (after ``before``, such as signing in), in one state; ``heading``: its
     <h1>, when the status alone does not tell the right page was shown."""
     if before is not None:
@@ -327,9 +337,14 @@ STAFF_TOUR: dict[str, Callable[[Page, Check], None]] = {
     "staff-queue": visit_staff_queue,
     "staff-submission": visit_staff_submission,
     "staff-summary": visit_staff_summary,
-    "staff-forbidden": partial(visit_path, "/staff/admin/audit", "staff-forbidden", status=403,
-                               before=staff.signed_in(Role.RECEPTION),
-                               heading="You do not have permission to view this page"),
+    "staff-forbidden": partial(
+        visit_path,
+        "/staff/admin/audit",
+        "staff-forbidden",
+        status=403,
+        before=staff.signed_in(Role.RECEPTION),
+        heading="You do not have permission to view this page",
+    ),
     "admin-audit": visit_admin_audit,
     "admin-export": partial(visit_path, "/staff/admin/export", "admin-export", before=staff.signed_in(Role.ADMIN)),
     "admin-staff": partial(visit_path, "/staff/admin/staff", "admin-staff", before=staff.signed_in(Role.ADMIN)),

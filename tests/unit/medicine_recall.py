@@ -74,11 +74,16 @@ def load(path: Path = LINES_CSV) -> list[Expected]:
     expected = []
     for row in reader:
         generics = {g.strip() for g in row["expected_generics"].replace("|", ";").replace("+", ";").split(";")}
-        expected.append(Expected(
-            line=row["line"], generics=frozenset(g for g in generics if g),
-            classes=frozenset(row["expected_classes"].split()),
-            unrecognised=tuple(w.strip() for w in row["expected_unrecognised"].split(";") if w.strip()),
-            confident=row["confident"].strip(), note=row["note"]))
+        expected.append(
+            Expected(
+                line=row["line"],
+                generics=frozenset(g for g in generics if g),
+                classes=frozenset(row["expected_classes"].split()),
+                unrecognised=tuple(w.strip() for w in row["expected_unrecognised"].split(";") if w.strip()),
+                confident=row["confident"].strip(),
+                note=row["note"],
+            )
+        )
     return expected
 
 

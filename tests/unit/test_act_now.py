@@ -29,63 +29,124 @@ from tests.unit import readability
 
 CORONARY = {"heart_conditions": ["coronary_disease"], "angina_unstable": "no"}
 HEART_ATTACK = {"heart_conditions": ["heart_attack"], "heart_attack_recent": "no", "chest_pain_since_mi": "no"}
-BOTH = {"heart_conditions": ["heart_attack", "coronary_disease"], "heart_attack_recent": "no",
-        "chest_pain_since_mi": "no", "angina_unstable": "no"}
+BOTH = {
+    "heart_conditions": ["heart_attack", "coronary_disease"],
+    "heart_attack_recent": "no",
+    "chest_pain_since_mi": "no",
+    "angina_unstable": "no",
+}
 SUPPORT_NO = {"phq9_9": 1, "self_harm_intent": "no", "self_harm_recent_attempt": "no"}
 
 # (case, changes to the healthy baseline, the act-now ids expected): the sources' list, one answer at a time.
 TRIGGERS: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     ("rest pain or new or worsening angina", {**CORONARY, "angina_unstable": "yes"}, ("chest_pain",)),
-    ("angina worse, after a heart attack too", {"heart_conditions": ["heart_attack", "coronary_disease"],
-                                               "heart_attack_recent": "no", "angina_unstable": "yes"},
-     ("chest_pain",)),
+    (
+        "angina worse, after a heart attack too",
+        {
+            "heart_conditions": ["heart_attack", "coronary_disease"],
+            "heart_attack_recent": "no",
+            "angina_unstable": "yes",
+        },
+        ("chest_pain",),
+    ),
     # CG95 1.2.1.11: only "A heart attack" ticked, never asked angina_unstable.
-    ("heart attack only, chest pain at rest or new or worse since", {**HEART_ATTACK, "chest_pain_since_mi": "yes"},
-     ("chest_pain",)),
-    ("recent heart attack and further chest pain", {**HEART_ATTACK, "heart_attack_recent": "yes",
-                                                    "chest_pain_since_mi": "yes"}, ("chest_pain",)),
+    (
+        "heart attack only, chest pain at rest or new or worse since",
+        {**HEART_ATTACK, "chest_pain_since_mi": "yes"},
+        ("chest_pain",),
+    ),
+    (
+        "recent heart attack and further chest pain",
+        {**HEART_ATTACK, "heart_attack_recent": "yes", "chest_pain_since_mi": "yes"},
+        ("chest_pain",),
+    ),
     ("both ticked, pain since the heart attack only", {**BOTH, "chest_pain_since_mi": "yes"}, ("chest_pain",)),
-    ("both ticked, both yes: one interstitial", {**BOTH, "chest_pain_since_mi": "yes", "angina_unstable": "yes"},
-     ("chest_pain",)),
-    *((f"plan or intent, item 9 = {item9}", {**SUPPORT_NO, "phq9_9": item9, "self_harm_intent": "yes"},
-       ("self_harm",)) for item9 in (1, 2, 3)),
-    *((f"attempt, stopped attempt or preparations, item 9 = {item9}",
-       {**SUPPORT_NO, "phq9_9": item9, "self_harm_recent_attempt": "yes"}, ("self_harm",)) for item9 in (1, 2, 3)),
-    ("plan and attempt: one interstitial", {**SUPPORT_NO, "self_harm_intent": "yes", "self_harm_recent_attempt": "yes"},
-     ("self_harm",)),
-    ("chest pain and self-harm: both, heart first", {**CORONARY, "angina_unstable": "yes", **SUPPORT_NO,
-                                                     "self_harm_intent": "yes"}, ("chest_pain", "self_harm")),
+    (
+        "both ticked, both yes: one interstitial",
+        {**BOTH, "chest_pain_since_mi": "yes", "angina_unstable": "yes"},
+        ("chest_pain",),
+    ),
+    *(
+        (
+            f"plan or intent, item 9 = {item9}",
+            {**SUPPORT_NO, "phq9_9": item9, "self_harm_intent": "yes"},
+            ("self_harm",),
+        )
+        for item9 in (1, 2, 3)
+    ),
+    *(
+        (
+            f"attempt, stopped attempt or preparations, item 9 = {item9}",
+            {**SUPPORT_NO, "phq9_9": item9, "self_harm_recent_attempt": "yes"},
+            ("self_harm",),
+        )
+        for item9 in (1, 2, 3)
+    ),
+    (
+        "plan and attempt: one interstitial",
+        {**SUPPORT_NO, "self_harm_intent": "yes", "self_harm_recent_attempt": "yes"},
+        ("self_harm",),
+    ),
+    (
+        "chest pain and self-harm: both, heart first",
+        {**CORONARY, "angina_unstable": "yes", **SUPPORT_NO, "self_harm_intent": "yes"},
+        ("chest_pain", "self_harm"),
+    ),
 ]
 
 NOT_ACT_NOW: list[tuple[str, dict[str, Any]]] = [
     ("the healthy baseline", {}),
     ("stable angina", CORONARY),
     ("coronary disease, follow-up not answered", {"heart_conditions": ["coronary_disease"]}),
-    ("hidden follow-up: angina_unstable yes without coronary disease ticked",
-     {"heart_conditions": ["heart_attack"], "heart_attack_recent": "no", "angina_unstable": "yes"}),
+    (
+        "hidden follow-up: angina_unstable yes without coronary disease ticked",
+        {"heart_conditions": ["heart_attack"], "heart_attack_recent": "no", "angina_unstable": "yes"},
+    ),
     ("hidden follow-up: angina_unstable yes with no heart conditions", {"angina_unstable": "yes"}),
-    ("heart attack in the past 6 months (discuss, not act now)",
-     {"heart_conditions": ["heart_attack"], "heart_attack_recent": "yes"}),
+    (
+        "heart attack in the past 6 months (discuss, not act now)",
+        {"heart_conditions": ["heart_attack"], "heart_attack_recent": "yes"},
+    ),
     ("heart attack, no chest pain since", HEART_ATTACK),
     ("recent heart attack, no chest pain since", {**HEART_ATTACK, "heart_attack_recent": "yes"}),
     ("both ticked, both no", BOTH),
-    ("heart attack, chest-pain follow-up not answered (urgent fail-safe, but no act-now without a real yes)",
-     {"heart_conditions": ["heart_attack"], "heart_attack_recent": "no"}),
-    ("hidden follow-up: chest_pain_since_mi yes without a heart attack ticked",
-     {**CORONARY, "chest_pain_since_mi": "yes"}),
+    (
+        "heart attack, chest-pain follow-up not answered (urgent fail-safe, but no act-now without a real yes)",
+        {"heart_conditions": ["heart_attack"], "heart_attack_recent": "no"},
+    ),
+    (
+        "hidden follow-up: chest_pain_since_mi yes without a heart attack ticked",
+        {**CORONARY, "chest_pain_since_mi": "yes"},
+    ),
     ("hidden follow-up: chest_pain_since_mi yes with no heart conditions", {"chest_pain_since_mi": "yes"}),
     ("severely raised blood pressure", {"bp_systolic": 220, "bp_diastolic": 125}),
     *((f"PHQ-9 item 9 = {item9} alone, follow-ups no", {**SUPPORT_NO, "phq9_9": item9}) for item9 in (1, 2, 3)),
     ("PHQ-9 item 9 = 3, follow-ups not answered", {"phq9_9": 3}),
-    ("hidden follow-ups: self-harm yes with item 9 = 0",
-     {"phq9_9": 0, "self_harm_intent": "yes", "self_harm_recent_attempt": "yes"}),
-    ("hidden follow-ups: self-harm yes with item 9 not answered",
-     {"phq9_9": None, "self_harm_intent": "yes", "self_harm_recent_attempt": "yes"}),
-    *((f"answer of the wrong type: {value!r}", {**CORONARY, "angina_unstable": value, **SUPPORT_NO,
-                                                 "self_harm_intent": value, "self_harm_recent_attempt": value})
-      for value in ("Yes", "YES", " yes", True, 1, ["yes"], {"yes": 1}, "unsure")),
-    *((f"chest_pain_since_mi of the wrong type: {value!r}", {**HEART_ATTACK, "chest_pain_since_mi": value})
-      for value in ("Yes", " yes", True, 1, ["yes"], "unsure")),
+    (
+        "hidden follow-ups: self-harm yes with item 9 = 0",
+        {"phq9_9": 0, "self_harm_intent": "yes", "self_harm_recent_attempt": "yes"},
+    ),
+    (
+        "hidden follow-ups: self-harm yes with item 9 not answered",
+        {"phq9_9": None, "self_harm_intent": "yes", "self_harm_recent_attempt": "yes"},
+    ),
+    *(
+        (
+            f"answer of the wrong type: {value!r}",
+            {
+                **CORONARY,
+                "angina_unstable": value,
+                **SUPPORT_NO,
+                "self_harm_intent": value,
+                "self_harm_recent_attempt": value,
+            },
+        )
+        for value in ("Yes", "YES", " yes", True, 1, ["yes"], {"yes": 1}, "unsure")
+    ),
+    *(
+        (f"chest_pain_since_mi of the wrong type: {value!r}", {**HEART_ATTACK, "chest_pain_since_mi": value})
+        for value in ("Yes", " yes", True, 1, ["yes"], "unsure")
+    ),
 ]
 
 
@@ -108,8 +169,9 @@ def test_other_answers_never_trigger_an_interstitial(changes: dict[str, Any]) ->
 
 
 @pytest.mark.parametrize(("changes", "expected"), [case[1:] for case in TRIGGERS], ids=[case[0] for case in TRIGGERS])
-def test_act_now_answer_also_fires_an_urgent_rule_on_the_same_answer(changes: dict[str, Any],
-                                                                      expected: tuple[str, ...]) -> None:
+def test_act_now_answer_also_fires_an_urgent_rule_on_the_same_answer(
+    changes: dict[str, Any], expected: tuple[str, ...]
+) -> None:
     values = answers(**changes)
     for entry in for_answers(values):
         shorts = [QUESTIONS[question].short for question in entry.questions]
@@ -117,16 +179,21 @@ def test_act_now_answer_also_fires_an_urgent_rule_on_the_same_answer(changes: di
 
 
 def test_every_act_now_question_is_read_by_an_urgent_rule() -> None:
-    urgent_questions = {condition.question for rule in RULES if rule.severity is Severity.URGENT
-                        for condition in rule.trigger.conditions()}
+    urgent_questions = {
+        condition.question
+        for rule in RULES
+        if rule.severity is Severity.URGENT
+        for condition in rule.trigger.conditions()
+    }
     for entry in ACT_NOW:
         assert entry.questions <= urgent_questions, entry.id
 
 
 def test_every_act_now_condition_is_itself_an_urgent_rule_condition() -> None:
     # Stronger than reading the same question: the very answer that stops the patient fires an urgent rule.
-    urgent_conditions = {condition for rule in RULES if rule.severity is Severity.URGENT
-                         for condition in rule.trigger.conditions()}
+    urgent_conditions = {
+        condition for rule in RULES if rule.severity is Severity.URGENT for condition in rule.trigger.conditions()
+    }
     for entry in ACT_NOW:
         assert set(entry.condition) <= urgent_conditions, entry.id
 
@@ -152,8 +219,7 @@ def test_act_now_with_questions_only_reports_the_step_just_saved() -> None:
 
 
 def test_every_act_now_question_is_asked_on_one_step() -> None:
-    steps = {step_id for step_id in STEP_BY_ID for entry in ACT_NOW
-             if entry.questions & set(step_questions(step_id))}
+    steps = {step_id for step_id in STEP_BY_ID for entry in ACT_NOW if entry.questions & set(step_questions(step_id))}
     assert steps == {"health", "support"}
 
 
@@ -163,29 +229,48 @@ def oracle(values: dict[str, Any]) -> tuple[str, ...]:
     found = []
     heart = values.get("heart_conditions") or []
     if ("coronary_disease" in heart and values.get("angina_unstable") == "yes") or (
-            "heart_attack" in heart and values.get("chest_pain_since_mi") == "yes"):
+        "heart_attack" in heart and values.get("chest_pain_since_mi") == "yes"
+    ):
         found.append("chest_pain")
     item9 = values.get("phq9_9")
-    if isinstance(item9, int) and not isinstance(item9, bool) and 1 <= item9 <= 3 and "yes" in (
-            values.get("self_harm_intent"), values.get("self_harm_recent_attempt")):
+    if (
+        isinstance(item9, int)
+        and not isinstance(item9, bool)
+        and 1 <= item9 <= 3
+        and "yes" in (values.get("self_harm_intent"), values.get("self_harm_recent_attempt"))
+    ):
         found.append("self_harm")
     return tuple(found)
 
 
 YES_NO_MISSING = st.sampled_from(["yes", "no", None, "Yes", True])
-HEART = st.lists(st.sampled_from(["high_blood_pressure", "heart_attack", "coronary_disease", "arrhythmia"]),
-                 unique=True, max_size=3).map(lambda codes: codes or ["none"])
+HEART = st.lists(
+    st.sampled_from(["high_blood_pressure", "heart_attack", "coronary_disease", "arrhythmia"]), unique=True, max_size=3
+).map(lambda codes: codes or ["none"])
 
 
 @settings(max_examples=400, deadline=None)
-@given(heart=HEART, angina=YES_NO_MISSING, recent_mi=YES_NO_MISSING, since_mi=YES_NO_MISSING,
-       item9=st.sampled_from([0, 1, 2, 3, None, "3"]), intent=YES_NO_MISSING, attempt=YES_NO_MISSING)
-def test_act_now_matches_the_sources_and_always_has_an_urgent_rule(heart: list[str], angina: Any, recent_mi: Any,
-                                                                   since_mi: Any, item9: Any, intent: Any,
-                                                                   attempt: Any) -> None:
-    values = answers(heart_conditions=heart, angina_unstable=angina, heart_attack_recent=recent_mi,
-                     chest_pain_since_mi=since_mi, phq9_9=item9, self_harm_intent=intent,
-                     self_harm_recent_attempt=attempt)
+@given(
+    heart=HEART,
+    angina=YES_NO_MISSING,
+    recent_mi=YES_NO_MISSING,
+    since_mi=YES_NO_MISSING,
+    item9=st.sampled_from([0, 1, 2, 3, None, "3"]),
+    intent=YES_NO_MISSING,
+    attempt=YES_NO_MISSING,
+)
+def test_act_now_matches_the_sources_and_always_has_an_urgent_rule(
+    heart: list[str], angina: Any, recent_mi: Any, since_mi: Any, item9: Any, intent: Any, attempt: Any
+) -> None:
+    values = answers(
+        heart_conditions=heart,
+        angina_unstable=angina,
+        heart_attack_recent=recent_mi,
+        chest_pain_since_mi=since_mi,
+        phq9_9=item9,
+        self_harm_intent=intent,
+        self_harm_recent_attempt=attempt,
+    )
     found = for_answers(values)
     assert ids(found) == oracle(values)
     if found:
@@ -197,8 +282,20 @@ def text_of(entry: ActNow) -> str:
     return " ".join((f"{entry.heading}.", *entry.paragraphs))
 
 
-JARGON = ("acute coronary", "acs", "myocard", "infarct", "ischaem", "unstable angina", "suicid", "ideation", "overdose",
-          "risk", "c-ssrs", "assessment")
+JARGON = (
+    "acute coronary",
+    "acs",
+    "myocard",
+    "infarct",
+    "ischaem",
+    "unstable angina",
+    "suicid",
+    "ideation",
+    "overdose",
+    "risk",
+    "c-ssrs",
+    "assessment",
+)
 ALARMING = ("danger", "dangerous", "die", "dying", "death", "fatal", "heart attack", "warning", "alarm", "must")
 
 
@@ -253,11 +350,17 @@ def test_self_harm_thanks_the_patient_and_lists_the_crisis_lines() -> None:
 
 
 # --- the catalogue check -------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("entry", "message"), [
-    (ActNow("x", When((Condition("no_such", "=", "yes"),)), "Please", ("{emergency}",)), "unknown questions"),
-    (ActNow("x", When((Condition("angina_unstable", "=", "Yes"),)), "Please", ("{emergency}",)), "does not suit"),
-    (ActNow("x", When((Condition("heart_conditions", "has", "gout"),)), "Please", ("{emergency}",)), "does not suit"),
-])
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (ActNow("x", When((Condition("no_such", "=", "yes"),)), "Please", ("{emergency}",)), "unknown questions"),
+        (ActNow("x", When((Condition("angina_unstable", "=", "Yes"),)), "Please", ("{emergency}",)), "does not suit"),
+        (
+            ActNow("x", When((Condition("heart_conditions", "has", "gout"),)), "Please", ("{emergency}",)),
+            "does not suit",
+        ),
+    ],
+)
 def test_check_entries_refuses_a_condition_that_could_never_trigger(entry: ActNow, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         act_now.check_entries((entry,))

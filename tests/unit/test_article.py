@@ -233,7 +233,8 @@ def prose_sentences(text: str) -> list[str]:
 def test_bundled_article_text_is_pinned_to_its_version(bundled: Article) -> None:
     digest = hashlib.sha256(BUNDLED.read_bytes()).hexdigest()
     assert (bundled.version, digest) == PINNED_ARTICLE, (
-        "the article changed: bump 'version' in its front matter (and 'reviewed'), then update PINNED_ARTICLE")
+        "the article changed: bump 'version' in its front matter (and 'reviewed'), then update PINNED_ARTICLE"
+    )
 
 
 def test_bundled_article_is_the_corrected_version(bundled: Article) -> None:
@@ -245,8 +246,14 @@ def test_bundled_article_aneurysm_anywhere_in_the_body_not_only_the_brain(bundle
     """SPRAVATO label: aneurysmal vascular disease (thoracic and abdominal aorta, intracranial and peripheral
     arterial vessels) or arteriovenous malformation, and intracerebral haemorrhage, are contraindications."""
     suited = plain_text(section_html(bundled, "right for me"))
-    item = next((line for line in re.findall(r"<li>(.*?)</li>", section_html(bundled, "right for me"), flags=re.S)
-                 if "aneurysm" in line.lower()), "")
+    item = next(
+        (
+            line
+            for line in re.findall(r"<li>(.*?)</li>", section_html(bundled, "right for me"), flags=re.S)
+            if "aneurysm" in line.lower()
+        ),
+        "",
+    )
     assert item, "the 'Is it right for me?' list names no aneurysm"
     item = plain_text(item)
     assert "anywhere in the body" in item
@@ -256,23 +263,30 @@ def test_bundled_article_aneurysm_anywhere_in_the_body_not_only_the_brain(bundle
     assert "blood vessel in the brain" not in plain_text(bundled.html)  # the old, brain-only wording
 
 
-@pytest.mark.parametrize(("effect", "pattern"), [
-    ("anxiety", r"\banxious\b|\banxiety\b"),
-    ("panic", r"\bpanic\b"),
-    ("blurred vision", r"\bblurred\b.{0,20}\bvision\b"),
-    ("double vision", r"\bdouble vision\b"),
-])
+@pytest.mark.parametrize(
+    ("effect", "pattern"),
+    [
+        ("anxiety", r"\banxious\b|\banxiety\b"),
+        ("panic", r"\bpanic\b"),
+        ("blurred vision", r"\bblurred\b.{0,20}\bvision\b"),
+        ("double vision", r"\bdouble vision\b"),
+    ],
+)
 def test_bundled_article_side_effects_list_has(bundled: Article, effect: str, pattern: str) -> None:
-    items = [plain_text(item) for item in re.findall(r"<li>(.*?)</li>", section_html(bundled, "side effects"),
-                                                      flags=re.S)]
+    items = [
+        plain_text(item) for item in re.findall(r"<li>(.*?)</li>", section_html(bundled, "side effects"), flags=re.S)
+    ]
     assert any(re.search(pattern, item) for item in items), effect
 
 
 def test_bundled_article_never_claims_fewer_opioids(bundled: Article) -> None:
     """No cited source shows that ketamine for chronic pain lets people take fewer opioids: any sentence about taking
     fewer or less of them must say that it is not known (or tell the reader not to cut down on their own)."""
-    about = [sentence for sentence in prose_sentences(plain_text(bundled.html))
-             if "opioid" in sentence and re.search(r"\b(fewer|less|lower|reduc\w*|cut\w*|wean\w*)\b", sentence)]
+    about = [
+        sentence
+        for sentence in prose_sentences(plain_text(bundled.html))
+        if "opioid" in sentence and re.search(r"\b(fewer|less|lower|reduc\w*|cut\w*|wean\w*)\b", sentence)
+    ]
     assert about, "the article should say what is known about opioids"
     for sentence in about:
         assert re.search(r"\b(not|unless|no)\b", sentence), sentence
@@ -284,16 +298,28 @@ def test_bundled_article_never_claims_fewer_opioids(bundled: Article) -> None:
 def test_bundled_article_crps_evidence_is_from_multi_day_infusion_courses(bundled: Article) -> None:
     """ASRA 2018: moderate evidence for CRPS from infusions of 22 mg/h for 4 days (Sigtermans 2009) or
     0.35 mg/kg/h over 4 hours daily for 10 days (Schwartzman 2009), with benefit up to 12 weeks."""
-    crps = next((plain_text(item) for item in re.findall(r"<li>(.*?)</li>", section_html(bundled, "evidence"),
-                                                         flags=re.S) if "crps" in item.lower()), "")
+    crps = next(
+        (
+            plain_text(item)
+            for item in re.findall(r"<li>(.*?)</li>", section_html(bundled, "evidence"), flags=re.S)
+            if "crps" in item.lower()
+        ),
+        "",
+    )
     assert "several days" in crps and "4 hours a day for 10 days" in crps and "about 4 days" in crps, crps
     assert "schwartzman and others, 2009" in crps and "sigtermans and others, 2009" in crps
     assert "one short drip" in crps  # and says that a single short drip is not what was studied
     faq = plain_text(section_html(bundled, "questions"))
     assert re.search(r"12 weeks after a course of drips over several days", faq)
     cited = " ".join(sources_items(bundled))
-    for needle in ("schwartzman rj", "pain. 2009;147(1-3):107-115", "10.1016/j.pain.2009.08.015",
-                   "sigtermans mj", "pain. 2009;145(3):304-311", "10.1016/j.pain.2009.06.023"):
+    for needle in (
+        "schwartzman rj",
+        "pain. 2009;147(1-3):107-115",
+        "10.1016/j.pain.2009.08.015",
+        "sigtermans mj",
+        "pain. 2009;145(3):304-311",
+        "10.1016/j.pain.2009.06.023",
+    ):
         assert needle in cited, needle
 
 
@@ -301,8 +327,7 @@ def test_bundled_article_mental_health_crisis_nhs_111_option_2_in_england(bundle
     """NHS England: in a mental health crisis, call 111 and select the mental health option (option 2); 999 or A&E
     when life is at risk."""
     faq = section_html(bundled, "questions")
-    answer = next((plain_text(part) for part in faq.split("<h3")[1:] if "unsafe" in part.split("</h3>")[0].lower()),
-                  "")
+    answer = next((plain_text(part) for part in faq.split("<h3")[1:] if "unsafe" in part.split("</h3>")[0].lower()), "")
     assert answer, "no question 'What if I feel very low or unsafe?'"
     assert re.search(r"in england.{0,40}nhs 111.{0,40}mental health option.{0,20}option 2", answer), answer
     assert "999" in answer and "a&e" in answer

@@ -22,7 +22,7 @@ PHRASE = "plum kettle orbit saffron quartz lagoon fennel " * 8
 
 
 def _passphrase(length: int) -> str:
-    return PHRASE[:length - 1] + "x"
+    return PHRASE[: length - 1] + "x"
 
 
 def _problem(password: str) -> str | None:
@@ -50,8 +50,9 @@ def test_password_policy_257_characters_rejected() -> None:
 
 
 # --- guessable passwords --------------------------------------------------------------------------------
-@pytest.mark.parametrize("password", ["password1234", "Password1234!", "startfinding", "justinbieber",
-                                      "qwertyuiop12", "!!monkey2026!!"])
+@pytest.mark.parametrize(
+    "password", ["password1234", "Password1234!", "startfinding", "justinbieber", "qwertyuiop12", "!!monkey2026!!"]
+)
 def test_password_policy_common_password_rejected(password: str) -> None:
     assert _problem(password) is not None and "too common" in str(_problem(password))
 
@@ -63,8 +64,9 @@ def test_password_policy_every_listed_password_of_12_or_more_characters_rejected
     assert [word for word in long_ones if _problem(word.upper()) is None] == []  # case does not help
 
 
-@pytest.mark.parametrize("password", ["ada.lovelace rules 99", "my lovelace password", "ADA.LOVELACE!!!!",
-                                      "xx ada.lovelace xx"])
+@pytest.mark.parametrize(
+    "password", ["ada.lovelace rules 99", "my lovelace password", "ADA.LOVELACE!!!!", "xx ada.lovelace xx"]
+)
 def test_password_policy_email_local_part_or_name_rejected(password: str) -> None:
     assert _problem(password) is not None
 
@@ -73,8 +75,16 @@ def test_password_policy_too_few_different_characters_rejected() -> None:
     assert _problem("abababababababab") is not None
 
 
-@pytest.mark.parametrize("password", ["lantern orchard velvet", "alllowercaseletters", "ALLUPPERCASELETTERS",
-                                      "123456789 lantern orchard", "no digits or symbols at all here"])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "lantern orchard velvet",
+        "alllowercaseletters",
+        "ALLUPPERCASELETTERS",
+        "123456789 lantern orchard",
+        "no digits or symbols at all here",
+    ],
+)
 def test_password_policy_no_composition_rules_accepted(password: str) -> None:
     assert _problem(password) is None
 

@@ -16,9 +16,14 @@ from screening.rules import RETIRED_RULE_IDS, RULES, RULESET_VERSION, Severity
 ROOT = Path(__file__).resolve().parents[2]
 LOG = (ROOT / "docs" / "clinical-safety.md").read_text(encoding="utf-8")
 NAMED = sorted(set(re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", LOG)))
-REQUIRED_HAZARDS = ("H1 Patient at risk not contacted promptly", "H2 Suspected acute coronary syndrome",
-                    "H3 Alert not delivered", "H4 Alert sent twice", "H5 Patient misled about the reply time",
-                    "H6 Disclosure seen on a shared device")
+REQUIRED_HAZARDS = (
+    "H1 Patient at risk not contacted promptly",
+    "H2 Suspected acute coronary syndrome",
+    "H3 Alert not delivered",
+    "H4 Alert sent twice",
+    "H5 Patient misled about the reply time",
+    "H6 Disclosure seen on a shared device",
+)
 FIELDS = ("Hazard", "Cause", "Effect", "Existing controls", "Initial risk", "New controls", "Residual risk", "Tests")
 
 
@@ -62,8 +67,9 @@ def test_every_hazard_has_every_field_and_rated_risks(title: str) -> None:
 
 def test_every_urgent_rule_act_now_entry_and_retired_id_is_in_the_log() -> None:
     urgent = [rule.id for rule in RULES if rule.severity is Severity.URGENT]
-    missing = [name for name in [*urgent, *RETIRED_RULE_IDS, *(entry.id for entry in ACT_NOW)]
-               if f"`{name}`" not in LOG]
+    missing = [
+        name for name in [*urgent, *RETIRED_RULE_IDS, *(entry.id for entry in ACT_NOW)] if f"`{name}`" not in LOG
+    ]
     assert missing == []
 
 

@@ -22,9 +22,7 @@ COMPARISONS = ("=", "!=", ">", "<", ">=", "<=", "has")
 JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10)
 JSON_LIKE = st.recursive(
     JSON_SCALARS,
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4)
-    ),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4),
     max_leaves=12,
 )
 
@@ -81,10 +79,18 @@ def test_condition_not_equals_on_same_value_fails() -> None:
 @pytest.mark.parametrize(
     ("op", "answer", "expected"),
     [
-        (">", 2, True), (">", 1, False), (">", 0, False),
-        ("<", 0, True), ("<", 1, False), ("<", 2, False),
-        (">=", 2, True), (">=", 1, True), (">=", 0, False),
-        ("<=", 0, True), ("<=", 1, True), ("<=", 2, False),
+        (">", 2, True),
+        (">", 1, False),
+        (">", 0, False),
+        ("<", 0, True),
+        ("<", 1, False),
+        ("<", 2, False),
+        (">=", 2, True),
+        (">=", 1, True),
+        (">=", 0, False),
+        ("<=", 0, True),
+        ("<=", 1, True),
+        ("<=", 2, False),
     ],
 )
 def test_condition_ordering_on_answered_int_compares_with_value(op: str, answer: int, expected: bool) -> None:
@@ -217,9 +223,7 @@ HAS_X = Condition("b", "has", "x")
         ({}, False),
     ],
 )
-def test_when_all_on_answers_holds_only_if_every_condition_holds(
-    answers: dict[str, object], expected: bool
-) -> None:
+def test_when_all_on_answers_holds_only_if_every_condition_holds(answers: dict[str, object], expected: bool) -> None:
     assert When((YES, HAS_X)).holds(answers) is expected
     assert When((YES, HAS_X), "all").holds(answers) is expected
 

@@ -103,18 +103,44 @@ UNKNOWN = st.text("bcdfghjklmnpqrstvwxz", min_size=6, max_size=10).filter(
     lambda w: not medications._fuzzy(w)[1] and w not in medications._vocab().stems
 )
 KNOWN = st.sampled_from(sorted(e.name for e in VOCABULARY.entries.values()))
-DOSE = st.sampled_from(["75mg", "twice a day", "at night", "1 tablet", "0.5 mg", "30/500", "bd", "prn", "as needed",
-                        "for pain", "2 puffs", "maximum strength", "weekly injection", "(GP)", "10 micrograms/hour",
-                        "tds", "with food", "x2", "5ml", "every 4-6 hours", "strength", "1-2 qds", "extra strength"])
+DOSE = st.sampled_from(
+    [
+        "75mg",
+        "twice a day",
+        "at night",
+        "1 tablet",
+        "0.5 mg",
+        "30/500",
+        "bd",
+        "prn",
+        "as needed",
+        "for pain",
+        "2 puffs",
+        "maximum strength",
+        "weekly injection",
+        "(GP)",
+        "10 micrograms/hour",
+        "tds",
+        "with food",
+        "x2",
+        "5ml",
+        "every 4-6 hours",
+        "strength",
+        "1-2 qds",
+        "extra strength",
+    ]
+)
 SEPARATOR = st.sampled_from([", ", " and ", " plus ", " with ", " / ", " + ", ". ", "; ", " ", " & ", " - "])
-PART = st.one_of(st.tuples(st.just("unknown"), UNKNOWN), st.tuples(st.just("known"), KNOWN),
-                 st.tuples(st.just("dose"), DOSE))
+PART = st.one_of(
+    st.tuples(st.just("unknown"), UNKNOWN), st.tuples(st.just("known"), KNOWN), st.tuples(st.just("dose"), DOSE)
+)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(PART, SEPARATOR), min_size=1, max_size=7), st.booleans())
-def test_every_unknown_word_appears_in_the_unrecognised_evidence(parts: list[tuple[tuple[str, str], str]],
-                                                                 capital: bool) -> None:
+def test_every_unknown_word_appears_in_the_unrecognised_evidence(
+    parts: list[tuple[tuple[str, str], str]], capital: bool
+) -> None:
     words = [(kind, text.capitalize() if capital and kind == "unknown" else text) for (kind, text), _ in parts]
     line = "".join(text + separator for (_, text), (_, separator) in zip(words, parts, strict=True)).strip(" ,;+&/.-")
     unknown = [text for kind, text in words if kind == "unknown"]
@@ -199,8 +225,18 @@ def test_brand_with_an_unknown_qualifier_is_possibly_every_candidate(line: str, 
     assert must_include <= classes(line)
 
 
-@pytest.mark.parametrize("line", ["Nurofen 400mg", "Tylenol 500mg", "Tylenol 2 tablets", "Tylenol 3 times a day",
-                                  "paracetamol max 8 a day", "Nurofen Express", "Advil Extra Strength"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Nurofen 400mg",
+        "Tylenol 500mg",
+        "Tylenol 2 tablets",
+        "Tylenol 3 times a day",
+        "paracetamol max 8 a day",
+        "Nurofen Express",
+        "Advil Extra Strength",
+    ],
+)
 def test_a_dose_count_or_strength_after_a_brand_is_not_a_qualifier(line: str) -> None:
     assert all(m.confident for m in matches(line)) and "opioid" not in classes(line)
 
@@ -227,8 +263,9 @@ def test_uk_buprenorphine_brands_are_known(line: str, brand_classes: set[str]) -
 # ---------------------------------------------------------------- 3. look-alikes and false alarms
 
 
-@pytest.mark.parametrize("line", ["Lecaent 75mg", "Alzain 150mg", "Axalid 100", "Rewisca 75", "Lyrica 300mg",
-                                  "rewiska 75mg", "lecaint"])
+@pytest.mark.parametrize(
+    "line", ["Lecaent 75mg", "Alzain 150mg", "Axalid 100", "Rewisca 75", "Lyrica 300mg", "rewiska 75mg", "lecaint"]
+)
 def test_uk_pregabalin_brand_is_pregabalin_never_fentanyl(line: str) -> None:
     assert generics(line) == {"pregabalin"} and classes(line) == {"gabapentinoid"}
 
@@ -274,8 +311,18 @@ def test_two_edits_away_needs_the_same_first_sound(word: str, not_this: str) -> 
 
 @pytest.mark.parametrize(
     "line",
-    ["naltrexone 50mg", "low dose naltrexone 4.5mg at night", "LDN 1.5mg", "Naltrexone (low dose) 3mg", "Vivitrol",
-     "Revia", "Adepend 50mg", "Nalorex", "Mysimba", "Contrave"],
+    [
+        "naltrexone 50mg",
+        "low dose naltrexone 4.5mg at night",
+        "LDN 1.5mg",
+        "Naltrexone (low dose) 3mg",
+        "Vivitrol",
+        "Revia",
+        "Adepend 50mg",
+        "Nalorex",
+        "Mysimba",
+        "Contrave",
+    ],
 )
 def test_naltrexone_is_an_opioid_antagonist_not_oud_treatment(line: str) -> None:
     assert "opioid_antagonist" in classes(line)
@@ -290,9 +337,18 @@ def test_opioid_antagonist_label_names_naltrexone() -> None:
 @pytest.mark.parametrize(
     ("line", "oud"),
     [
-        ("Suboxone 8/2 film", True), ("Subutex 8mg", True), ("Espranor", True), ("Methadose 10mg/ml", True),
-        ("Physeptone mixture", True), ("Sixmo implant", True), ("methadone 30ml", False), ("buprenorphine", False),
-        ("Butrans", False), ("naltrexone", False), ("lofexidine 200mcg", False), ("Narcan", False),
+        ("Suboxone 8/2 film", True),
+        ("Subutex 8mg", True),
+        ("Espranor", True),
+        ("Methadose 10mg/ml", True),
+        ("Physeptone mixture", True),
+        ("Sixmo implant", True),
+        ("methadone 30ml", False),
+        ("buprenorphine", False),
+        ("Butrans", False),
+        ("naltrexone", False),
+        ("lofexidine 200mcg", False),
+        ("Narcan", False),
     ],
 )
 def test_oud_treatment_comes_only_from_methadone_and_buprenorphine_products_for_it(line: str, oud: bool) -> None:
@@ -307,11 +363,21 @@ def test_oud_treatment_comes_only_from_methadone_and_buprenorphine_products_for_
 @pytest.mark.parametrize(
     ("line", "ingredient"),
     [
-        ("memantine 10mg", "memantine"), ("Namenda XR 28mg", "memantine"), ("Ebixa", "memantine"),
-        ("amantadine 100mg bd", "amantadine"), ("Symmetrel", "amantadine"), ("Lysovir", "amantadine"),
-        ("dextromethorphan 30mg", "dextromethorphan"), ("DXM", "dextromethorphan"), ("Delsym", "dextromethorphan"),
-        ("Robitussin DM", "dextromethorphan"), ("Mucinex DM", "dextromethorphan"), ("NyQuil", "dextromethorphan"),
-        ("DayQuil", "dextromethorphan"), ("Nuedexta", "dextromethorphan"), ("Night Nurse", "dextromethorphan"),
+        ("memantine 10mg", "memantine"),
+        ("Namenda XR 28mg", "memantine"),
+        ("Ebixa", "memantine"),
+        ("amantadine 100mg bd", "amantadine"),
+        ("Symmetrel", "amantadine"),
+        ("Lysovir", "amantadine"),
+        ("dextromethorphan 30mg", "dextromethorphan"),
+        ("DXM", "dextromethorphan"),
+        ("Delsym", "dextromethorphan"),
+        ("Robitussin DM", "dextromethorphan"),
+        ("Mucinex DM", "dextromethorphan"),
+        ("NyQuil", "dextromethorphan"),
+        ("DayQuil", "dextromethorphan"),
+        ("Nuedexta", "dextromethorphan"),
+        ("Night Nurse", "dextromethorphan"),
         ("Promethazine DM", "dextromethorphan"),
     ],
 )
@@ -319,9 +385,14 @@ def test_nmda_antagonists_and_products_that_contain_one(line: str, ingredient: s
     assert ingredient in generics(line) and "nmda_antagonist" in classes(line)
 
 
-@pytest.mark.parametrize(("line", "rule_id"), [("LDN 4.5mg", "med_opioid_antagonist"),
-                                               ("memantine 10mg", "med_nmda_antagonist"),
-                                               ("NyQuil", "med_nmda_antagonist")])
+@pytest.mark.parametrize(
+    ("line", "rule_id"),
+    [
+        ("LDN 4.5mg", "med_opioid_antagonist"),
+        ("memantine 10mg", "med_nmda_antagonist"),
+        ("NyQuil", "med_nmda_antagonist"),
+    ],
+)
 def test_new_class_ids_are_the_ones_the_rules_use(line: str, rule_id: str) -> None:
     assert {"opioid_antagonist", "nmda_antagonist"} <= CLASSES
     flags = rules.evaluate({"current_medications": line}, today=TODAY)

@@ -31,8 +31,19 @@ def test_parse_reads_day_ranges_lists_and_several_periods() -> None:
     assert parse("always").always and parse("24/7").always
 
 
-@pytest.mark.parametrize("text", ["", "Mon-Fri", "Mon-Fri 9-5", "Mon-Fri 17:00-09:00", "Funday 09:00-17:00",
-                                  "Mon 25:00-26:00", "Mon 09:00-09:00", "Mon 09:60-10:00"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Mon-Fri",
+        "Mon-Fri 9-5",
+        "Mon-Fri 17:00-09:00",
+        "Funday 09:00-17:00",
+        "Mon 25:00-26:00",
+        "Mon 09:00-09:00",
+        "Mon 09:60-10:00",
+    ],
+)
 def test_parse_refuses_what_it_cannot_read_and_says_how(text: str) -> None:
     with pytest.raises(OpeningHoursError):
         parse(text)
@@ -82,11 +93,14 @@ def test_opening_hours_are_wall_clock_times_across_a_change_of_summer_time() -> 
 def test_us_clinic_hours_are_in_its_own_zone() -> None:
     sent = local("2026-12-01 16:30", "America/New_York")
     assert escalate_at(sent, minutes=60, hours=WEEKDAYS, zone="America/New_York") == local(
-        "2026-12-02 09:00", "America/New_York")
+        "2026-12-02 09:00", "America/New_York"
+    )
 
 
-@given(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)),
-       st.integers(min_value=1, max_value=24 * 60))
+@given(
+    st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)),
+    st.integers(min_value=1, max_value=24 * 60),
+)
 def test_escalation_is_never_before_the_deadline_and_always_while_open(naive: datetime, minutes: int) -> None:
     sent = naive.replace(tzinfo=UTC)
     due = escalate_at(sent, minutes=minutes, hours=WEEKDAYS, zone=LONDON)

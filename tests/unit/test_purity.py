@@ -58,35 +58,62 @@ def test_the_staff_sides_pure_modules_import_only_the_standard_library_and_the_c
     allowed = (*CORE, *(f"screening.staff.{p.stem}" for p in STAFF_PURE))
     for name in imported_modules(path):
         assert is_stdlib(name) or under(name, *allowed) or name in {"screening", "screening.staff"}, (
-            f"{local(path)} imports {name}")
+            f"{local(path)} imports {name}"
+        )
 
 
 @pytest.mark.parametrize(("side", "other"), [("patient", "staff"), ("staff", "patient")])
 def test_the_patient_and_staff_sides_do_not_import_each_other(side: str, other: str) -> None:
-    offending = sorted((local(path), name) for path in PACKAGE.glob(f"{side}/*.py") for name in imported_modules(path)
-                       if under(name, f"screening.{other}"))
+    offending = sorted(
+        (local(path), name)
+        for path in PACKAGE.glob(f"{side}/*.py")
+        for name in imported_modules(path)
+        if under(name, f"screening.{other}")
+    )
     assert offending == []
 
 
 def test_every_module_sits_in_the_layout() -> None:
     """The top level holds only the shared modules; everything else is in one of the three parts."""
     top = {path.stem for path in PACKAGE.glob("*.py")}
-    assert top == {"__init__", "app", "config", "extensions", "models", "audit", "access", "notifications",
-                   "security", "clock", "rules", "forms", "cli", "demo"}
+    assert top == {
+        "__init__",
+        "app",
+        "config",
+        "extensions",
+        "models",
+        "audit",
+        "access",
+        "notifications",
+        "security",
+        "clock",
+        "rules",
+        "forms",
+        "cli",
+        "demo",
+    }
     assert {path.name for path in PACKAGE.iterdir() if path.is_dir() and path.name != "__pycache__"} == {
-        "clinical", "patient", "staff"}
+        "clinical",
+        "patient",
+        "staff",
+    }
 
 
-PURE_MODULES = ["screening", "screening.rules", *(f"screening.clinical.{p.stem}" for p in CLINICAL
-                                                  if p.parent.name == "clinical" and p.stem != "__init__"),
-                *(f"screening.staff.{p.stem}" for p in STAFF_PURE)]
+PURE_MODULES = [
+    "screening",
+    "screening.rules",
+    *(f"screening.clinical.{p.stem}" for p in CLINICAL if p.parent.name == "clinical" and p.stem != "__init__"),
+    *(f"screening.staff.{p.stem}" for p in STAFF_PURE),
+]
 
 
 @pytest.mark.parametrize("module", PURE_MODULES)
 def test_importing_the_package_or_a_pure_module_loads_no_web_or_database_library(module: str) -> None:
     """``screening/__init__.py`` exposes ``create_app`` lazily, so the clinical core imports fast and alone."""
-    code = (f"import sys, {module}; print(sorted({{name.split('.')[0] for name in sys.modules}} & "
-            "{'flask', 'sqlalchemy', 'wtforms', 'flask_wtf', 'jinja2', 'werkzeug', 'flask_sqlalchemy', 'babel'}))")
+    code = (
+        f"import sys, {module}; print(sorted({{name.split('.')[0] for name in sys.modules}} & "
+        "{'flask', 'sqlalchemy', 'wtforms', 'flask_wtf', 'jinja2', 'werkzeug', 'flask_sqlalchemy', 'babel'}))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]", result.stdout
 

@@ -43,7 +43,15 @@ AUDIT_CODES = ("0", "1", "2", "3", "4")
 INTEGERS = None  # scale / likert4: integer answers, see SPEC_RANGES
 
 SPEC_STEP_IDS = (
-    "start", "about_you", "pain", "treatments", "medications", "health", "mood", "support", "substances",
+    "start",
+    "about_you",
+    "pain",
+    "treatments",
+    "medications",
+    "health",
+    "mood",
+    "support",
+    "substances",
     "practicalities",
 )
 SPEC_STEP_WHEN: dict[str, Any] = {"support": ("phq9_9", ">=", 1)}
@@ -59,52 +67,135 @@ SPEC: list[tuple[str, str, str, bool | str, tuple[str, ...] | None, Any]] = [
     ("about_you", "email", "email", False, (), None),  # one of email/phone: a step check
     ("about_you", "phone", "tel", False, (), None),  # one of email/phone: a step check
     ("about_you", "preferred_contact", "choice", True, ("email", "phone", "text"), None),
-    ("about_you", "referral_source", "choice", True,
-     ("self", "primary_care", "pain_specialist", "mental_health", "other"), None),
+    (
+        "about_you",
+        "referral_source",
+        "choice",
+        True,
+        ("self", "primary_care", "pain_specialist", "mental_health", "other"),
+        None,
+    ),
     ("about_you", "referrer_name", "text", False, (), ("referral_source", "!=", "self")),
     # 2. pain
-    ("pain", "pain_conditions", "multi", True,
-     ("crps", "neuropathic", "post_herpetic", "phantom_limb", "spinal_cord_injury", "fibromyalgia",
-      "back_neck", "migraine", "arthritis", "cancer", "ischaemic", "pelvic", "other", "undiagnosed"), None),
+    (
+        "pain",
+        "pain_conditions",
+        "multi",
+        True,
+        (
+            "crps",
+            "neuropathic",
+            "post_herpetic",
+            "phantom_limb",
+            "spinal_cord_injury",
+            "fibromyalgia",
+            "back_neck",
+            "migraine",
+            "arthritis",
+            "cancer",
+            "ischaemic",
+            "pelvic",
+            "other",
+            "undiagnosed",
+        ),
+        None,
+    ),
     ("pain", "pain_conditions_other", "text", WHEN_SHOWN, (), ("pain_conditions", "has", "other")),
-    ("pain", "pain_locations", "multi", True,
-     ("head_face", "neck", "arms", "upper_back", "lower_back", "chest_abdomen", "pelvis", "legs",
-      "widespread"), None),
+    (
+        "pain",
+        "pain_locations",
+        "multi",
+        True,
+        ("head_face", "neck", "arms", "upper_back", "lower_back", "chest_abdomen", "pelvis", "legs", "widespread"),
+        None,
+    ),
     ("pain", "pain_duration", "choice", True, ("lt_3m", "3_6m", "6_12m", "1_5y", "gt_5y"), None),
     ("pain", "peg_pain", "scale", True, INTEGERS, None),
     ("pain", "peg_enjoyment", "scale", True, INTEGERS, None),
     ("pain", "peg_activity", "scale", True, INTEGERS, None),
     ("pain", "pain_description", "textarea", False, (), None),
     # 3. treatments
-    ("treatments", "treatments_tried", "multi", True,
-     ("physio", "talking_therapy", "nerve_pain_medicines", "anti_inflammatories", "opioids", "injections",
-      "spinal_cord_stimulator", "surgery", "acupuncture", "none"), None),
+    (
+        "treatments",
+        "treatments_tried",
+        "multi",
+        True,
+        (
+            "physio",
+            "talking_therapy",
+            "nerve_pain_medicines",
+            "anti_inflammatories",
+            "opioids",
+            "injections",
+            "spinal_cord_stimulator",
+            "surgery",
+            "acupuncture",
+            "none",
+        ),
+        None,
+    ),
     ("treatments", "previous_ketamine", "yesnounsure", True, YNU, None),
-    ("treatments", "previous_ketamine_effect", "choice", WHEN_SHOWN,
-     ("helped_a_lot", "helped_a_little", "no_difference", "worse"), ("previous_ketamine", "=", "yes")),
-    ("treatments", "previous_ketamine_bad_reaction", "yesno", WHEN_SHOWN, YN,
-     ("previous_ketamine", "=", "yes")),
+    (
+        "treatments",
+        "previous_ketamine_effect",
+        "choice",
+        WHEN_SHOWN,
+        ("helped_a_lot", "helped_a_little", "no_difference", "worse"),
+        ("previous_ketamine", "=", "yes"),
+    ),
+    ("treatments", "previous_ketamine_bad_reaction", "yesno", WHEN_SHOWN, YN, ("previous_ketamine", "=", "yes")),
     ("treatments", "previous_ketamine_notes", "textarea", False, (), ("previous_ketamine", "=", "yes")),
     # Version 3 (issue 11), not yet in questionnaire.md: nested under the one option "not sure".
     ("treatments", "previous_ketamine_unsure_reaction", "yesno", WHEN_SHOWN, YN, ("previous_ketamine", "=", "unsure")),
     # 4. medications
     ("medications", "no_medications", "checkbox", False, (), None),
     ("medications", "current_medications", "textarea", WHEN_SHOWN, (), ("no_medications", "exists", False)),
-    ("medications", "medication_checklist", "multi", True,
-     ("benzodiazepine", "sleeping_tablet", "gabapentinoid", "lamotrigine", "maoi", "opioid",
-      "opioid_addiction_treatment", "stimulant", "theophylline", "thyroid_hormone", "antipsychotic",
-      "st_johns_wort", "none"), None),
+    (
+        "medications",
+        "medication_checklist",
+        "multi",
+        True,
+        (
+            "benzodiazepine",
+            "sleeping_tablet",
+            "gabapentinoid",
+            "lamotrigine",
+            "maoi",
+            "opioid",
+            "opioid_addiction_treatment",
+            "stimulant",
+            "theophylline",
+            "thyroid_hormone",
+            "antipsychotic",
+            "st_johns_wort",
+            "none",
+        ),
+        None,
+    ),
     ("medications", "opioid_daily", "yesno", WHEN_SHOWN, YN, ("medication_checklist", "has", "opioid")),
     ("medications", "allergy_ketamine", "yesnounsure", True, YNU, None),
     ("medications", "other_allergies", "textarea", False, (), None),
     # 5. health
-    ("health", "heart_conditions", "multi", True,
-     ("high_blood_pressure", "heart_attack", "coronary_disease", "heart_failure", "valve_disease",
-      "arrhythmia", "stroke_tia", "aneurysm_or_brain_bleed", "none"), None),
-    ("health", "bp_controlled", "yesnounsure", WHEN_SHOWN, YNU,
-     ("heart_conditions", "has", "high_blood_pressure")),
-    ("health", "bp_crisis_recent", "yesno", WHEN_SHOWN, YN,
-     ("heart_conditions", "has", "high_blood_pressure")),
+    (
+        "health",
+        "heart_conditions",
+        "multi",
+        True,
+        (
+            "high_blood_pressure",
+            "heart_attack",
+            "coronary_disease",
+            "heart_failure",
+            "valve_disease",
+            "arrhythmia",
+            "stroke_tia",
+            "aneurysm_or_brain_bleed",
+            "none",
+        ),
+        None,
+    ),
+    ("health", "bp_controlled", "yesnounsure", WHEN_SHOWN, YNU, ("heart_conditions", "has", "high_blood_pressure")),
+    ("health", "bp_crisis_recent", "yesno", WHEN_SHOWN, YN, ("heart_conditions", "has", "high_blood_pressure")),
     ("health", "bp_systolic", "int", False, (), None),
     ("health", "bp_diastolic", "int", False, (), None),
     ("health", "heart_attack_recent", "yesno", WHEN_SHOWN, YN, ("heart_conditions", "has", "heart_attack")),
@@ -112,17 +203,47 @@ SPEC: list[tuple[str, str, str, bool | str, tuple[str, ...] | None, Any]] = [
     ("health", "chest_pain_since_mi", "yesno", WHEN_SHOWN, YN, ("heart_conditions", "has", "heart_attack")),
     ("health", "angina_unstable", "yesno", WHEN_SHOWN, YN, ("heart_conditions", "has", "coronary_disease")),
     # Version 3 (issue 11): breathless at rest or on light activity, one follow-up under each tick.
-    ("health", "heart_failure_breathless", "yesnounsure", WHEN_SHOWN, YNU,
-     ("heart_conditions", "has", "heart_failure")),
+    (
+        "health",
+        "heart_failure_breathless",
+        "yesnounsure",
+        WHEN_SHOWN,
+        YNU,
+        ("heart_conditions", "has", "heart_failure"),
+    ),
     ("health", "valve_breathless", "yesnounsure", WHEN_SHOWN, YNU, ("heart_conditions", "has", "valve_disease")),
-    ("health", "other_conditions", "multi", True,
-     ("liver_disease", "kidney_disease", "bladder_symptoms", "ketamine_bladder", "epilepsy",
-      "raised_brain_pressure", "head_injury_recent", "glaucoma", "eye_injury_recent", "overactive_thyroid",
-      "sleep_apnoea", "lung_disease", "porphyria", "none"), None),
-    ("health", "liver_severity", "choice", WHEN_SHOWN, ("severe", "moderate", "unsure"),
-     ("other_conditions", "has", "liver_disease")),
-    ("health", "thyroid_controlled", "yesnounsure", WHEN_SHOWN, YNU,
-     ("other_conditions", "has", "overactive_thyroid")),
+    (
+        "health",
+        "other_conditions",
+        "multi",
+        True,
+        (
+            "liver_disease",
+            "kidney_disease",
+            "bladder_symptoms",
+            "ketamine_bladder",
+            "epilepsy",
+            "raised_brain_pressure",
+            "head_injury_recent",
+            "glaucoma",
+            "eye_injury_recent",
+            "overactive_thyroid",
+            "sleep_apnoea",
+            "lung_disease",
+            "porphyria",
+            "none",
+        ),
+        None,
+    ),
+    (
+        "health",
+        "liver_severity",
+        "choice",
+        WHEN_SHOWN,
+        ("severe", "moderate", "unsure"),
+        ("other_conditions", "has", "liver_disease"),
+    ),
+    ("health", "thyroid_controlled", "yesnounsure", WHEN_SHOWN, YNU, ("other_conditions", "has", "overactive_thyroid")),
     ("health", "uses_cpap", "yesno", WHEN_SHOWN, YN, ("other_conditions", "has", "sleep_apnoea")),
     ("health", "height_cm", "int", False, (), None),
     ("health", "weight_kg", "int", False, (), None),
@@ -132,18 +253,43 @@ SPEC: list[tuple[str, str, str, bool | str, tuple[str, ...] | None, Any]] = [
     ("health", "snoring_loud", "yesno", True, YN, None),
     ("health", "daytime_tiredness", "yesno", True, YN, None),
     ("health", "observed_apnoea", "yesno", True, YN, None),
-    ("health", "pregnancy_status", "choice", WHEN_SHOWN,
-     ("pregnant", "might_be", "breastfeeding", "planning", "none"),
-     ("any", [("sex_at_birth", "=", "female"), ("sex_at_birth", "=", "intersex"),
-              ("sex_at_birth", "=", "not_say")])),
+    (
+        "health",
+        "pregnancy_status",
+        "choice",
+        WHEN_SHOWN,
+        ("pregnant", "might_be", "breastfeeding", "planning", "none"),
+        ("any", [("sex_at_birth", "=", "female"), ("sex_at_birth", "=", "intersex"), ("sex_at_birth", "=", "not_say")]),
+    ),
     # 6. mood
-    ("mood", "mental_health_history", "multi", True,
-     ("depression", "anxiety", "ptsd", "bipolar", "schizophrenia_psychosis", "personality_disorder",
-      "eating_disorder", "dissociative_disorder", "none"), None),
+    (
+        "mood",
+        "mental_health_history",
+        "multi",
+        True,
+        (
+            "depression",
+            "anxiety",
+            "ptsd",
+            "bipolar",
+            "schizophrenia_psychosis",
+            "personality_disorder",
+            "eating_disorder",
+            "dissociative_disorder",
+            "none",
+        ),
+        None,
+    ),
     ("mood", "dissociation_frequent", "yesno", WHEN_SHOWN, YN, ("mental_health_history", "has", "ptsd")),
     ("mood", "psychosis_ever", "yesnounsure", True, YNU, None),
-    ("mood", "psychosis_current", "yesno", WHEN_SHOWN, YN,
-     ("any", [("psychosis_ever", "=", "yes"), ("mental_health_history", "has", "schizophrenia_psychosis")])),
+    (
+        "mood",
+        "psychosis_current",
+        "yesno",
+        WHEN_SHOWN,
+        YN,
+        ("any", [("psychosis_ever", "=", "yes"), ("mental_health_history", "has", "schizophrenia_psychosis")]),
+    ),
     ("mood", "psychosis_family", "yesnounsure", True, YNU, None),
     ("mood", "mania_recent", "yesno", True, YN, None),
     *[("mood", f"phq9_{n}", "likert4", True, INTEGERS, None) for n in range(1, 10)],
@@ -156,16 +302,38 @@ SPEC: list[tuple[str, str, str, bool | str, tuple[str, ...] | None, Any]] = [
     ("substances", "auditc_1", "choice", True, AUDIT_CODES, None),
     ("substances", "auditc_2", "choice", WHEN_SHOWN, AUDIT_CODES, ("auditc_1", "!=", "0")),
     ("substances", "auditc_3", "choice", WHEN_SHOWN, AUDIT_CODES, ("auditc_1", "!=", "0")),
-    ("substances", "drugs_past_year", "multi", True,
-     ("cannabis", "cocaine", "ketamine", "pcp", "psychedelics", "mdma", "amphetamines", "opioids",
-      "sedatives", "other", "none"), None),
+    (
+        "substances",
+        "drugs_past_year",
+        "multi",
+        True,
+        (
+            "cannabis",
+            "cocaine",
+            "ketamine",
+            "pcp",
+            "psychedelics",
+            "mdma",
+            "amphetamines",
+            "opioids",
+            "sedatives",
+            "other",
+            "none",
+        ),
+        None,
+    ),
     # Version 3 (issue 11): the distressing-reaction question after ketamine use too.
     ("substances", "ketamine_use_bad_reaction", "yesno", WHEN_SHOWN, YN, ("drugs_past_year", "has", "ketamine")),
     ("substances", "prescribed_misuse", "yesno", True, YN, None),
     ("substances", "substance_treatment_ever", "yesno", True, YN, None),
-    ("substances", "substance_treatment_for", "multi", WHEN_SHOWN,
-     ("alcohol", "opioids", "ketamine", "stimulants", "cannabis", "other"),
-     ("substance_treatment_ever", "=", "yes")),
+    (
+        "substances",
+        "substance_treatment_for",
+        "multi",
+        WHEN_SHOWN,
+        ("alcohol", "opioids", "ketamine", "stimulants", "cannabis", "other"),
+        ("substance_treatment_ever", "=", "yes"),
+    ),
     # 8. practicalities
     ("practicalities", "has_escort", "yesno", True, YN, None),
     ("practicalities", "can_avoid_driving", "yesno", True, YN, None),
@@ -250,9 +418,7 @@ AUDITC_LABELS = {
     "auditc_3": "How often do you have six or more drinks on one occasion?",
 }
 AUDITC_OPTIONS = {
-    "auditc_1": (
-        "Never", "Monthly or less", "2-4 times a month", "2-3 times a week", "4 or more times a week"
-    ),
+    "auditc_1": ("Never", "Monthly or less", "2-4 times a month", "2-3 times a week", "4 or more times a week"),
     "auditc_2": ("1 or 2", "3 or 4", "5 or 6", "7-9", "10 or more"),
     "auditc_3": ("Never", "Less than monthly", "Monthly", "Weekly", "Daily or almost daily"),
 }
@@ -260,7 +426,7 @@ AUDITC_UK_LABELS = {
     "auditc_1": "How often do you have a drink containing alcohol?",
     "auditc_2": "How many units of alcohol do you drink on a typical day when you are drinking?",
     "auditc_3": "How often have you had 6 or more units if female, or 8 or more if male, on a single occasion in "
-                "the last year?",
+    "the last year?",
 }
 AUDITC_UK_OPTIONS = {**AUDITC_OPTIONS, "auditc_2": ("0-2", "3-4", "5-6", "7-9", "10 or more")}
 CONSENT_TEXTS = {
@@ -406,9 +572,7 @@ def test_question_numeric_range_matches_spec(qid: str, bounds: tuple[int, int]) 
 
 
 @pytest.mark.parametrize(("qid", "bounds"), SPEC_RANGES.items())
-def test_valid_value_on_spec_range_bounds_accepts_inside_rejects_outside(
-    qid: str, bounds: tuple[int, int]
-) -> None:
+def test_valid_value_on_spec_range_bounds_accepts_inside_rejects_outside(qid: str, bounds: tuple[int, int]) -> None:
     question = _question(qid)
     low, high = bounds
     assert valid_value(question, low) == low
@@ -502,9 +666,7 @@ def test_steps_have_title_and_one_line_intro() -> None:
 
 
 @pytest.mark.parametrize(("code", "examples"), SPEC_MEDICATION_EXAMPLES.items())
-def test_medication_checklist_option_hint_gives_everyday_examples(
-    code: str, examples: tuple[str, ...]
-) -> None:
+def test_medication_checklist_option_hint_gives_everyday_examples(code: str, examples: tuple[str, ...]) -> None:
     options = {option.code: option for option in _question("medication_checklist").options}
     hint = options[code].hint.lower()
     missing = [example for example in examples if example not in hint]
@@ -525,8 +687,11 @@ def test_max_age_is_110_years() -> None:
     assert qn.MAX_AGE_YEARS == 110
 
 
-@pytest.mark.parametrize(("qid", "item"), [(f"phq9_{n}", text) for n, text in enumerate(PHQ9_ITEMS, 1)]
-                         + [(f"gad7_{n}", text) for n, text in enumerate(GAD7_ITEMS, 1)])
+@pytest.mark.parametrize(
+    ("qid", "item"),
+    [(f"phq9_{n}", text) for n, text in enumerate(PHQ9_ITEMS, 1)]
+    + [(f"gad7_{n}", text) for n, text in enumerate(GAD7_ITEMS, 1)],
+)
 def test_phq9_gad7_item_label_is_published_wording(qid: str, item: str) -> None:
     question = _question(qid)
     assert _words(question.label) == _words(item)
@@ -543,11 +708,14 @@ def test_peg_item_label_and_anchors_are_published_wording(qid: str, label: str) 
     assert _words(high) in _words(question.hint)
 
 
-@pytest.mark.parametrize(("locale", "labels", "options"), [("en-US", AUDITC_LABELS, AUDITC_OPTIONS),
-                                                           ("en-GB", AUDITC_UK_LABELS, AUDITC_UK_OPTIONS)])
+@pytest.mark.parametrize(
+    ("locale", "labels", "options"),
+    [("en-US", AUDITC_LABELS, AUDITC_OPTIONS), ("en-GB", AUDITC_UK_LABELS, AUDITC_UK_OPTIONS)],
+)
 @pytest.mark.parametrize("qid", AUDITC_LABELS)
-def test_auditc_item_label_and_options_are_published_wording(qid: str, locale: str, labels: dict[str, str],
-                                                             options: dict[str, tuple[str, ...]]) -> None:
+def test_auditc_item_label_and_options_are_published_wording(
+    qid: str, locale: str, labels: dict[str, str], options: dict[str, tuple[str, ...]]
+) -> None:
     question = _question(qid)
     assert _words(question.label_in(locale)) == _words(labels[qid])
     expected = [_words(text) for text in options[qid]]
@@ -600,9 +768,7 @@ def test_about_you_check_phone_required_when_preferred_contact_phone_or_text_exi
 
 
 def test_health_check_blood_pressure_both_or_neither_exists() -> None:
-    assert [set(check.questions) for check in _checks("health", "both_or_neither")] == [
-        {"bp_systolic", "bp_diastolic"}
-    ]
+    assert [set(check.questions) for check in _checks("health", "both_or_neither")] == [{"bp_systolic", "bp_diastolic"}]
 
 
 def test_health_check_diastolic_below_systolic_exists() -> None:
@@ -639,8 +805,21 @@ def test_valid_value_date_on_real_iso_date_returns_it(value: str) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["2023-02-30", "2023-02-29", "2023-13-01", "20230101", "2023-1-01", "27/03/1980", "1980-03-27T00:00",
-     " 1980-03-27", "", "yesterday", 19800327, None, ["1980-03-27"]],
+    [
+        "2023-02-30",
+        "2023-02-29",
+        "2023-13-01",
+        "20230101",
+        "2023-1-01",
+        "27/03/1980",
+        "1980-03-27T00:00",
+        " 1980-03-27",
+        "",
+        "yesterday",
+        19800327,
+        None,
+        ["1980-03-27"],
+    ],
 )
 def test_valid_value_date_on_malformed_or_unreal_date_returns_none(value: object) -> None:
     assert valid_value(QUESTIONS["date_of_birth"], value) is None
@@ -758,9 +937,7 @@ def test_is_shown_pregnancy_status_on_sex_at_birth_follows_spec(sex: str | None,
 
 
 @pytest.mark.parametrize(("phq9_9", "shown"), [(None, False), (0, False), (1, True), (3, True)])
-def test_is_shown_support_questions_on_phq9_item_9_follow_step_condition(
-    phq9_9: int | None, shown: bool
-) -> None:
+def test_is_shown_support_questions_on_phq9_item_9_follow_step_condition(phq9_9: int | None, shown: bool) -> None:
     values = {} if phq9_9 is None else {"phq9_9": phq9_9}
     for qid in ("self_harm_intent", "self_harm_recent_attempt"):
         assert is_shown(QUESTIONS[qid], values) is shown
@@ -794,9 +971,7 @@ def test_is_shown_current_medications_on_no_medications_ticked_hidden() -> None:
         ({"psychosis_ever": "unsure"}, False),
     ],
 )
-def test_is_shown_psychosis_current_on_either_parent_follows_spec(
-    values: dict[str, Any], shown: bool
-) -> None:
+def test_is_shown_psychosis_current_on_either_parent_follows_spec(values: dict[str, Any], shown: bool) -> None:
     assert is_shown(QUESTIONS["psychosis_current"], values) is shown
 
 
@@ -832,11 +1007,19 @@ def test_clean_answers_on_support_answers_without_phq9_item_9_drops_them(phq9_9:
 
 
 def test_clean_answers_on_support_answers_with_phq9_item_9_keeps_them() -> None:
-    raw = {"phq9_9": 1, "self_harm_intent": "no", "self_harm_recent_attempt": "yes",
-           "contact_phone_today": " 01632 960 001 "}
+    raw = {
+        "phq9_9": 1,
+        "self_harm_intent": "no",
+        "self_harm_recent_attempt": "yes",
+        "contact_phone_today": " 01632 960 001 ",
+    }
     result = clean_answers(raw)
-    assert result.values == {"phq9_9": 1, "self_harm_intent": "no", "self_harm_recent_attempt": "yes",
-                             "contact_phone_today": "01632 960 001"}
+    assert result.values == {
+        "phq9_9": 1,
+        "self_harm_intent": "no",
+        "self_harm_recent_attempt": "yes",
+        "contact_phone_today": "01632 960 001",
+    }
 
 
 def test_clean_answers_on_contact_phone_today_when_phone_given_drops_it() -> None:
@@ -863,12 +1046,25 @@ def test_clean_answers_on_unknown_keys_reports_them_as_unknown() -> None:
 
 
 def test_clean_answers_on_invalid_values_reports_them_as_invalid() -> None:
-    raw = {"phq9_9": "3", "peg_pain": 11, "sex_at_birth": "alien", "date_of_birth": "2023-02-30",
-           "heart_conditions": ["bogus"], "consent_store": "yes", "full_name": " Ann "}
+    raw = {
+        "phq9_9": "3",
+        "peg_pain": 11,
+        "sex_at_birth": "alien",
+        "date_of_birth": "2023-02-30",
+        "heart_conditions": ["bogus"],
+        "consent_store": "yes",
+        "full_name": " Ann ",
+    }
     result = clean_answers(raw)
     assert result.values == {"full_name": "Ann"}
-    assert result.invalid == {"phq9_9", "peg_pain", "sex_at_birth", "date_of_birth", "heart_conditions",
-                              "consent_store"}
+    assert result.invalid == {
+        "phq9_9",
+        "peg_pain",
+        "sex_at_birth",
+        "date_of_birth",
+        "heart_conditions",
+        "consent_store",
+    }
 
 
 def test_clean_answers_on_null_values_treats_them_as_unanswered() -> None:
@@ -912,9 +1108,7 @@ def test_clean_answers_on_nested_junk_values_does_not_raise() -> None:
 JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
 JSON_LIKE = st.recursive(
     JSON_SCALARS,
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
-    ),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
     max_leaves=16,
 )
 ALL_CODES = sorted({code for question in QUESTIONS.values() for code in question.codes})
@@ -928,9 +1122,7 @@ PLAUSIBLE = (
 RAW_ANSWERS = st.one_of(
     JSON_LIKE,
     st.dictionaries(st.sampled_from(SPEC_IDS) | st.text(max_size=8), PLAUSIBLE | JSON_LIKE, max_size=30),
-    st.dictionaries(
-        st.integers() | st.none() | st.booleans() | st.tuples(st.integers()), JSON_LIKE, max_size=4
-    ),
+    st.dictionaries(st.integers() | st.none() | st.booleans() | st.tuples(st.integers()), JSON_LIKE, max_size=4),
 )
 
 
@@ -1022,15 +1214,20 @@ def test_option_default_hint_is_empty_and_instance_is_frozen() -> None:
 
 
 def test_question_option_label_on_known_code_returns_label() -> None:
-    question = Question("fruit", QType.CHOICE, "Fruit?", "Fruit", "Select a fruit",
-                        options=(Option("a", "Apple"), Option("p", "Pear", "green")))
+    question = Question(
+        "fruit",
+        QType.CHOICE,
+        "Fruit?",
+        "Fruit",
+        "Select a fruit",
+        options=(Option("a", "Apple"), Option("p", "Pear", "green")),
+    )
     assert question.option_label("p") == "Pear"
     assert question.codes == ("a", "p")
 
 
 def test_question_option_label_on_unknown_code_returns_code() -> None:
-    question = Question("fruit", QType.CHOICE, "Fruit?", "Fruit", "Select a fruit",
-                        options=(Option("a", "Apple"),))
+    question = Question("fruit", QType.CHOICE, "Fruit?", "Fruit", "Select a fruit", options=(Option("a", "Apple"),))
     assert question.option_label("zz") == "zz"
 
 

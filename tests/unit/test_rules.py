@@ -25,69 +25,103 @@ def fired(**changes: Any) -> set[str]:
 
 # rule id -> (changes that fire it, near-miss changes that do not)
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-    "cv_bp_severely_elevated": ({"bp_systolic": 180, "bp_diastolic": 90},
-                                {"bp_systolic": 179, "bp_diastolic": 99}),
+    "cv_bp_severely_elevated": ({"bp_systolic": 180, "bp_diastolic": 90}, {"bp_systolic": 179, "bp_diastolic": 99}),
     "cv_hypertension_uncontrolled": ({**HIGH_BP, "bp_controlled": "no"}, {**HIGH_BP, "bp_controlled": "yes"}),
     "cv_hypertension": ({"bp_systolic": 140, "bp_diastolic": 80}, {"bp_systolic": 139, "bp_diastolic": 89}),
-    "cv_unstable_angina": ({"heart_conditions": ["coronary_disease"], "angina_unstable": "yes"},
-                           {"heart_conditions": ["coronary_disease"], "angina_unstable": "no"}),
-    "cv_recent_mi": ({"heart_conditions": ["heart_attack"], "heart_attack_recent": "yes"},
-                     {"heart_conditions": ["heart_attack"], "heart_attack_recent": "no"}),
-    "cv_coronary_disease_stable": ({"heart_conditions": ["coronary_disease"], "angina_unstable": "no"},
-                                   {"heart_conditions": ["heart_failure"]}),
+    "cv_unstable_angina": (
+        {"heart_conditions": ["coronary_disease"], "angina_unstable": "yes"},
+        {"heart_conditions": ["coronary_disease"], "angina_unstable": "no"},
+    ),
+    "cv_recent_mi": (
+        {"heart_conditions": ["heart_attack"], "heart_attack_recent": "yes"},
+        {"heart_conditions": ["heart_attack"], "heart_attack_recent": "no"},
+    ),
+    "cv_coronary_disease_stable": (
+        {"heart_conditions": ["coronary_disease"], "angina_unstable": "no"},
+        {"heart_conditions": ["heart_failure"]},
+    ),
     "cv_stroke_or_tia": ({"heart_conditions": ["stroke_tia"]}, {"heart_conditions": ["arrhythmia"]}),
     "cv_aneurysm_avm_or_ich": ({"heart_conditions": ["aneurysm_or_brain_bleed"]}, {"heart_conditions": ["none"]}),
-    "cv_heart_failure_or_valve_severe": ({"heart_conditions": ["heart_failure"], "heart_failure_breathless": "yes"},
-                                         {"heart_conditions": ["heart_failure"], "heart_failure_breathless": "no"}),
-    "cv_heart_failure_or_valve_disease": ({"heart_conditions": ["valve_disease"], "valve_breathless": "no"},
-                                          {"heart_conditions": ["arrhythmia"]}),
+    "cv_heart_failure_or_valve_severe": (
+        {"heart_conditions": ["heart_failure"], "heart_failure_breathless": "yes"},
+        {"heart_conditions": ["heart_failure"], "heart_failure_breathless": "no"},
+    ),
+    "cv_heart_failure_or_valve_disease": (
+        {"heart_conditions": ["valve_disease"], "valve_breathless": "no"},
+        {"heart_conditions": ["arrhythmia"]},
+    ),
     "cv_arrhythmia": ({"heart_conditions": ["arrhythmia"]}, {"heart_conditions": ["valve_disease"]}),
     "endo_hyperthyroidism_uncontrolled": (
         {"other_conditions": ["overactive_thyroid"], "thyroid_controlled": "unsure"},
-        {"other_conditions": ["overactive_thyroid"], "thyroid_controlled": "yes"}),
+        {"other_conditions": ["overactive_thyroid"], "thyroid_controlled": "yes"},
+    ),
     "preg_pregnant": ({"pregnancy_status": "might_be"}, {"pregnancy_status": "planning"}),
     "preg_planning": ({"pregnancy_status": "planning"}, {"pregnancy_status": "none"}),
     "preg_breastfeeding": ({"pregnancy_status": "breastfeeding"}, {"pregnancy_status": "none"}),
-    "psych_psychosis_current": ({"psychosis_ever": "yes", "psychosis_current": "yes"},
-                                {"psychosis_ever": "yes", "psychosis_current": "no"}),
+    "psych_psychosis_current": (
+        {"psychosis_ever": "yes", "psychosis_current": "yes"},
+        {"psychosis_ever": "yes", "psychosis_current": "no"},
+    ),
     "psych_psychosis_history": ({"psychosis_family": "yes"}, {"psychosis_family": "unsure"}),
     "psych_mania_current": ({"mania_recent": "yes"}, {"mental_health_history": ["depression"]}),
     "psych_bipolar_history": ({"mental_health_history": ["bipolar"]}, {"mental_health_history": ["depression"]}),
     "psych_suicide_risk_urgent": ({"phq9_9": 3, **NO_SELF_HARM}, {"phq9_9": 2, **NO_SELF_HARM}),
     "psych_suicidal_ideation": ({"phq9_9": 1, **NO_SELF_HARM}, {"phq9_9": 0}),
-    "psych_dissociative_disorder": ({"mental_health_history": ["dissociative_disorder"]},
-                                    {"mental_health_history": ["ptsd"], "dissociation_frequent": "no"}),
+    "psych_dissociative_disorder": (
+        {"mental_health_history": ["dissociative_disorder"]},
+        {"mental_health_history": ["ptsd"], "dissociation_frequent": "no"},
+    ),
     "psych_prior_adverse_reaction_ketamine": (
         {"previous_ketamine": "yes", "previous_ketamine_bad_reaction": "yes"},
-        {"previous_ketamine": "yes", "previous_ketamine_bad_reaction": "no"}),
-    "psych_scores_elevated": (phq9(2, 2, 2, 1, 1, 1, 1, 0, 0), {**phq9(2, 2, 2, 1, 1, 1, 0, 0, 0),
-                                                                 **gad7(2, 2, 2, 1, 1, 1, 0)}),
+        {"previous_ketamine": "yes", "previous_ketamine_bad_reaction": "no"},
+    ),
+    "psych_scores_elevated": (
+        phq9(2, 2, 2, 1, 1, 1, 1, 0, 0),
+        {**phq9(2, 2, 2, 1, 1, 1, 0, 0, 0), **gad7(2, 2, 2, 1, 1, 1, 0)},
+    ),
     "sub_ketamine_or_pcp_misuse": ({"drugs_past_year": ["pcp"]}, {"drugs_past_year": ["cannabis"]}),
     "sub_active_substance_misuse": ({"prescribed_misuse": "yes"}, {"drugs_past_year": ["cannabis"]}),
     "sub_cannabis_use": ({"drugs_past_year": ["cannabis"]}, {"drugs_past_year": ["none"]}),
     "sub_alcohol_unhealthy": (auditc(2, 2, 1), auditc(2, 1, 1)),  # UK AUDIT-C (en-GB, the default): 5 vs 4
-    "sub_opioid_use_disorder": ({"medication_checklist": ["opioid_addiction_treatment"]},
-                                {"medication_checklist": ["opioid"], "opioid_daily": "yes"}),
-    "sub_substance_use_history": ({"substance_treatment_ever": "yes", "substance_treatment_for": ["alcohol"]},
-                                  {"substance_treatment_ever": "yes", "substance_treatment_for": ["opioids"]}),
-    "hep_severe_liver_disease": ({"other_conditions": ["liver_disease"], "liver_severity": "severe"},
-                                 {"other_conditions": ["liver_disease"], "liver_severity": "moderate"}),
-    "hep_liver_disease_or_risk": ({"other_conditions": ["liver_disease"], "liver_severity": "moderate"},
-                                  {"other_conditions": ["liver_disease"], "liver_severity": "unsure"}),
-    "uro_ketamine_cystitis_history": ({"other_conditions": ["ketamine_bladder"]},
-                                      {"other_conditions": ["bladder_symptoms"]}),
-    "uro_lower_urinary_symptoms": ({"other_conditions": ["bladder_symptoms"]},
-                                   {"other_conditions": ["kidney_disease"]}),
-    "neuro_raised_icp_or_mass": ({"other_conditions": ["raised_brain_pressure"]},
-                                 {"other_conditions": ["epilepsy"]}),
+    "sub_opioid_use_disorder": (
+        {"medication_checklist": ["opioid_addiction_treatment"]},
+        {"medication_checklist": ["opioid"], "opioid_daily": "yes"},
+    ),
+    "sub_substance_use_history": (
+        {"substance_treatment_ever": "yes", "substance_treatment_for": ["alcohol"]},
+        {"substance_treatment_ever": "yes", "substance_treatment_for": ["opioids"]},
+    ),
+    "hep_severe_liver_disease": (
+        {"other_conditions": ["liver_disease"], "liver_severity": "severe"},
+        {"other_conditions": ["liver_disease"], "liver_severity": "moderate"},
+    ),
+    "hep_liver_disease_or_risk": (
+        {"other_conditions": ["liver_disease"], "liver_severity": "moderate"},
+        {"other_conditions": ["liver_disease"], "liver_severity": "unsure"},
+    ),
+    "uro_ketamine_cystitis_history": (
+        {"other_conditions": ["ketamine_bladder"]},
+        {"other_conditions": ["bladder_symptoms"]},
+    ),
+    "uro_lower_urinary_symptoms": (
+        {"other_conditions": ["bladder_symptoms"]},
+        {"other_conditions": ["kidney_disease"]},
+    ),
+    "neuro_raised_icp_or_mass": ({"other_conditions": ["raised_brain_pressure"]}, {"other_conditions": ["epilepsy"]}),
     "neuro_recent_head_injury": ({"other_conditions": ["head_injury_recent"]}, {"other_conditions": ["none"]}),
     "neuro_epilepsy": ({"other_conditions": ["epilepsy"]}, {"other_conditions": ["raised_brain_pressure"]}),
-    "eye_glaucoma_or_raised_iop": ({"other_conditions": ["eye_injury_recent"]},
-                                   {"other_conditions": ["kidney_disease"]}),
-    "resp_osa_risk": ({"other_conditions": ["sleep_apnoea"], "uses_cpap": "yes"},
-                      {"snoring_loud": "yes", "daytime_tiredness": "yes", "observed_apnoea": "yes"}),
-    "resp_lung_disease": ({"other_conditions": ["lung_disease"]},
-                          {"other_conditions": ["sleep_apnoea"], "uses_cpap": "yes"}),
+    "eye_glaucoma_or_raised_iop": (
+        {"other_conditions": ["eye_injury_recent"]},
+        {"other_conditions": ["kidney_disease"]},
+    ),
+    "resp_osa_risk": (
+        {"other_conditions": ["sleep_apnoea"], "uses_cpap": "yes"},
+        {"snoring_loud": "yes", "daytime_tiredness": "yes", "observed_apnoea": "yes"},
+    ),
+    "resp_lung_disease": (
+        {"other_conditions": ["lung_disease"]},
+        {"other_conditions": ["sleep_apnoea"], "uses_cpap": "yes"},
+    ),
     "metab_porphyria": ({"other_conditions": ["porphyria"]}, {"other_conditions": ["kidney_disease"]}),
     "allergy_ketamine": ({"allergy_ketamine": "yes"}, {"allergy_ketamine": "unsure"}),
     "allergy_ketamine_unsure": ({"allergy_ketamine": "unsure"}, {"allergy_ketamine": "no"}),
@@ -96,8 +130,10 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "med_benzodiazepine": ({"medicines": ["diazepam 5mg"]}, {"medicines": ["amitriptyline 10mg at night"]}),
     "med_other_cns_depressant": ({"medicines": ["zopiclone 7.5mg"]}, {"medicines": ["paracetamol 1g"]}),
     "med_opioid": ({"medicines": ["tramadol 50mg"]}, {"medicines": ["naltrexone 50mg"]}),
-    "med_sedation_load": ({"medicines": ["oxycodone 10mg", "diazepam 2mg"]},
-                          {"medicines": ["oxycodone 10mg", "amitriptyline 10mg at night"]}),
+    "med_sedation_load": (
+        {"medicines": ["oxycodone 10mg", "diazepam 2mg"]},
+        {"medicines": ["oxycodone 10mg", "amitriptyline 10mg at night"]},
+    ),
     "med_opioid_antagonist": ({"medicines": ["naltrexone 4.5mg at night"]}, {"medicines": ["naloxone"]}),
     "med_nmda_antagonist": ({"medicines": ["memantine 20mg"]}, {"medicines": ["donepezil 10mg"]}),
     "med_maoi": ({"medication_checklist": ["maoi"]}, {"medicines": ["sertraline 50mg"]}),
@@ -112,8 +148,10 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "prac_no_escort_home": ({"has_escort": "no"}, {"can_avoid_driving": "no"}),
     "prac_cannot_avoid_driving_24h": ({"can_avoid_driving": "no"}, {"has_escort": "no"}),
     "pain_duration_under_3_months": ({"pain_duration": "lt_3m"}, {"pain_duration": "3_6m"}),
-    "pain_condition_evidence": ({"pain_conditions": ["crps"]},
-                                {"pain_conditions": ["pelvic", "other"], "pain_conditions_other": "endometriosis"}),
+    "pain_condition_evidence": (
+        {"pain_conditions": ["crps"]},
+        {"pain_conditions": ["pelvic", "other"], "pain_conditions_other": "endometriosis"},
+    ),
 }
 
 
@@ -136,29 +174,52 @@ def test_evaluate_healthy_answer_set_fires_nothing(sex: str) -> None:
     assert fired(sex_at_birth=sex) == set()
 
 
-@pytest.mark.parametrize(("systolic", "diastolic", "severe", "raised"), [
-    (179, 99, False, True), (180, 60, True, False), (120, 100, True, False), (120, 99, False, True),
-    (139, 89, False, False), (140, 70, False, True), (110, 90, False, True),
-])
-def test_blood_pressure_thresholds_at_their_boundaries(systolic: int, diastolic: int, severe: bool,
-                                                       raised: bool) -> None:
+@pytest.mark.parametrize(
+    ("systolic", "diastolic", "severe", "raised"),
+    [
+        (179, 99, False, True),
+        (180, 60, True, False),
+        (120, 100, True, False),
+        (120, 99, False, True),
+        (139, 89, False, False),
+        (140, 70, False, True),
+        (110, 90, False, True),
+    ],
+)
+def test_blood_pressure_thresholds_at_their_boundaries(
+    systolic: int, diastolic: int, severe: bool, raised: bool
+) -> None:
     ids = fired(bp_systolic=systolic, bp_diastolic=diastolic)
     assert ("cv_bp_severely_elevated" in ids) is severe
     assert ("cv_hypertension" in ids) is raised
 
 
-@pytest.mark.parametrize(("date_of_birth", "expected"), [
-    (born(65), True), (born(64, birthday_passed=False), False), (born(64), False), (born(80), True),
-])
+@pytest.mark.parametrize(
+    ("date_of_birth", "expected"),
+    [
+        (born(65), True),
+        (born(64, birthday_passed=False), False),
+        (born(64), False),
+        (born(80), True),
+    ],
+)
 def test_age_65_is_counted_on_the_day(date_of_birth: str, expected: bool) -> None:
     assert ("age_65_plus" in fired(date_of_birth=date_of_birth)) is expected
 
 
-@pytest.mark.parametrize(("sex", "items", "expected"), [
-    ("male", (2, 0, 1), False), ("male", (2, 1, 1), True), ("female", (2, 0, 1), True),
-    ("female", (1, 0, 1), False), ("intersex", (2, 0, 1), True), ("not_say", (2, 0, 1), True),
-    ("male", (0,), False), (None, (2, 0, 1), True),
-])
+@pytest.mark.parametrize(
+    ("sex", "items", "expected"),
+    [
+        ("male", (2, 0, 1), False),
+        ("male", (2, 1, 1), True),
+        ("female", (2, 0, 1), True),
+        ("female", (1, 0, 1), False),
+        ("intersex", (2, 0, 1), True),
+        ("not_say", (2, 0, 1), True),
+        ("male", (0,), False),
+        (None, (2, 0, 1), True),
+    ],
+)
 def test_alcohol_cut_off_depends_on_sex_at_birth(sex: str | None, items: tuple[int, ...], expected: bool) -> None:
     # The US AUDIT-C (en-US); the UK one (en-GB) is 5 for everyone: tests/unit/test_stopbang_auditc.py.
     changes: dict[str, Any] = {"sex_at_birth": sex, **auditc(*items)}
@@ -171,22 +232,33 @@ def test_alcohol_cut_off_depends_on_sex_at_birth(sex: str | None, items: tuple[i
 # One STOP item only, so that no alternative route (2+ STOP items with male sex, BMI > 35 or a large neck) applies
 # and the count alone decides: snoring, male, age, BMI and a collar of 43 cm or more are 5
 # (tests/unit/test_stopbang_auditc.py has the alternative routes).
-_FIVE = {"snoring_loud": "yes", "sex_at_birth": "male", "date_of_birth": born(51), "height_cm": 170, "weight_kg": 102,
-         "neck_large": "yes", "neck_43cm": "yes"}
+_FIVE = {
+    "snoring_loud": "yes",
+    "sex_at_birth": "male",
+    "date_of_birth": born(51),
+    "height_cm": 170,
+    "weight_kg": 102,
+    "neck_large": "yes",
+    "neck_43cm": "yes",
+}
 
 
-@pytest.mark.parametrize(("changes", "expected"), [
-    (_FIVE, True),
-    ({**_FIVE, "date_of_birth": born(50)}, False),  # 50 is not over 50
-    ({**_FIVE, "weight_kg": 101}, False),  # BMI 34.95, not over 35 (102 kg: 35.29)
-    ({**_FIVE, "neck_43cm": "no"}, False),  # 41-42 cm is not a large neck for a man
-])
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (_FIVE, True),
+        ({**_FIVE, "date_of_birth": born(50)}, False),  # 50 is not over 50
+        ({**_FIVE, "weight_kg": 101}, False),  # BMI 34.95, not over 35 (102 kg: 35.29)
+        ({**_FIVE, "neck_43cm": "no"}, False),  # 41-42 cm is not a large neck for a man
+    ],
+)
 def test_stop_bang_4_versus_5(changes: dict[str, Any], expected: bool) -> None:
     assert ("resp_osa_risk" in fired(**changes)) is expected
 
 
-@pytest.mark.parametrize(("item9", "urgent", "ideation"), [(0, False, False), (1, False, True), (2, False, True),
-                                                           (3, True, False)])
+@pytest.mark.parametrize(
+    ("item9", "urgent", "ideation"), [(0, False, False), (1, False, True), (2, False, True), (3, True, False)]
+)
 def test_phq9_item9_two_versus_three(item9: int, urgent: bool, ideation: bool) -> None:
     ids = fired(phq9_9=item9, **NO_SELF_HARM)
     assert ("psych_suicide_risk_urgent" in ids) is urgent
@@ -219,16 +291,24 @@ def test_naltrexone_is_neither_an_opioid_nor_addiction_treatment_but_blocks_opio
     assert "med_opioid_antagonist" in ids
 
 
-@pytest.mark.parametrize("changes", [
-    {"medicines": ["Suboxone 8/2mg"]}, {"medication_checklist": ["opioid_addiction_treatment"]},
-    {"substance_treatment_ever": "yes", "substance_treatment_for": ["opioids"]}])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"medicines": ["Suboxone 8/2mg"]},
+        {"medication_checklist": ["opioid_addiction_treatment"]},
+        {"substance_treatment_ever": "yes", "substance_treatment_for": ["opioids"]},
+    ],
+)
 def test_opioid_use_disorder_comes_from_oud_products_or_the_patients_own_answer(changes: dict[str, Any]) -> None:
     assert "sub_opioid_use_disorder" in fired(**changes)
 
 
 def test_opioid_addiction_tick_tells_patients_on_low_dose_naltrexone_not_to_tick_it() -> None:
-    hint = QUESTIONS["medication_checklist"].options[QUESTIONS["medication_checklist"].codes.index(
-        "opioid_addiction_treatment")].hint
+    hint = (
+        QUESTIONS["medication_checklist"]
+        .options[QUESTIONS["medication_checklist"].codes.index("opioid_addiction_treatment")]
+        .hint
+    )
     assert "low-dose naltrexone" in hint and "Do not tick" in hint
 
 
@@ -255,11 +335,16 @@ SEDATION = {  # each route into the combined sedation load: an opioid plus one o
     "opioid + Z-drug (list)": {"medicines": ["morphine sulfate 10mg", "zolpidem 10mg"]},
     "opioid + gabapentinoid (list)": {"medicines": ["tapentadol 50mg", "gabapentin 300mg tds"]},
     "opioid tick + benzodiazepine tick": {"medication_checklist": ["benzodiazepine", "opioid"], "opioid_daily": "no"},
-    "opioid tick + sleeping tablet tick": {"medication_checklist": ["sleeping_tablet", "opioid"],
-                                           "opioid_daily": "yes"},
+    "opioid tick + sleeping tablet tick": {
+        "medication_checklist": ["sleeping_tablet", "opioid"],
+        "opioid_daily": "yes",
+    },
     "opioid list + gabapentinoid tick": {"medicines": ["codeine 30mg"], "medication_checklist": ["gabapentinoid"]},
-    "opioid tick + gabapentinoid list": {"medicines": ["pregabalin 75mg"], "medication_checklist": ["opioid"],
-                                         "opioid_daily": "yes"},
+    "opioid tick + gabapentinoid list": {
+        "medicines": ["pregabalin 75mg"],
+        "medication_checklist": ["opioid"],
+        "opioid_daily": "yes",
+    },
 }
 NOT_SEDATION = {  # near misses: either half alone, or an opioid with another CNS depressant outside the three
     "opioid alone": {"medicines": ["oxycodone 5mg"]},
@@ -287,12 +372,18 @@ def test_sedation_load_keeps_the_single_medicine_flags_beside_it() -> None:
     assert {"med_sedation_load", "med_opioid", "med_benzodiazepine"} <= fired(medicines=["Oramorph", "Valium"])
 
 
-@pytest.mark.parametrize(("changes", "fires"), [
-    ({"medicines": ["memantine 10mg"]}, True), ({"medicines": ["amantadine 100mg bd"]}, True),
-    ({"medicines": ["dextromethorphan cough syrup"]}, True), ({"medicines": ["donepezil 10mg"]}, False),
-])
-def test_nmda_antagonist_fires_for_memantine_amantadine_and_dextromethorphan(changes: dict[str, Any],
-                                                                            fires: bool) -> None:
+@pytest.mark.parametrize(
+    ("changes", "fires"),
+    [
+        ({"medicines": ["memantine 10mg"]}, True),
+        ({"medicines": ["amantadine 100mg bd"]}, True),
+        ({"medicines": ["dextromethorphan cough syrup"]}, True),
+        ({"medicines": ["donepezil 10mg"]}, False),
+    ],
+)
+def test_nmda_antagonist_fires_for_memantine_amantadine_and_dextromethorphan(
+    changes: dict[str, Any], fires: bool
+) -> None:
     assert ("med_nmda_antagonist" in fired(**changes)) is fires
 
 
@@ -310,12 +401,18 @@ def test_opioid_antagonist_says_opioid_analgesia_is_blocked_on_the_day() -> None
 
 
 REACTIONS = {  # each route into the distressing-reaction rule: (answers that fire it, the near miss)
-    "after ketamine treatment": ({"previous_ketamine": "yes", "previous_ketamine_bad_reaction": "yes"},
-                                 {"previous_ketamine": "yes", "previous_ketamine_bad_reaction": "no"}),
-    "not sure about ketamine": ({"previous_ketamine": "unsure", "previous_ketamine_unsure_reaction": "yes"},
-                                {"previous_ketamine": "unsure", "previous_ketamine_unsure_reaction": "no"}),
-    "after ketamine use": ({"drugs_past_year": ["ketamine"], "ketamine_use_bad_reaction": "yes"},
-                           {"drugs_past_year": ["ketamine"], "ketamine_use_bad_reaction": "no"}),
+    "after ketamine treatment": (
+        {"previous_ketamine": "yes", "previous_ketamine_bad_reaction": "yes"},
+        {"previous_ketamine": "yes", "previous_ketamine_bad_reaction": "no"},
+    ),
+    "not sure about ketamine": (
+        {"previous_ketamine": "unsure", "previous_ketamine_unsure_reaction": "yes"},
+        {"previous_ketamine": "unsure", "previous_ketamine_unsure_reaction": "no"},
+    ),
+    "after ketamine use": (
+        {"drugs_past_year": ["ketamine"], "ketamine_use_bad_reaction": "yes"},
+        {"drugs_past_year": ["ketamine"], "ketamine_use_bad_reaction": "no"},
+    ),
 }
 
 
@@ -326,31 +423,45 @@ def test_distressing_reaction_is_asked_after_treatment_not_sure_and_use(route: s
     assert "psych_prior_adverse_reaction_ketamine" not in fired(**no)
 
 
-@pytest.mark.parametrize(("changes", "follow_up"), [
-    ({"previous_ketamine": "unsure"}, "previous_ketamine_unsure_reaction"),
-    ({"drugs_past_year": ["ketamine"]}, "ketamine_use_bad_reaction"),
-    ({"previous_ketamine": "yes"}, "previous_ketamine_bad_reaction"),
-])
+@pytest.mark.parametrize(
+    ("changes", "follow_up"),
+    [
+        ({"previous_ketamine": "unsure"}, "previous_ketamine_unsure_reaction"),
+        ({"drugs_past_year": ["ketamine"]}, "ketamine_use_bad_reaction"),
+        ({"previous_ketamine": "yes"}, "previous_ketamine_bad_reaction"),
+    ],
+)
 def test_distressing_reaction_unanswered_fires_the_rule(changes: dict[str, Any], follow_up: str) -> None:
-    flag = next(f for f in evaluate(answers(**changes), today=TODAY)
-                if f.rule_id == "psych_prior_adverse_reaction_ketamine")
+    flag = next(
+        f for f in evaluate(answers(**changes), today=TODAY) if f.rule_id == "psych_prior_adverse_reaction_ketamine"
+    )
     assert flag.evidence.endswith(f"{QUESTIONS[follow_up].short}: not answered")
 
 
 def test_distressing_reaction_follow_ups_are_hidden_for_no() -> None:
-    assert "psych_prior_adverse_reaction_ketamine" not in fired(previous_ketamine="no",
-                                                                previous_ketamine_unsure_reaction="yes",
-                                                                drugs_past_year=["cocaine"],
-                                                                ketamine_use_bad_reaction="yes")
+    assert "psych_prior_adverse_reaction_ketamine" not in fired(
+        previous_ketamine="no",
+        previous_ketamine_unsure_reaction="yes",
+        drugs_past_year=["cocaine"],
+        ketamine_use_bad_reaction="yes",
+    )
 
 
-@pytest.mark.parametrize(("treated_for", "history", "opioid", "ketamine"), [
-    (["alcohol"], True, False, False), (["stimulants"], True, False, False), (["cannabis"], True, False, False),
-    (["other"], True, False, False), (["opioids"], False, True, False), (["ketamine"], False, False, True),
-    (["alcohol", "opioids"], True, True, False),
-])
+@pytest.mark.parametrize(
+    ("treated_for", "history", "opioid", "ketamine"),
+    [
+        (["alcohol"], True, False, False),
+        (["stimulants"], True, False, False),
+        (["cannabis"], True, False, False),
+        (["other"], True, False, False),
+        (["opioids"], False, True, False),
+        (["ketamine"], False, False, True),
+        (["alcohol", "opioids"], True, True, False),
+    ],
+)
 def test_past_treatment_for_any_substance_is_a_history_of_substance_use_disorder(
-        treated_for: list[str], history: bool, opioid: bool, ketamine: bool) -> None:
+    treated_for: list[str], history: bool, opioid: bool, ketamine: bool
+) -> None:
     ids = fired(substance_treatment_ever="yes", substance_treatment_for=treated_for)
     assert ("sub_substance_use_history" in ids) is history
     assert ("sub_opioid_use_disorder" in ids) is opioid
@@ -363,8 +474,9 @@ def test_past_treatment_unanswered_fires_the_history_rule_and_no_treatment_fires
 
 
 def test_lung_disease_and_porphyria_rules_and_their_words() -> None:
-    result = {flag.rule_id: flag for flag in evaluate(answers(other_conditions=["lung_disease", "porphyria"]),
-                                                      today=TODAY)}
+    result = {
+        flag.rule_id: flag for flag in evaluate(answers(other_conditions=["lung_disease", "porphyria"]), today=TODAY)
+    }
     assert result["resp_lung_disease"].severity.value == "caution"
     assert result["metab_porphyria"].severity.value == "discuss"
     assert "Unsafe (avoid): Esketamine, Etomidate, Ketamine, Thiopental" in SOURCE_NOTES["PORPHYRIA-UK"]
@@ -376,11 +488,13 @@ def test_lung_disease_and_porphyria_rules_and_their_words() -> None:
         assert readability.grade(words) <= 7.0 and readability.longest_sentence(words) <= 20
 
 
-@pytest.mark.parametrize(("ticked", "follow_up"), [("heart_failure", "heart_failure_breathless"),
-                                                   ("valve_disease", "valve_breathless")])
+@pytest.mark.parametrize(
+    ("ticked", "follow_up"), [("heart_failure", "heart_failure_breathless"), ("valve_disease", "valve_breathless")]
+)
 @pytest.mark.parametrize(("answer", "severe"), [("yes", True), ("unsure", True), ("no", False), (None, True)])
-def test_breathlessness_decides_between_severe_heart_disease_and_caution(ticked: str, follow_up: str,
-                                                                         answer: str | None, severe: bool) -> None:
+def test_breathlessness_decides_between_severe_heart_disease_and_caution(
+    ticked: str, follow_up: str, answer: str | None, severe: bool
+) -> None:
     ids = fired(heart_conditions=[ticked], **{follow_up: answer})
     assert ("cv_heart_failure_or_valve_severe" in ids) is severe
     assert ("cv_heart_failure_or_valve_disease" in ids) is not severe
@@ -399,14 +513,26 @@ def test_breathlessness_question_is_plain_and_nested_under_one_tick(follow_up: s
 # --- the "not sure" policy (docs/clinical-safety.md): "I'm not sure" on a deciding follow-up is the higher answer ----
 NOT_SURE = {  # follow-up: (answers with it "I'm not sure", the higher rule, the lower rule or None)
     "bp_controlled": ({**HIGH_BP, "bp_controlled": "unsure"}, "cv_hypertension_uncontrolled", "cv_hypertension"),
-    "thyroid_controlled": ({"other_conditions": ["overactive_thyroid"], "thyroid_controlled": "unsure"},
-                           "endo_hyperthyroidism_uncontrolled", None),
-    "liver_severity": ({"other_conditions": ["liver_disease"], "liver_severity": "unsure"},
-                       "hep_severe_liver_disease", "hep_liver_disease_or_risk"),
-    "heart_failure_breathless": ({"heart_conditions": ["heart_failure"], "heart_failure_breathless": "unsure"},
-                                 "cv_heart_failure_or_valve_severe", "cv_heart_failure_or_valve_disease"),
-    "valve_breathless": ({"heart_conditions": ["valve_disease"], "valve_breathless": "unsure"},
-                         "cv_heart_failure_or_valve_severe", "cv_heart_failure_or_valve_disease"),
+    "thyroid_controlled": (
+        {"other_conditions": ["overactive_thyroid"], "thyroid_controlled": "unsure"},
+        "endo_hyperthyroidism_uncontrolled",
+        None,
+    ),
+    "liver_severity": (
+        {"other_conditions": ["liver_disease"], "liver_severity": "unsure"},
+        "hep_severe_liver_disease",
+        "hep_liver_disease_or_risk",
+    ),
+    "heart_failure_breathless": (
+        {"heart_conditions": ["heart_failure"], "heart_failure_breathless": "unsure"},
+        "cv_heart_failure_or_valve_severe",
+        "cv_heart_failure_or_valve_disease",
+    ),
+    "valve_breathless": (
+        {"heart_conditions": ["valve_disease"], "valve_breathless": "unsure"},
+        "cv_heart_failure_or_valve_severe",
+        "cv_heart_failure_or_valve_disease",
+    ),
 }
 
 

@@ -35,50 +35,98 @@ def flags(**changes: Any) -> dict[str, rules.Flag]:
 # --- vignettes: each is the healthy baseline with these changes, evaluated on 2026-11-24 --------------------------
 CARDIAC_VIGNETTES: dict[str, tuple[dict[str, Any], list[str]]] = {
     # 61, a stent, now chest pain at rest; controlled hypertension: the urgent flag comes first.
-    "A1 rest pain with a stent": ({"date_of_birth": born(61), "sex_at_birth": "male",
-                                   "heart_conditions": ["high_blood_pressure", "coronary_disease"],
-                                   "bp_controlled": "yes", "bp_crisis_recent": "no", "angina_unstable": "yes",
-                                   "bp_systolic": 134, "bp_diastolic": 82},
-                                  ["cv_unstable_angina", "cv_hypertension"]),
+    "A1 rest pain with a stent": (
+        {
+            "date_of_birth": born(61),
+            "sex_at_birth": "male",
+            "heart_conditions": ["high_blood_pressure", "coronary_disease"],
+            "bp_controlled": "yes",
+            "bp_crisis_recent": "no",
+            "angina_unstable": "yes",
+            "bp_systolic": 134,
+            "bp_diastolic": 82,
+        },
+        ["cv_unstable_angina", "cv_hypertension"],
+    ),
     # 70, a heart attack 3 months ago and angina getting worse: both cardiac flags, urgent first.
-    "A2 recent heart attack and worsening angina": ({"date_of_birth": born(70),
-                                                     "heart_conditions": ["heart_attack", "coronary_disease"],
-                                                     "heart_attack_recent": "yes", "chest_pain_since_mi": "yes",
-                                                     "angina_unstable": "yes"},
-                                                    ["cv_unstable_angina", "cv_recent_mi", "age_65_plus"]),
+    "A2 recent heart attack and worsening angina": (
+        {
+            "date_of_birth": born(70),
+            "heart_conditions": ["heart_attack", "coronary_disease"],
+            "heart_attack_recent": "yes",
+            "chest_pain_since_mi": "yes",
+            "angina_unstable": "yes",
+        },
+        ["cv_unstable_angina", "cv_recent_mi", "age_65_plus"],
+    ),
     # 55, a heart attack years ago, stable angina, no chest pain since: only the baseline-ECG caution.
-    "A3 old heart attack, stable angina": ({"date_of_birth": born(55),
-                                            "heart_conditions": ["heart_attack", "coronary_disease"],
-                                            "heart_attack_recent": "no", "chest_pain_since_mi": "no",
-                                            "angina_unstable": "no"},
-                                           ["cv_coronary_disease_stable"]),
+    "A3 old heart attack, stable angina": (
+        {
+            "date_of_birth": born(55),
+            "heart_conditions": ["heart_attack", "coronary_disease"],
+            "heart_attack_recent": "no",
+            "chest_pain_since_mi": "no",
+            "angina_unstable": "no",
+        },
+        ["cv_coronary_disease_stable"],
+    ),
     # 48, a heart attack 2 months ago, no angina ticked and no chest pain since: discuss, never urgent.
-    "A4 recent heart attack alone": ({"date_of_birth": born(48), "heart_conditions": ["heart_attack"],
-                                      "heart_attack_recent": "yes", "chest_pain_since_mi": "no"}, ["cv_recent_mi"]),
+    "A4 recent heart attack alone": (
+        {
+            "date_of_birth": born(48),
+            "heart_conditions": ["heart_attack"],
+            "heart_attack_recent": "yes",
+            "chest_pain_since_mi": "no",
+        },
+        ["cv_recent_mi"],
+    ),
     # Stable angina, nothing recent.
-    "A5 stable angina": ({"heart_conditions": ["coronary_disease"], "angina_unstable": "no"},
-                         ["cv_coronary_disease_stable"]),
+    "A5 stable angina": (
+        {"heart_conditions": ["coronary_disease"], "angina_unstable": "no"},
+        ["cv_coronary_disease_stable"],
+    ),
     # CG95 1.2.1.11, the case the coronary-only question missed: 57, ticks only "A heart attack" (2 years ago),
     # now chest pain at rest. Never asked angina_unstable; the heart-attack follow-up makes it urgent.
-    "A6 old heart attack only, chest pain at rest since": ({"date_of_birth": born(57), "sex_at_birth": "male",
-                                                            "heart_conditions": ["heart_attack"],
-                                                            "heart_attack_recent": "no",
-                                                            "chest_pain_since_mi": "yes"},
-                                                           ["cv_unstable_angina"]),
+    "A6 old heart attack only, chest pain at rest since": (
+        {
+            "date_of_birth": born(57),
+            "sex_at_birth": "male",
+            "heart_conditions": ["heart_attack"],
+            "heart_attack_recent": "no",
+            "chest_pain_since_mi": "yes",
+        },
+        ["cv_unstable_angina"],
+    ),
     # CG95 1.2.1.11 word for word: a recent ACS (a heart attack 6 weeks ago) and further chest pain.
-    "A7 recent heart attack only, further chest pain": ({"date_of_birth": born(52),
-                                                         "heart_conditions": ["heart_attack"],
-                                                         "heart_attack_recent": "yes", "chest_pain_since_mi": "yes"},
-                                                        ["cv_unstable_angina", "cv_recent_mi"]),
+    "A7 recent heart attack only, further chest pain": (
+        {
+            "date_of_birth": born(52),
+            "heart_conditions": ["heart_attack"],
+            "heart_attack_recent": "yes",
+            "chest_pain_since_mi": "yes",
+        },
+        ["cv_unstable_angina", "cv_recent_mi"],
+    ),
     # 60, a heart attack years ago, no chest pain since: the stable caution (baseline ECG), nothing urgent.
-    "A8 old heart attack only, no chest pain since": ({"date_of_birth": born(60), "heart_conditions": ["heart_attack"],
-                                                       "heart_attack_recent": "no", "chest_pain_since_mi": "no"},
-                                                      ["cv_coronary_disease_stable"]),
+    "A8 old heart attack only, no chest pain since": (
+        {
+            "date_of_birth": born(60),
+            "heart_conditions": ["heart_attack"],
+            "heart_attack_recent": "no",
+            "chest_pain_since_mi": "no",
+        },
+        ["cv_coronary_disease_stable"],
+    ),
     # Both ticked: a stent says the angina is stable, but since the heart attack the pain is new. Either is enough.
-    "A9 both ticked, new pain since the heart attack": ({"heart_conditions": ["heart_attack", "coronary_disease"],
-                                                         "heart_attack_recent": "no", "chest_pain_since_mi": "yes",
-                                                         "angina_unstable": "no"},
-                                                        ["cv_unstable_angina"]),
+    "A9 both ticked, new pain since the heart attack": (
+        {
+            "heart_conditions": ["heart_attack", "coronary_disease"],
+            "heart_attack_recent": "no",
+            "chest_pain_since_mi": "yes",
+            "angina_unstable": "no",
+        },
+        ["cv_unstable_angina"],
+    ),
 }
 
 
@@ -104,8 +152,9 @@ def test_unstable_angina_is_urgent_with_nice_cg95_and_a_calm_patient_message() -
 
 @pytest.mark.parametrize("recent", ["yes", "no"])
 def test_chest_pain_since_a_heart_attack_is_urgent_with_nice_cg95_1_2_1_11(recent: str) -> None:
-    flag = flags(heart_conditions=["heart_attack"], heart_attack_recent=recent,
-                 chest_pain_since_mi="yes")["cv_unstable_angina"]
+    flag = flags(heart_conditions=["heart_attack"], heart_attack_recent=recent, chest_pain_since_mi="yes")[
+        "cv_unstable_angina"
+    ]
     assert flag.severity is Severity.URGENT
     assert flag.evidence == f"{SINCE_MI.short}: Yes"
     assert "1.2.1.11" in flag.rationale and "1.2.1.11" in SOURCE_NOTES["NICE-CG95"]
@@ -138,11 +187,18 @@ def test_recent_heart_attack_stays_discuss_and_is_never_urgent() -> None:
     assert not [flag for flag in result.values() if flag.severity is Severity.URGENT]
 
 
-@pytest.mark.parametrize("changes", [
-    {"heart_conditions": ["heart_attack", "coronary_disease"], "heart_attack_recent": "yes", "angina_unstable": "yes",
-     "chest_pain_since_mi": "no"},
-    {"heart_conditions": ["heart_attack"], "heart_attack_recent": "yes", "chest_pain_since_mi": "yes"},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {
+            "heart_conditions": ["heart_attack", "coronary_disease"],
+            "heart_attack_recent": "yes",
+            "angina_unstable": "yes",
+            "chest_pain_since_mi": "no",
+        },
+        {"heart_conditions": ["heart_attack"], "heart_attack_recent": "yes", "chest_pain_since_mi": "yes"},
+    ],
+)
 def test_both_heart_rules_give_the_patient_one_message(changes: dict[str, Any]) -> None:
     fired = flags(**changes)
     messages = {fired[rule_id].patient_message for rule_id in ("cv_unstable_angina", "cv_recent_mi")}
@@ -150,17 +206,38 @@ def test_both_heart_rules_give_the_patient_one_message(changes: dict[str, Any]) 
 
 
 # --- suppression and fail-safes ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("changes", "suppressor"), [
-    ({"heart_conditions": ["coronary_disease"], "angina_unstable": "yes"}, "cv_unstable_angina"),
-    ({"heart_conditions": ["heart_attack"], "heart_attack_recent": "yes", "chest_pain_since_mi": "no"},
-     "cv_recent_mi"),
-    ({"heart_conditions": ["heart_attack"], "heart_attack_recent": "no", "chest_pain_since_mi": "yes"},
-     "cv_unstable_angina"),
-    ({"heart_conditions": ["heart_attack", "coronary_disease"], "heart_attack_recent": "no",
-      "chest_pain_since_mi": "no", "angina_unstable": "yes"}, "cv_unstable_angina"),
-    ({"heart_conditions": ["heart_attack", "coronary_disease"], "heart_attack_recent": "yes",
-      "chest_pain_since_mi": "no", "angina_unstable": "no"}, "cv_recent_mi"),
-])
+@pytest.mark.parametrize(
+    ("changes", "suppressor"),
+    [
+        ({"heart_conditions": ["coronary_disease"], "angina_unstable": "yes"}, "cv_unstable_angina"),
+        (
+            {"heart_conditions": ["heart_attack"], "heart_attack_recent": "yes", "chest_pain_since_mi": "no"},
+            "cv_recent_mi",
+        ),
+        (
+            {"heart_conditions": ["heart_attack"], "heart_attack_recent": "no", "chest_pain_since_mi": "yes"},
+            "cv_unstable_angina",
+        ),
+        (
+            {
+                "heart_conditions": ["heart_attack", "coronary_disease"],
+                "heart_attack_recent": "no",
+                "chest_pain_since_mi": "no",
+                "angina_unstable": "yes",
+            },
+            "cv_unstable_angina",
+        ),
+        (
+            {
+                "heart_conditions": ["heart_attack", "coronary_disease"],
+                "heart_attack_recent": "yes",
+                "chest_pain_since_mi": "no",
+                "angina_unstable": "no",
+            },
+            "cv_recent_mi",
+        ),
+    ],
+)
 def test_stable_coronary_caution_gives_way_to_either_heart_rule(changes: dict[str, Any], suppressor: str) -> None:
     fired = flags(**changes)
     assert suppressor in fired
@@ -176,38 +253,88 @@ HEART = "Heart and circulation"
 ATTACK_NOT_ANSWERED = f"{HEART}: A heart attack; {SINCE_MI.short}: not answered"
 
 
-@pytest.mark.parametrize(("changes", "evidence"), [
-    ({"heart_conditions": ["coronary_disease"]},
-     {"cv_unstable_angina": f"{HEART}: Angina, a stent or a heart bypass; Unstable angina: not answered"}),
-    ({"heart_conditions": ["coronary_disease"], "angina_unstable": "maybe"},
-     {"cv_unstable_angina": f"{HEART}: Angina, a stent or a heart bypass; Unstable angina: answer not valid"}),
-    ({"heart_conditions": ["coronary_disease"], "angina_unstable": True},
-     {"cv_unstable_angina": f"{HEART}: Angina, a stent or a heart bypass; Unstable angina: answer not valid"}),
-    ({"heart_conditions": ["heart_attack"]},
-     {"cv_unstable_angina": ATTACK_NOT_ANSWERED,
-      "cv_recent_mi": f"{HEART}: A heart attack; Heart attack in past 6 months: not answered"}),
-    ({"heart_conditions": ["heart_attack"], "chest_pain_since_mi": "no"},
-     {"cv_recent_mi": f"{HEART}: A heart attack; Heart attack in past 6 months: not answered"}),
-    ({"heart_conditions": ["heart_attack"], "heart_attack_recent": "no"}, {"cv_unstable_angina": ATTACK_NOT_ANSWERED}),
-    ({"heart_conditions": ["heart_attack"], "heart_attack_recent": "no", "chest_pain_since_mi": "unsure"},
-     {"cv_unstable_angina": f"{HEART}: A heart attack; {SINCE_MI.short}: answer not valid"}),
-    ({"heart_conditions": ["heart_attack"], "heart_attack_recent": "yes", "chest_pain_since_mi": ["yes"]},
-     {"cv_unstable_angina": f"{HEART}: A heart attack; {SINCE_MI.short}: answer not valid",
-      "cv_recent_mi": "Heart attack in past 6 months: Yes"}),
-    ({"heart_conditions": ["heart_attack", "coronary_disease"]}, {"cv_unstable_angina": None, "cv_recent_mi": None}),
-    ({"heart_conditions": ["heart_attack", "coronary_disease"], "heart_attack_recent": "no"},
-     {"cv_unstable_angina": None}),
-    ({"heart_conditions": ["heart_attack", "coronary_disease"], "heart_attack_recent": "no",
-      "chest_pain_since_mi": "no"}, {"cv_unstable_angina": None}),
-    ({"heart_conditions": ["heart_attack", "coronary_disease"], "heart_attack_recent": "no", "angina_unstable": "no"},
-     {"cv_unstable_angina": ATTACK_NOT_ANSWERED}),
-    ({"heart_conditions": ["heart_attack", "coronary_disease"], "angina_unstable": "no"},
-     {"cv_unstable_angina": None, "cv_recent_mi": None}),
-    ({"heart_conditions": ["heart_attack", "coronary_disease"], "angina_unstable": "no", "chest_pain_since_mi": "no"},
-     {"cv_recent_mi": None}),
-])
-def test_unanswered_heart_follow_up_fires_the_higher_rule(changes: dict[str, Any],
-                                                          evidence: dict[str, str | None]) -> None:
+@pytest.mark.parametrize(
+    ("changes", "evidence"),
+    [
+        (
+            {"heart_conditions": ["coronary_disease"]},
+            {"cv_unstable_angina": f"{HEART}: Angina, a stent or a heart bypass; Unstable angina: not answered"},
+        ),
+        (
+            {"heart_conditions": ["coronary_disease"], "angina_unstable": "maybe"},
+            {"cv_unstable_angina": f"{HEART}: Angina, a stent or a heart bypass; Unstable angina: answer not valid"},
+        ),
+        (
+            {"heart_conditions": ["coronary_disease"], "angina_unstable": True},
+            {"cv_unstable_angina": f"{HEART}: Angina, a stent or a heart bypass; Unstable angina: answer not valid"},
+        ),
+        (
+            {"heart_conditions": ["heart_attack"]},
+            {
+                "cv_unstable_angina": ATTACK_NOT_ANSWERED,
+                "cv_recent_mi": f"{HEART}: A heart attack; Heart attack in past 6 months: not answered",
+            },
+        ),
+        (
+            {"heart_conditions": ["heart_attack"], "chest_pain_since_mi": "no"},
+            {"cv_recent_mi": f"{HEART}: A heart attack; Heart attack in past 6 months: not answered"},
+        ),
+        (
+            {"heart_conditions": ["heart_attack"], "heart_attack_recent": "no"},
+            {"cv_unstable_angina": ATTACK_NOT_ANSWERED},
+        ),
+        (
+            {"heart_conditions": ["heart_attack"], "heart_attack_recent": "no", "chest_pain_since_mi": "unsure"},
+            {"cv_unstable_angina": f"{HEART}: A heart attack; {SINCE_MI.short}: answer not valid"},
+        ),
+        (
+            {"heart_conditions": ["heart_attack"], "heart_attack_recent": "yes", "chest_pain_since_mi": ["yes"]},
+            {
+                "cv_unstable_angina": f"{HEART}: A heart attack; {SINCE_MI.short}: answer not valid",
+                "cv_recent_mi": "Heart attack in past 6 months: Yes",
+            },
+        ),
+        (
+            {"heart_conditions": ["heart_attack", "coronary_disease"]},
+            {"cv_unstable_angina": None, "cv_recent_mi": None},
+        ),
+        (
+            {"heart_conditions": ["heart_attack", "coronary_disease"], "heart_attack_recent": "no"},
+            {"cv_unstable_angina": None},
+        ),
+        (
+            {
+                "heart_conditions": ["heart_attack", "coronary_disease"],
+                "heart_attack_recent": "no",
+                "chest_pain_since_mi": "no",
+            },
+            {"cv_unstable_angina": None},
+        ),
+        (
+            {
+                "heart_conditions": ["heart_attack", "coronary_disease"],
+                "heart_attack_recent": "no",
+                "angina_unstable": "no",
+            },
+            {"cv_unstable_angina": ATTACK_NOT_ANSWERED},
+        ),
+        (
+            {"heart_conditions": ["heart_attack", "coronary_disease"], "angina_unstable": "no"},
+            {"cv_unstable_angina": None, "cv_recent_mi": None},
+        ),
+        (
+            {
+                "heart_conditions": ["heart_attack", "coronary_disease"],
+                "angina_unstable": "no",
+                "chest_pain_since_mi": "no",
+            },
+            {"cv_recent_mi": None},
+        ),
+    ],
+)
+def test_unanswered_heart_follow_up_fires_the_higher_rule(
+    changes: dict[str, Any], evidence: dict[str, str | None]
+) -> None:
     fired = flags(**changes)
     cardiac = {rule_id for rule_id in fired if rule_id.startswith("cv_")}
     assert cardiac == set(evidence)
@@ -218,33 +345,64 @@ def test_unanswered_heart_follow_up_fires_the_higher_rule(changes: dict[str, Any
             assert fired[rule_id].evidence == expected
 
 
-@pytest.mark.parametrize("changes", [
-    {"angina_unstable": "yes"},  # hidden: no heart condition ticked
-    {"chest_pain_since_mi": "yes"},  # hidden: no heart condition ticked
-    {"heart_conditions": ["heart_attack"], "heart_attack_recent": "no", "chest_pain_since_mi": "no",
-     "angina_unstable": "yes"},  # hidden: coronary disease not ticked
-    {"heart_conditions": ["coronary_disease"], "angina_unstable": "no", "heart_attack_recent": "yes",
-     "chest_pain_since_mi": "yes"},  # hidden: a heart attack not ticked (only the stable caution fires)
-    {"heart_conditions": ["high_blood_pressure"], "bp_controlled": "yes", "bp_crisis_recent": "no",
-     "heart_attack_recent": "yes", "chest_pain_since_mi": "yes", "angina_unstable": "yes"},
-    {"heart_conditions": ["none"], "heart_attack_recent": "yes", "chest_pain_since_mi": "yes",
-     "angina_unstable": "yes"},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"angina_unstable": "yes"},  # hidden: no heart condition ticked
+        {"chest_pain_since_mi": "yes"},  # hidden: no heart condition ticked
+        {
+            "heart_conditions": ["heart_attack"],
+            "heart_attack_recent": "no",
+            "chest_pain_since_mi": "no",
+            "angina_unstable": "yes",
+        },  # hidden: coronary disease not ticked
+        {
+            "heart_conditions": ["coronary_disease"],
+            "angina_unstable": "no",
+            "heart_attack_recent": "yes",
+            "chest_pain_since_mi": "yes",
+        },  # hidden: a heart attack not ticked (only the stable caution fires)
+        {
+            "heart_conditions": ["high_blood_pressure"],
+            "bp_controlled": "yes",
+            "bp_crisis_recent": "no",
+            "heart_attack_recent": "yes",
+            "chest_pain_since_mi": "yes",
+            "angina_unstable": "yes",
+        },
+        {
+            "heart_conditions": ["none"],
+            "heart_attack_recent": "yes",
+            "chest_pain_since_mi": "yes",
+            "angina_unstable": "yes",
+        },
+    ],
+)
 def test_hidden_heart_follow_up_never_fires(changes: dict[str, Any]) -> None:
     assert not {"cv_unstable_angina", "cv_recent_mi"} & set(flags(**changes))
 
 
-HEART_CODES = st.lists(st.sampled_from(["high_blood_pressure", "heart_attack", "coronary_disease", "arrhythmia"]),
-                       unique=True, max_size=4).map(lambda codes: codes or ["none"])
+HEART_CODES = st.lists(
+    st.sampled_from(["high_blood_pressure", "heart_attack", "coronary_disease", "arrhythmia"]), unique=True, max_size=4
+).map(lambda codes: codes or ["none"])
 FOLLOW_UP = st.sampled_from(["yes", "no", None, "maybe", 1])
 
 
 @settings(max_examples=400, deadline=None)
 @given(heart=HEART_CODES, angina=FOLLOW_UP, recent=FOLLOW_UP, since_mi=FOLLOW_UP)
-def test_heart_rules_follow_the_catalogue_for_every_combination(heart: list[str], angina: Any, recent: Any,
-                                                                since_mi: Any) -> None:
-    fired = set(flags(heart_conditions=heart, angina_unstable=angina, heart_attack_recent=recent,
-                      chest_pain_since_mi=since_mi, bp_controlled="yes", bp_crisis_recent="no"))
+def test_heart_rules_follow_the_catalogue_for_every_combination(
+    heart: list[str], angina: Any, recent: Any, since_mi: Any
+) -> None:
+    fired = set(
+        flags(
+            heart_conditions=heart,
+            angina_unstable=angina,
+            heart_attack_recent=recent,
+            chest_pain_since_mi=since_mi,
+            bp_controlled="yes",
+            bp_crisis_recent="no",
+        )
+    )
     coronary, attack = "coronary_disease" in heart, "heart_attack" in heart
     # yes, unanswered or not valid (fail-safe): each question counts only when its own tick shows it
     unstable = (coronary and angina != "no") or (attack and since_mi != "no")
@@ -277,8 +435,10 @@ def test_self_harm_follow_up_staff_name_is_precise() -> None:
 def test_self_harm_follow_up_is_our_own_words_and_plain() -> None:
     words = f"{ATTEMPT.label} {ATTEMPT.hint}".lower()
     # The licensed C-SSRS is not embedded: none of its screener's turns of phrase.
-    assert not any(phrase in words for phrase in ("started to do anything", "prepared to do anything",
-                                                   "suicidal behavior", "wish you were dead"))
+    assert not any(
+        phrase in words
+        for phrase in ("started to do anything", "prepared to do anything", "suicidal behavior", "wish you were dead")
+    )
     assert not re.search(r"\b(suicid\w*|overdose|interrupted|aborted|preparatory)\b", words), "no clinical words"
     assert readability.grade(f"{ATTEMPT.label} {ATTEMPT.hint}") <= 7.0
     assert readability.longest_sentence(f"{ATTEMPT.label} {ATTEMPT.hint}") <= 20
@@ -301,8 +461,7 @@ SUPPORT_ANSWER = st.sampled_from(["yes", "no", None, "Yes", 0])
 
 @settings(max_examples=300, deadline=None)
 @given(item9=st.sampled_from([0, 1, 2, 3]), intent=SUPPORT_ANSWER, attempt=SUPPORT_ANSWER)
-def test_suicide_risk_rules_follow_the_catalogue_for_every_combination(item9: int, intent: Any,
-                                                                        attempt: Any) -> None:
+def test_suicide_risk_rules_follow_the_catalogue_for_every_combination(item9: int, intent: Any, attempt: Any) -> None:
     fired = set(flags(phq9_9=item9, self_harm_intent=intent, self_harm_recent_attempt=attempt))
     shown = item9 >= 1
     valid = ("yes", "no")
@@ -326,8 +485,9 @@ def test_every_urgent_rule_cites_a_source_says_same_day_and_tells_the_patient_wh
     assert rule.patient_message and "emergency number" in rule.patient_message
 
 
-@pytest.mark.parametrize("rule", [rule for rule in RULES if rule.patient_message],
-                         ids=[rule.id for rule in RULES if rule.patient_message])
+@pytest.mark.parametrize(
+    "rule", [rule for rule in RULES if rule.patient_message], ids=[rule.id for rule in RULES if rule.patient_message]
+)
 def test_patient_messages_are_plain(rule: Rule) -> None:
     message = rule.patient_message or ""
     assert readability.grade(message) <= 7.0

@@ -17,31 +17,62 @@ from tests.answer_sets import answers
 AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 
 
-def stored(values: dict[str, Any], *, flags: list[Any] | None = None, events: list[Any] | None = None,
-           medicines: list[Any] | None = None) -> SimpleNamespace:
+def stored(
+    values: dict[str, Any],
+    *,
+    flags: list[Any] | None = None,
+    events: list[Any] | None = None,
+    medicines: list[Any] | None = None,
+) -> SimpleNamespace:
     fired = rules.evaluate(values, today=date(2026, 11, 24))
     if flags is None:
-        flags = [SimpleNamespace(rule_id=f.rule_id, severity=f.severity.value, title=f.title, evidence=f.evidence,
-                                 rationale=f.rationale, source=f.source, acknowledgement=None,
-                                 acknowledged_by=None, acknowledged_at=None, acknowledgement_note=None)
-                 for f in fired]
-    return SimpleNamespace(reference="KT-AAAA-BBBB", full_name=values["full_name"], date_of_birth=date(1985, 3, 14),
-                           submitted_at=AT, status="new", questionnaire_version="1", ruleset_version="2026.1",
-                           article_version="a1", answers=values, scores={}, medicines=medicines or [], flags=flags,
-                           events=events or [])
+        flags = [
+            SimpleNamespace(
+                rule_id=f.rule_id,
+                severity=f.severity.value,
+                title=f.title,
+                evidence=f.evidence,
+                rationale=f.rationale,
+                source=f.source,
+                acknowledgement=None,
+                acknowledged_by=None,
+                acknowledged_at=None,
+                acknowledgement_note=None,
+            )
+            for f in fired
+        ]
+    return SimpleNamespace(
+        reference="KT-AAAA-BBBB",
+        full_name=values["full_name"],
+        date_of_birth=date(1985, 3, 14),
+        submitted_at=AT,
+        status="new",
+        questionnaire_version="1",
+        ruleset_version="2026.1",
+        article_version="a1",
+        answers=values,
+        scores={},
+        medicines=medicines or [],
+        flags=flags,
+        events=events or [],
+    )
 
 
 def build(submission: Any) -> summary.Summary:
-    return summary.build(submission, clinic_name="Clinic", generated_by="Dr A", generated_at=AT, zone=UTC,
-                         today=date(2026, 11, 24))
+    return summary.build(
+        submission, clinic_name="Clinic", generated_by="Dr A", generated_at=AT, zone=UTC, today=date(2026, 11, 24)
+    )
 
 
-@pytest.mark.parametrize(("text", "room", "expected"), [
-    ("short", 10, summary.Clipped("short", False)),
-    ("  padded  ", 6, summary.Clipped("padded", False)),
-    ("one two three four five", 15, summary.Clipped("one two three…", True)),
-    ("x" * 30, 10, summary.Clipped("x" * 10 + "…", True)),
-])
+@pytest.mark.parametrize(
+    ("text", "room", "expected"),
+    [
+        ("short", 10, summary.Clipped("short", False)),
+        ("  padded  ", 6, summary.Clipped("padded", False)),
+        ("one two three four five", 15, summary.Clipped("one two three…", True)),
+        ("x" * 30, 10, summary.Clipped("x" * 10 + "…", True)),
+    ],
+)
 def test_clip(text: str, room: int, expected: summary.Clipped) -> None:
     assert summary.clip(text, room) == expected
 
@@ -57,8 +88,10 @@ def test_hidden_questions_and_empty_optional_text_are_left_out() -> None:
 
 def test_contact_and_versions() -> None:
     printed = build(stored(answers(phone="01632 960 001")))
-    assert [(item.label, item.answer.text) for item in printed.contact][:2] == [("Email", "alex@example.org"),
-                                                                               ("Phone", "01632 960 001")]
+    assert [(item.label, item.answer.text) for item in printed.contact][:2] == [
+        ("Email", "alex@example.org"),
+        ("Phone", "01632 960 001"),
+    ]
     assert (printed.questionnaire_version, printed.ruleset_version, printed.article_version) == ("1", "2026.1", "a1")
     assert printed.generated_at == "24 Nov 2026, 09:30" and printed.age == 41
 
@@ -79,16 +112,26 @@ def test_the_rule_difference_line() -> None:
     values = answers(has_escort="no")
     assert build(stored(values)).rule_difference_line is None
     printed = build(stored(values, flags=[]))
-    assert printed.rule_difference_line == ("Flags are as submitted (rule set 2026.1). Today's rule set "
-                                            f"{rules.RULESET_VERSION} would add No escort home.")
+    assert printed.rule_difference_line == (
+        f"Flags are as submitted (rule set 2026.1). Today's rule set {rules.RULESET_VERSION} would add No escort home."
+    )
 
 
 # --- the legend of source keys (issue 11, item 12; hazard log H41) ----------------------------------------------------
 def flag(source: str | None, *, rule_id: str = "prac_no_escort_home", severity: str = "discuss") -> SimpleNamespace:
     """A stored flag with the given comma-separated ``source``, as the submit path stores it."""
-    return SimpleNamespace(rule_id=rule_id, severity=severity, title="A flag", evidence="evidence",
-                           rationale="why", source=source, acknowledgement=None, acknowledged_by=None,
-                           acknowledged_at=None, acknowledgement_note=None)
+    return SimpleNamespace(
+        rule_id=rule_id,
+        severity=severity,
+        title="A flag",
+        evidence="evidence",
+        rationale="why",
+        source=source,
+        acknowledgement=None,
+        acknowledged_by=None,
+        acknowledged_at=None,
+        acknowledgement_note=None,
+    )
 
 
 def staff_view(submission: SimpleNamespace) -> staff_display.SubmissionView:
@@ -100,20 +143,26 @@ def keys_of(flags: list[Any]) -> set[str]:
     return {key.strip() for f in flags for key in (f.source or "").split(",") if key.strip()}
 
 
-@pytest.mark.parametrize(("source", "expected"), [
-    (None, ()),
-    ("", ()),
-    ("ASRA2018", ("ASRA2018",)),
-    ("ASRA2018, KETALAR", ("ASRA2018", "KETALAR")),
-    (" KETALAR ,ASRA2018,, KETALAR , ", ("KETALAR", "ASRA2018")),  # order kept, blanks and repeats dropped
-])
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (None, ()),
+        ("", ()),
+        ("ASRA2018", ("ASRA2018",)),
+        ("ASRA2018, KETALAR", ("ASRA2018", "KETALAR")),
+        (" KETALAR ,ASRA2018,, KETALAR , ", ("KETALAR", "ASRA2018")),  # order kept, blanks and repeats dropped
+    ],
+)
 def test_source_keys_of_a_stored_flag(source: str | None, expected: tuple[str, ...]) -> None:
     assert staff_display.source_keys(source) == expected
 
 
 def test_the_legend_lists_each_key_of_the_flags_once_alphabetically_with_its_full_citation() -> None:
-    flags = [flag("SPRAVATO, KETALAR"), flag("KETALAR, ASRA2018", rule_id="cv_hypertension", severity="caution"),
-             flag(None, rule_id="med_unrecognised", severity="info")]
+    flags = [
+        flag("SPRAVATO, KETALAR"),
+        flag("KETALAR, ASRA2018", rule_id="cv_hypertension", severity="caution"),
+        flag(None, rule_id="med_unrecognised", severity="info"),
+    ]
     printed = build(stored(answers(), flags=flags))
     assert [entry.key for entry in printed.sources] == ["ASRA2018", "KETALAR", "SPRAVATO"]
     for entry in printed.sources:
@@ -121,15 +170,23 @@ def test_the_legend_lists_each_key_of_the_flags_once_alphabetically_with_its_ful
 
 
 def test_the_legend_of_a_real_submission_is_exactly_the_keys_its_flags_cite() -> None:
-    values = answers(has_escort="no", heart_conditions=["high_blood_pressure"], bp_controlled="yes",
-                     bp_crisis_recent="no", bp_systolic=150, bp_diastolic=95, pain_conditions=["crps"])
+    values = answers(
+        has_escort="no",
+        heart_conditions=["high_blood_pressure"],
+        bp_controlled="yes",
+        bp_crisis_recent="no",
+        bp_systolic=150,
+        bp_diastolic=95,
+        pain_conditions=["crps"],
+    )
     submission = stored(values)
     assert submission.flags, "the vignette should raise flags"
     printed = build(submission)
     assert {entry.key for entry in printed.sources} == keys_of(submission.flags)
     assert len(printed.sources) == len({entry.key for entry in printed.sources})
-    summary_keys = {key.strip() for group in printed.flag_groups for f in group.flags for key in f.source.split(",")
-                    if key.strip()}
+    summary_keys = {
+        key.strip() for group in printed.flag_groups for f in group.flags for key in f.source.split(",") if key.strip()
+    }
     assert {entry.key for entry in printed.sources} == summary_keys  # every key printed beside a flag is resolved
 
 
@@ -148,7 +205,8 @@ def test_a_retired_key_is_kept_and_says_it_is_retired() -> None:
 
 
 def test_the_legend_reads_the_sources_when_it_is_made_not_when_the_flag_was_stored(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A colleague may rename or split a key in rules.SOURCES: a stored flag keeps its old key, which then reads
     as retired, and a reworded citation shows at once (nothing is copied at submission or import)."""
     submission = stored(answers(), flags=[flag("KETAMIN-CH, ASRA2018")])
