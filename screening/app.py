@@ -15,9 +15,11 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import BaseConverter
 
 from screening import config as settings
 from screening.extensions import babel, csrf, db, migrate
+from screening.models import REFERENCE_PATTERN
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -134,7 +136,26 @@ def long_date(value: str, order: str = "dmy") -> str:
     return f"{day.day} {day:%B} {day.year}" if order == "dmy" else f"{day:%B} {day.day}, {day.year}"
 
 
-def register_blueprints(app: Flask) -> None:
+class ReferenceConverter(BaseConverter):
+    """``<reference:reference>``: only something shaped like a submission reference reaches a view."""
+
+    regex = REFERENCE_PATTERN
+
+
+class RuleIdConverter(BaseConverter):
+    """``<rule_id:rule_id>``: a rule id (snake_case), which names a flag within one submission."""
+
+    regex = r"[a-z][a-z0-9_]{0,63}"
+
+
+def register_converters(app: Flask) -> None:
+    """URL converters any blueprint may use, registered before the blueprints so their order does not matter."""
+    app.url_map.converters["reference"] = ReferenceConverter
+    app.url_map.converters["rule_id"] = RuleIdConverter
+
+
+def register_blueprints(app: Flask, order: tuple[str, ...] = ("patient", "auth", "admin", "staff", "summary")) -> None:
+    """The blueprints, in any ``order`` (a test registers them in every order)."""
     from screening.access import register_access
     from screening.patient import views as patient
     from screening.staff import admin_views as admin
@@ -143,11 +164,10 @@ def register_blueprints(app: Flask) -> None:
     from screening.staff import views as staff
 
     register_access(app)
-    app.register_blueprint(patient.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(staff.bp)
-    app.register_blueprint(summary.bp)
+    register_converters(app)
+    blueprints = {"patient": patient.bp, "auth": auth.bp, "admin": admin.bp, "staff": staff.bp, "summary": summary.bp}
+    for name in order:
+        app.register_blueprint(blueprints[name])
 
 
 def register_commands(app: Flask) -> None:
