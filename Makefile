@@ -6,22 +6,50 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets browser run lint test bench rules clean
+.PHONY: help install lock assets browser run lint test bench rules clean
 FLASK := $(VENV)/bin/flask --app screening
 PORT ?= 5000
 
 help: ## Show the targets and what they do
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): setup.cfg pyproject.toml
+# The exact versions (with hashes) come from requirements.lock; the package itself is installed editable, without
+# dependencies, so that it keeps using templates/, static/ and migrations/ from this checkout. `pip check` stops an
+# install whose lock no longer covers setup.cfg (run `make lock`).
+$(STAMP): requirements.lock setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
-	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq python3-venv; }
+	@# Debian and Ubuntu ship ensurepip, which `-m venv` needs to install pip, in python3.X-venv (`-m venv --help` works without it)
+	@if ! $(PYTHON) -c 'import ensurepip' 2>/dev/null; then \
+		pkg=$$($(PYTHON) -c 'import sys; print("python%d.%d-venv" % sys.version_info[:2])'); \
+		echo "$(PYTHON) cannot make a virtual environment with pip (no ensurepip): installing Debian's $$pkg"; \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && apt-get install -y -qq "$$pkg" >/dev/null; \
+		fi; \
+		$(PYTHON) -c 'import ensurepip' 2>/dev/null || { \
+			echo "Could not install $$pkg here (that needs apt-get, as root). On Debian or Ubuntu, run:"; \
+			echo "  sudo apt-get install $$pkg"; \
+			echo "or use another Python 3.11+ that includes ensurepip: make install PYTHON=/path/to/python3"; \
+			exit 1; }; \
+	fi
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
+	@$(PY) -m pip check >/dev/null || { $(PY) -m pip check; echo "requirements.lock does not cover setup.cfg: run make lock"; exit 1; }
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install the package with its test extras
+install: $(STAMP) ## Create .venv and install the locked versions (requirements.lock) and the package, editable
+
+# uv resolves setup.cfg's ranges (runtime + test extras) for Python 3.11 on Linux; the file is replaced only when it
+# changes (a new lock reinstalls). Pins that still fit are kept; UPGRADE=1 moves every pin to the newest allowed.
+lock: ## Refresh requirements.lock from setup.cfg (make lock UPGRADE=1: newest versions setup.cfg allows)
+	@[ -x $(VENV)/bin/uv ] || $(MAKE) --no-print-directory install || [ -x $(VENV)/bin/uv ]
+	@cp requirements.lock $(VENV)/requirements.lock.new
+	$(VENV)/bin/uv pip compile --quiet setup.cfg --extra test --python-version 3.11 --python-platform linux \
+		--generate-hashes --custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade) \
+		--output-file $(VENV)/requirements.lock.new
+	@if cmp -s $(VENV)/requirements.lock.new requirements.lock; then echo "requirements.lock: unchanged"; \
+	else mv $(VENV)/requirements.lock.new requirements.lock; echo "requirements.lock: updated (make install applies it)"; fi
+	@rm -f $(VENV)/requirements.lock.new
 
 static/dist/app.css: package.json package-lock.json $(wildcard static/src/*)
 	bash scripts/build-assets.sh
