@@ -21,10 +21,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from screening import notifications, rules
 from screening.audit import audit
-from screening.clinical import questionnaire
+from screening.clinical import journey, questionnaire, validation
 from screening.extensions import db, utcnow
 from screening.models import NO_FLAGS_PRIORITY, Draft, Flag, Submission, new_reference
 from screening.patient.article import Article
+from screening.patient.fields import email_valid
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +117,6 @@ def find_submission_by_token(submission_token: str) -> Submission | None:
 def unanswered_steps(draft: Draft) -> list[str]:
     """The ids of the pages shown to this patient that they have not answered yet, in order: what sending early
     skips."""
-    from screening.clinical import journey
-
     done = set(draft.completed_steps or ())
     return [step.id for step in journey.shown_steps(draft.answers) if step.id not in done]
 
@@ -128,7 +127,7 @@ def _submission(
     answers = dict(assessment.answers.values)
     flags = assessment.flags
     date_of_birth = questionnaire.parse_date(answers.get("date_of_birth"))
-    if date_of_birth is None:  # first_invalid_step has already checked it; keep the type checker honest
+    if date_of_birth is None:  # validation has already checked it; keep the type checker honest
         raise SubmitError("about_you")
     submission = Submission(
         reference=new_reference(),
@@ -189,15 +188,14 @@ def submit(
     """Turn a complete draft into a submission, in ONE transaction: the submission with its answers,
     scores, medicine matches, rule config and versions, its flags, a ``submission.created`` audit event,
     an outbox ``Notification`` when it is urgent (sent after the commit: ``notifications``), and the draft
-    deleted. Every step is validated again first (raises ``SubmitError``). The draft's
+    deleted. Every step is validated again first, by the pure core (``validation.first_invalid_step``, with the
+    forms' email rule), on the stored answers as they are; a problem raises ``SubmitError``. The draft's
     one-time submission token is unique in the database, so a double click or a replay yields the one
     submission that exists (returned as it is). On any failure nothing is written and the draft stays.
 
     ``early``: the patient chose "Send my answers now" (the support page) before answering every page. The pages
     they have not answered (``unanswered_steps``) are stored in ``skipped_steps`` and not validated; the rules see
     only what was given. The page with the name and date of birth can never be skipped."""
-    from screening import forms  # forms need Flask; services are only called inside the app
-
     # Read now: after a rollback the draft is expired, and a concurrent submit may already have deleted its row.
     submission_token = draft.submission_token
     existing = find_submission_by_token(submission_token)
@@ -207,7 +205,9 @@ def submit(
     identity = questionnaire.STEP_OF["full_name"].id
     if identity in skipped:  # a submission needs a name and a date of birth
         raise SubmitError(identity)
-    step_id = forms.first_invalid_step(draft.answers, today=today, min_age=min_age, skip=skipped)
+    step_id = validation.first_invalid_step(
+        draft.answers, today=today, min_age=min_age, skip=skipped, email_valid=email_valid
+    )
     if step_id is not None:
         raise SubmitError(step_id)
     now = now or utcnow()

@@ -1,23 +1,25 @@
 """WTForms fields for the questionnaire's answer types (``questionnaire.QType``): each field knows its
 ``Question``, turns what the browser posts into the stored value, keeps what was typed when it is wrong, and
-gives the question macro plain translated text; plus the date's own checks. The other validators, chosen from
-the definition, are in ``forms``. Imports WTForms, Flask-Babel, govuk-frontend-wtf widgets and the pure
-modules; never the database.
+gives the question macro plain translated text; plus the checks of reading what was typed (a whole number, the
+parts of a date) and ``problem_text``, which puts a problem of ``clinical.validation`` (where every other check
+is) into the patient's words. Imports WTForms, Flask-Babel, email_validator, govuk-frontend-wtf widgets and the
+pure modules; never the database.
 
 Input rules (security-bar.md §1.4, §4): a field posted twice takes its first value (checkboxes take all);
 values that are not strings (files, JSON objects) count as not given; text may hold any printable Unicode
 (emoji, accents, right-to-left marks are kept byte-exact) but no control characters, except new lines and
-tabs in a textarea; a textarea's CRLF / CR new lines are stored as LF, so the length matches what the
-character count shows.
+tabs in a textarea (``validation.has_control_characters``); a textarea's CRLF / CR new lines are stored as LF, so
+the length matches what the character count shows.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext, lazy_gettext
 from govuk_frontend_wtf.gov_form_base import GovFormBase
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -33,8 +35,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation
 
-from screening.clinical.questionnaire import EXCLUSIVE_CODE, MAX_AGE_YEARS, QType, Question, localise, parse_date
-from screening.clinical.scoring import age_on
+from screening.clinical.questionnaire import EXCLUSIVE_CODE, QType, Question, localise, parse_date
+from screening.clinical.validation import Message, Problem
 
 DATE_PARTS = ("day", "month", "year")
 DEFAULT_LOCALE = "en-GB"
@@ -47,6 +49,9 @@ AUTOCOMPLETE: Mapping[str, str] = {
     "date_of_birth": "bday",
 }
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+#: What a whole number of 19 digits or more reads as: out of every question's range (``validation`` makes sure each
+#: whole-number question has one), so the patient reads "must be between", without parsing a huge number.
+TOO_LONG_NUMBER = 10**18
 _MONTHS = (
     "january",
     "february",
@@ -88,6 +93,23 @@ def localised(text: str, locale: str = DEFAULT_LOCALE) -> str:
     return localise(gettext(text), locale, gettext) if text else ""
 
 
+def problem_text(problem: Problem, locale: str = DEFAULT_LOCALE) -> str:
+    """A ``validation.Problem`` in the patient's words: the message translated, with its values (the question's
+    name, an option's label: translated too; numbers as they are) and the locale's words (``localised``)."""
+    values = {name: gettext(value) if isinstance(value, str) else value for name, value in problem.values.items()}
+    return localise(gettext(problem.message, **values), locale, gettext)
+
+
+def email_valid(text: str) -> bool:
+    """Whether ``text`` is an email address by email_validator's syntax rules (no DNS look-up): the rule that the
+    step forms and submit give ``validation`` for email questions."""
+    try:
+        validate_email(text, check_deliverability=False)
+    except (EmailNotValidError, ValueError, UnicodeError):
+        return False
+    return True
+
+
 def short_name(field: QuestionField) -> str:
     """The question's patient-facing name (or its short name), translated, for messages such as "Date of birth
     must be a real date" or "Your height must be between 100 and 250"."""
@@ -115,6 +137,11 @@ class QuestionField:
         """The answer as stored, or None when unanswered (whether or not it is valid). By default the field's data,
         with an empty value as None; fields whose stored form differs (numbers, dates, ticks) override it."""
         return None if self.data in (None, "", [], ()) else self.data
+
+    def answer(self) -> Any:
+        """What ``validation`` checks: the answer in stored form, as given (checkboxes keep codes that are not
+        options, so that they are refused rather than dropped)."""
+        return self.stored()
 
     def label_text(self, locale: str = DEFAULT_LOCALE) -> str:
         """The label, translated, in the locale's words (``localised``)."""
@@ -195,8 +222,12 @@ class WholeNumberField(QuestionField, Field):
         text = first_text(valuelist)
         if text is not None:
             stripped = text.strip()
-            # a number too long to be in any range is left as None: "must be between"
-            self.data = int(stripped) if WHOLE_NUMBER.fullmatch(stripped) and len(stripped) < 19 else None
+            if not WHOLE_NUMBER.fullmatch(stripped):
+                self.data = None
+            elif len(stripped) < 19:
+                self.data = int(stripped)
+            else:
+                self.data = -TOO_LONG_NUMBER if stripped.startswith("-") else TOO_LONG_NUMBER
 
     def process_data(self, value: Any) -> None:
         self.data = value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -269,6 +300,9 @@ class CheckboxesQuestionField(QuestionField, SelectMultipleField):
     def stored(self) -> list[str] | None:
         given = set(self.data or ())
         return [code for code in self.question.codes if code in given] or None
+
+    def answer(self) -> list[str] | None:
+        return list(self.data) if self.data else None
 
     def is_checked(self, code: str) -> bool:
         return code in (self.data or ())
@@ -400,6 +434,19 @@ _MISSING_PARTS = {
 }
 
 
+# --- reading what was typed (every other check is ``validation``'s) -------------------------------------
+def not_typed(form: Any, field: QuestionField) -> None:
+    """Nothing typed, ticked or chosen: nothing to read (``validation`` says whether an answer is required)."""
+    if field.is_empty():
+        field.errors[:] = []
+        raise StopValidation()
+
+
+def whole_number(form: Any, field: WholeNumberField) -> None:
+    if not WHOLE_NUMBER.fullmatch(field.text().strip()):
+        raise StopValidation(gettext(Message.WHOLE_NUMBER, short=short_name(field)))
+
+
 def complete_date(form: Any, field: DateQuestionField) -> None:
     missing = tuple(part for part, text in zip(DATE_PARTS, field.parts(), strict=True) if not text.strip())
     if missing:
@@ -420,38 +467,15 @@ def real_date(form: Any, field: DateQuestionField) -> None:
         + (("year",) if not (year.isascii() and year.isdigit() and int(year) > 0) else ())
     )
     field.error_parts = wrong or ("day",)  # each part is fine, but not together (30 February)
-    raise StopValidation(gettext("%(short)s must be a real date", short=short_name(field)))
+    raise StopValidation(gettext(Message.REAL_DATE, short=short_name(field)))
 
 
-def plausible_date(form: Any, field: DateQuestionField) -> None:
-    """In the past, and not more than MAX_AGE_YEARS ago (a mistyped year, most likely)."""
-    today = _today(form)
-    field.error_parts = DATE_PARTS
-    if field.data > today:
-        raise StopValidation(gettext("%(short)s must be in the past", short=short_name(field)))
-    if age_on(field.data, today) > MAX_AGE_YEARS:
-        raise StopValidation(
-            gettext("%(short)s must be %(years)s years ago or less", short=short_name(field), years=MAX_AGE_YEARS)
-        )
-    field.error_parts = ()
-
-
-def old_enough(form: Any, field: DateQuestionField) -> None:
-    """Under the service's minimum age: stop, and set ``form.under_age`` so that the page can explain."""
-    min_age = int(getattr(form, "min_age", 0) or 0)
-    if age_on(field.data, _today(form)) < min_age:
-        form.under_age = True
-        field.error_parts = DATE_PARTS
-        raise StopValidation(gettext("You must be %(min_age)s or older to use this service", min_age=min_age))
-
-
-def _today(form: Any) -> date:
-    today = getattr(form, "today", None)
-    return today if isinstance(today, date) else date.today()
-
-
-#: The date's checks, in order: all parts given, a real date, in the past and not too long ago, old enough.
-DATE_CHECKS = (complete_date, real_date, plausible_date, old_enough)
+#: The checks that read what was typed, by type, after ``not_typed``: a field they stop is "unread" for
+#: ``validation.check_step``, which checks every other field's answer (``QuestionField.answer``).
+READING_CHECKS: Mapping[QType, tuple[Callable[..., None], ...]] = {
+    QType.INT: (whole_number,),
+    QType.DATE: (complete_date, real_date),
+}
 
 FIELD_CLASSES: Mapping[QType, type[QuestionField]] = {
     QType.TEXT: TextQuestionField,

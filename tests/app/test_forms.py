@@ -1,8 +1,11 @@
 """The step forms generated from questionnaire.py: fields, every validation message, stored answer types,
-hidden follow-ups, bad input that must never raise, the re-check of stored answers, and the page layout."""
+hidden follow-ups, bad input that must never raise, the re-check of stored answers, and the page layout; and that
+the forms, submit and the staff forms apply the rules of ``clinical.validation`` (the email rule, the one
+control-character rule)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
@@ -15,7 +18,10 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from screening import create_app, forms
+from screening.clinical import validation
 from screening.clinical.questionnaire import QUESTIONS, STEP_BY_ID, STEPS, clean_answers, is_shown, localise
+from screening.patient import fields
+from screening.staff import forms as staff_forms
 from tests.answer_sets import TODAY, answers, born
 from tests.app.form_posts import form_data
 
@@ -712,3 +718,73 @@ def test_first_invalid_step_outside_a_request_works_in_app_context(form_app: Fla
     with form_app.app_context():
         assert forms.first_invalid_step(answers(phq9_9=2), today=TODAY, min_age=18) == "support"
         assert forms.first_invalid_step(EVERY_FOLLOW_UP, today=TODAY, min_age=18) is None
+
+
+# --- the rules of clinical.validation, the same on every form and at submit --------------------------------------
+def test_first_invalid_step_is_the_cores_check_with_the_email_rule_of_the_forms(ctx: None) -> None:
+    shaped_but_not_an_address = answers(email="alex@xn--zz.com")  # the shape of one; not a valid IDNA domain
+    assert validation.first_invalid_step(shaped_but_not_an_address, today=TODAY, min_age=18) is None
+    assert forms.first_invalid_step(shaped_but_not_an_address, today=TODAY, min_age=18) == "about_you"
+    form, valid = post("about_you", posted("about_you", email="alex@xn--zz.com"))
+    assert not valid and form.email.errors == ["Enter an email address in the correct format, like name@example.com"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "name@example.com",
+        "first.last+tag@mail.example.co.uk",
+        "o'brien@example.ie",
+        "zoë@exämple.de",
+        "user@例え.jp",
+        "alex@",
+        "alex example.org",
+        "alex@localhost",
+        "alex@example.local",
+        "alex@example..org",
+        "alex@-example.org",
+        "alex@example.123",
+        "al..ex@example.org",
+        "a@b@example.org",
+        '"quoted"@example.org',
+        "alex@[127.0.0.1]",
+        "ale\u200bx@example.org",
+        "\u00a0alex@example.org",
+    ],
+)
+def test_email_valid_and_the_cores_default_agree_on_common_addresses(address: str) -> None:
+    """The core's stand-alone rule (``looks_like_email``) is close to email_validator's, which the forms and
+    submit use; it is looser only on the fine points of international domain names."""
+    assert validation.looks_like_email(address) is fields.email_valid(address)
+
+
+def test_problem_text_translates_the_message_and_its_values_in_the_locales_words(ctx: None) -> None:
+    required = validation.check_answer(QUESTIONS["auditc_2"], None, today=TODAY, min_age=18)
+    assert required is not None
+    assert fields.problem_text(required, "en-US") == localise(QUESTIONS["auditc_2"].error, "en-US")
+    out_of_range = validation.check_answer(QUESTIONS["height_cm"], 20, today=TODAY, min_age=18)
+    assert out_of_range is not None
+    assert fields.problem_text(out_of_range) == out_of_range.text() == "Your height must be between 100 and 250"
+
+
+CHARACTERS = ["\x00", "\t", "\n", "\r", "\x0b", "\x1b", "\x7f", "\x85", "\x9f", "\u00a0", "\u200b", "\u202e", "😀"]
+
+
+@pytest.mark.parametrize("character", CHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
+def test_control_characters_one_rule_for_patient_and_staff_forms(ctx: None, character: str) -> None:
+    one_line = validation.has_control_characters(f"a{character}b")
+    several_lines = validation.has_control_characters(f"a{character}b", multiline=True)
+    form, _ = post("about_you", posted("about_you", full_name=f"Alex{character}Example"))
+    assert bool(form.full_name.errors) is one_line
+    form, _ = post("pain", posted("pain", pain_description=f"It aches{character}at night"))
+    assert bool(form.pain_description.errors) is several_lines
+    login = staff_forms.LoginForm(
+        formdata=MultiDict({"email": f"alex{character}@example.org", "password": "x"}), meta=CSRF_OFF
+    )
+    login.validate()
+    assert (staff_forms.HIDDEN_CHARACTERS in login.email.errors) is one_line
+    code = staff_forms.CodeForm(formdata=MultiDict({"code": f"123{character}456"}), meta=CSRF_OFF)
+    code.validate()
+    assert (staff_forms.HIDDEN_CHARACTERS in code.code.errors) is one_line
+    pattern = re.compile(staff_forms.NO_CONTROL_CHARACTERS)
+    assert (pattern.match(f"Alex{character}Example") is None) is one_line

@@ -1,7 +1,8 @@
 """Submit fails safe: a failure inside the submit transaction leaves no submission, flag or audit row and the
 draft with every answer (the patient sees an error page, then can send again); a step that became invalid is
-asked again; two submits of one draft at once make one submission; the confirmation page opens with the
-messages of the rules that fired (support contacts, chest-pain advice)."""
+asked again, also when only a check between its answers fails (submit checks through ``clinical.validation``);
+two submits of one draft at once make one submission; the confirmation page opens with the messages of the rules
+that fired (support contacts, chest-pain advice)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from flask import Flask
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
-from screening import forms, rules
-from screening.clinical.questionnaire import clean_answers
+from screening import rules
+from screening.clinical import validation
+from screening.clinical.questionnaire import STEP_BY_ID, clean_answers
 from screening.extensions import db
 from screening.models import AuditEvent, Draft, Flag, Submission
 from screening.patient import drafts as services
@@ -146,6 +148,12 @@ INVALIDATED: list[tuple[str, dict[str, Any], str]] = [
     ("a newly required follow-up", {"previous_ketamine": "yes"}, "treatments"),
     ("the consent at the end", {"consent_not_decision": None}, "practicalities"),
     ("a date in the future", {"date_of_birth": "2999-01-01"}, "about_you"),
+    # the checks between the answers of a step (questionnaire.py, ``Step.checks``)
+    ("neither email nor phone", {"email": None, "phone": None}, "about_you"),
+    ("the preferred way of contact not given", {"preferred_contact": "phone"}, "about_you"),
+    ("only one blood pressure number", {"bp_systolic": 150}, "health"),
+    ("blood pressure numbers the wrong way round", {"bp_systolic": 80, "bp_diastolic": 120}, "health"),
+    ("medicines listed and none ticked", {"current_medications": "Tramadol 50mg"}, "medications"),
 ]
 
 
@@ -166,6 +174,40 @@ def test_submit_with_a_step_that_became_invalid_redirects_to_that_step(
     assert counts(app)["submission"] == 0
     browser.get("/questionnaire/check")
     assert browser.location == f"/questionnaire/{step_id}?return_to=check"
+
+
+CROSS_FIELD: list[tuple[str, dict[str, Any], str, str]] = [
+    # (case, what changed in the stored draft, the step asked again, the kind of the check it breaks)
+    ("neither email nor phone", {"email": None, "phone": None}, "about_you", "one_of_required"),
+    ("email preferred but not given", {"email": None, "phone": "01632 960 001"}, "about_you", "required_when"),
+    ("texts preferred but no phone", {"preferred_contact": "text"}, "about_you", "required_when"),
+    ("only the bottom blood pressure number", {"bp_diastolic": 90}, "health", "both_or_neither"),
+    ("blood pressure numbers equal", {"bp_systolic": 120, "bp_diastolic": 120}, "health", "less_than"),
+    ("medicines listed and no medicines ticked", {"current_medications": "Tramadol 50mg"}, "medications", "not_both"),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "step_id", "kind"), [case[1:] for case in CROSS_FIELD], ids=[case[0] for case in CROSS_FIELD]
+)
+def test_submit_refuses_stored_answers_that_break_a_check_between_answers_and_writes_nothing(
+    app: Flask, browser: Browser, change: dict[str, Any], step_id: str, kind: str
+) -> None:
+    """Answers stored without the page that would refuse them (an older version, a tampered row): every answer is
+    valid on its own, and only the step's check between them fails."""
+    seed(app, browser, answers())
+    with app.app_context():
+        draft = db.session.scalars(select(Draft)).one()
+        draft.answers = {key: value for key, value in {**draft.answers, **change}.items() if value is not None}
+        db.session.commit()
+        stored = dict(draft.answers)
+        problems = validation.check_step(STEP_BY_ID[step_id], stored, stored, today=date.today(), min_age=18).problems
+        assert [problem.code for problem in problems.values()] == [kind], "only the check between answers fails"
+        with pytest.raises(services.SubmitError) as refused:
+            services.submit(draft, article=load(), today=date.today(), min_age=18, remote_addr=None)
+    assert refused.value.step_id == step_id
+    assert counts(app) == {"submission": 0, "flag": 0, "audit_event": 0, "draft": 1}
+    assert the_draft(app).answers == stored
 
 
 def test_submit_after_the_minimum_age_was_raised_asks_about_you_again_then_submits(
@@ -195,7 +237,7 @@ def test_submit_twice_at_once_in_two_requests_makes_one_submission(
     seed(app, browser, CANARY)
     token = the_draft(app).submission_token
     draft_token = session_data(app, browser.client)["draft"]
-    real_check = forms.first_invalid_step
+    real_check = validation.first_invalid_step
     competitor: dict[str, str] = {}
 
     def racing_check(*args: Any, **kwargs: Any) -> str | None:
@@ -209,7 +251,7 @@ def test_submit_twice_at_once_in_two_requests_makes_one_submission(
                 ).reference
         return real_check(*args, **kwargs)
 
-    monkeypatch.setattr(forms, "first_invalid_step", racing_check)
+    monkeypatch.setattr(validation, "first_invalid_step", racing_check)
     with app.app_context():
         draft = services.find_draft(draft_token)
         assert draft is not None
