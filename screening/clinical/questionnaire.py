@@ -52,6 +52,20 @@ INTEGER_TYPES = frozenset({QType.INT, QType.SCALE, QType.LIKERT4})
 EXCLUSIVE_CODE = "none"
 
 
+class Topic(StrEnum):
+    """Where the doctor's one-page summary prints a question: among the facts at its top (``CONTACT``) or as a key
+    answer under the heading that is the topic's value, the headings in this order. A question without a topic is not
+    on the summary; ``summary.LEFT_OUT`` says why for each (a test makes every new question take a side)."""
+
+    CONTACT = "Contact"
+    PAIN = "Pain"
+    TREATMENTS = "Treatments and allergies"
+    HEALTH = "Heart and other conditions"
+    MENTAL_HEALTH = "Mental health"
+    SUBSTANCES = "Substances"
+    PRACTICALITIES = "Practicalities"
+
+
 @dataclass(frozen=True, slots=True)
 class Option:
     """One answer option: the permanent ``code`` that is stored, and the words the patient sees."""
@@ -64,7 +78,8 @@ class Option:
 @dataclass(frozen=True, slots=True)
 class Question:
     """One question. ``short`` is the clinician-facing name (staff pages, summary, CSV headings);
-    ``error`` is the message when a required answer is missing ("Enter ...", "Select yes if ...")."""
+    ``error`` is the message when a required answer is missing ("Enter ...", "Select yes if ..."); ``unit`` follows
+    a number in words ("170 cm"); ``topic`` puts the answer on the doctor's summary (``Topic``)."""
 
     id: str
     type: QType
@@ -79,6 +94,8 @@ class Question:
     min_value: int | None = None
     max_value: int | None = None
     name: str = ""  # patient-facing name that starts built messages ("Your height must be between ...")
+    unit: str = ""
+    topic: Topic | None = None
     codes: tuple[str, ...] = field(init=False, repr=False, compare=False)  # the option codes, in order
 
     def __post_init__(self) -> None:
@@ -199,14 +216,30 @@ def _options(*pairs: tuple[str, str] | tuple[str, str, str]) -> tuple[Option, ..
     return tuple(Option(*pair) for pair in pairs)
 
 
-def _yesno(qid: str, label: str, short: str, error: str, hint: str = "", enable_when: When | None = None) -> Question:
-    return Question(qid, QType.YESNO, label, short, error, hint, options=YES_NO, enable_when=enable_when)
+def _yesno(
+    qid: str,
+    label: str,
+    short: str,
+    error: str,
+    hint: str = "",
+    enable_when: When | None = None,
+    topic: Topic | None = None,
+) -> Question:
+    return Question(qid, QType.YESNO, label, short, error, hint, options=YES_NO, enable_when=enable_when, topic=topic)
 
 
 def _yesnounsure(
-    qid: str, label: str, short: str, error: str, hint: str = "", enable_when: When | None = None
+    qid: str,
+    label: str,
+    short: str,
+    error: str,
+    hint: str = "",
+    enable_when: When | None = None,
+    topic: Topic | None = None,
 ) -> Question:
-    return Question(qid, QType.YESNOUNSURE, label, short, error, hint, options=YES_NO_UNSURE, enable_when=enable_when)
+    return Question(
+        qid, QType.YESNOUNSURE, label, short, error, hint, options=YES_NO_UNSURE, enable_when=enable_when, topic=topic
+    )
 
 
 def _likert(qid: str, label: str, stem: str, short: str = "") -> Question:
@@ -238,9 +271,19 @@ def _optional_text(
     hint: str = "",
     enable_when: When | None = None,
     name: str = "",
+    topic: Topic | None = None,
 ) -> Question:
     return Question(
-        qid, qtype, label, short, hint=hint, required=False, max_length=max_length, enable_when=enable_when, name=name
+        qid,
+        qtype,
+        label,
+        short,
+        hint=hint,
+        required=False,
+        max_length=max_length,
+        enable_when=enable_when,
+        name=name,
+        topic=topic,
     )
 
 
@@ -296,6 +339,7 @@ ABOUT_YOU = Step(
             254,
             "We will only use it to contact you about this request.",
             name="Your email address",
+            topic=Topic.CONTACT,
         ),
         _optional_text(
             "phone",
@@ -305,6 +349,7 @@ ABOUT_YOU = Step(
             30,
             "Include the area code, for example 01632 960 001.",
             name="Your phone number",
+            topic=Topic.CONTACT,
         ),
         Question(
             "preferred_contact",
@@ -313,6 +358,7 @@ ABOUT_YOU = Step(
             "Preferred contact",
             "Select how you would like us to contact you",
             options=_options(("email", "Email"), ("phone", "Phone call"), ("text", "Text message")),
+            topic=Topic.CONTACT,
         ),
         Question(
             "referral_source",
@@ -388,6 +434,7 @@ PAIN = Step(
                 ("other", "Something else"),
                 ("undiagnosed", "I do not have a diagnosis yet"),
             ),
+            topic=Topic.PAIN,
         ),
         Question(
             "pain_conditions_other",
@@ -398,6 +445,7 @@ PAIN = Step(
             max_length=200,
             enable_when=when("pain_conditions", "has", "other"),
             name="Your other diagnosis",
+            topic=Topic.PAIN,
         ),
         Question(
             "pain_locations",
@@ -417,6 +465,7 @@ PAIN = Step(
                 ("legs", "Legs or feet"),
                 ("widespread", "All over my body"),
             ),
+            topic=Topic.PAIN,
         ),
         Question(
             "pain_duration",
@@ -431,6 +480,7 @@ PAIN = Step(
                 ("1_5y", "1 to 5 years"),
                 ("gt_5y", "More than 5 years"),
             ),
+            topic=Topic.PAIN,
         ),
         _scale(
             "peg_pain",
@@ -461,6 +511,7 @@ PAIN = Step(
             2000,
             "For example, what it feels like and what makes it better or worse.",
             name="What you wrote about your pain",
+            topic=Topic.PAIN,
         ),
     ),
     attribution="The PEG scale is from Krebs EE et al., J Gen Intern Med 2009, and is derived from "
@@ -499,6 +550,7 @@ TREATMENTS = Step(
                 ),
                 NONE_OF_THESE,
             ),
+            topic=Topic.TREATMENTS,
         ),
         _yesnounsure(
             "previous_ketamine",
@@ -506,6 +558,7 @@ TREATMENTS = Step(
             "Previous ketamine treatment",
             "Select yes if you have had ketamine or esketamine as a treatment before",
             "Esketamine is a nasal spray, also called Spravato.",
+            topic=Topic.TREATMENTS,
         ),
         Question(
             "previous_ketamine_effect",
@@ -520,6 +573,7 @@ TREATMENTS = Step(
                 ("worse", "It made things worse"),
             ),
             enable_when=_HAD_KETAMINE,
+            topic=Topic.TREATMENTS,
         ),
         _yesno(
             "previous_ketamine_bad_reaction",
@@ -528,6 +582,7 @@ TREATMENTS = Step(
             "Select yes if you had a frightening or upsetting reaction to ketamine",
             "For example, seeing or hearing things that were not there, or panic.",
             enable_when=_HAD_KETAMINE,
+            topic=Topic.TREATMENTS,
         ),
         _optional_text(
             "previous_ketamine_notes",
@@ -537,6 +592,7 @@ TREATMENTS = Step(
             1000,
             enable_when=_HAD_KETAMINE,
             name="What you wrote about your ketamine treatment",
+            topic=Topic.TREATMENTS,
         ),
         # Version 3: "not sure" has its own follow-up, nested under that one option (a follow-up on two options
         # could not be nested and would be shown to everyone). It asks about any medicine given where ketamine is used.
@@ -548,6 +604,7 @@ TREATMENTS = Step(
             "Think of times in hospital, in an ambulance or at an operation. Ketamine is sometimes used there. You "
             "may have seen or heard things that were not there, or felt panic.",
             enable_when=when("previous_ketamine", "=", "unsure"),
+            topic=Topic.TREATMENTS,
         ),
     ),
 )
@@ -616,12 +673,14 @@ MEDICATIONS = Step(
             "Opioids daily",
             "Select yes if you take opioid painkillers every day",
             enable_when=when("medication_checklist", "has", "opioid"),
+            topic=Topic.TREATMENTS,
         ),
         _yesnounsure(
             "allergy_ketamine",
             "Have you ever had an allergic reaction to ketamine or esketamine?",
             "Allergy to ketamine",
             "Select yes if you have had an allergic reaction to ketamine or esketamine",
+            topic=Topic.TREATMENTS,
         ),
         _optional_text(
             "other_allergies",
@@ -631,6 +690,7 @@ MEDICATIONS = Step(
             500,
             "For example, to medicines, plasters or foods. Say what happened.",
             name="Your list of other allergies",
+            topic=Topic.TREATMENTS,
         ),
     ),
     checks=(
@@ -676,6 +736,7 @@ HEALTH = Step(
                 ),
                 NONE_OF_THESE,
             ),
+            topic=Topic.HEALTH,
         ),
         _yesnounsure(
             "bp_controlled",
@@ -684,6 +745,7 @@ HEALTH = Step(
             "Select yes if your blood pressure is well controlled",
             "For example, your readings are usually normal with treatment.",
             enable_when=_HIGH_BP,
+            topic=Topic.HEALTH,
         ),
         _yesno(
             "bp_crisis_recent",
@@ -691,6 +753,7 @@ HEALTH = Step(
             "Hypertensive crisis in past 3 months",
             "Select yes if you have been told your blood pressure was dangerously high in the past 3 months",
             enable_when=_HIGH_BP,
+            topic=Topic.HEALTH,
         ),
         Question(
             "bp_systolic",
@@ -702,6 +765,8 @@ HEALTH = Step(
             min_value=60,
             max_value=260,
             name="The top number",
+            topic=Topic.HEALTH,
+            unit="mmHg",
         ),
         Question(
             "bp_diastolic",
@@ -713,6 +778,8 @@ HEALTH = Step(
             min_value=30,
             max_value=160,
             name="The bottom number",
+            topic=Topic.HEALTH,
+            unit="mmHg",
         ),
         _yesno(
             "heart_attack_recent",
@@ -720,6 +787,7 @@ HEALTH = Step(
             "Heart attack in past 6 months",
             "Select yes if you have had a heart attack in the past 6 months",
             enable_when=when("heart_conditions", "has", "heart_attack"),
+            topic=Topic.HEALTH,
         ),
         # Version 2 (unreleased): angina_unstable is asked only with coronary_disease, and a follow-up on two options
         # could not be nested under either, so a heart attack has its own chest-pain question (NICE CG95 1.2.1.11: a
@@ -732,6 +800,7 @@ HEALTH = Step(
             "Select yes if, since your heart attack, you have had chest pain when resting, or chest pain that "
             "is new or getting worse",
             enable_when=when("heart_conditions", "has", "heart_attack"),
+            topic=Topic.HEALTH,
         ),
         _yesno(
             "angina_unstable",
@@ -739,6 +808,7 @@ HEALTH = Step(
             "Unstable angina",
             "Select yes if you get chest pain when resting, or your angina is new or getting worse",
             enable_when=when("heart_conditions", "has", "coronary_disease"),
+            topic=Topic.HEALTH,
         ),
         # Version 3: breathless at rest or on light activity (NYHA class III-IV) is severe heart disease, a label
         # contraindication. One follow-up per tick, each nested under its own option (a follow-up on two options could
@@ -750,6 +820,7 @@ HEALTH = Step(
             "Select yes if your heart failure makes you out of breath when you rest or do light things",
             _LIGHT_THINGS,
             enable_when=when("heart_conditions", "has", "heart_failure"),
+            topic=Topic.HEALTH,
         ),
         _yesnounsure(
             "valve_breathless",
@@ -758,6 +829,7 @@ HEALTH = Step(
             "Select yes if your heart valve problem makes you out of breath when you rest or do light things",
             _LIGHT_THINGS,
             enable_when=when("heart_conditions", "has", "valve_disease"),
+            topic=Topic.HEALTH,
         ),
         Question(
             "other_conditions",
@@ -805,6 +877,7 @@ HEALTH = Step(
                 ),
                 NONE_OF_THESE,
             ),
+            topic=Topic.HEALTH,
         ),
         Question(
             "liver_severity",
@@ -828,6 +901,7 @@ HEALTH = Step(
                 ("unsure", "I'm not sure"),
             ),
             enable_when=when("other_conditions", "has", "liver_disease"),
+            topic=Topic.HEALTH,
         ),
         _yesnounsure(
             "thyroid_controlled",
@@ -835,6 +909,7 @@ HEALTH = Step(
             "Thyroid treated and settled",
             "Select yes if your overactive thyroid has been treated and is settled now",
             enable_when=when("other_conditions", "has", "overactive_thyroid"),
+            topic=Topic.HEALTH,
         ),
         _yesno(
             "uses_cpap",
@@ -843,6 +918,7 @@ HEALTH = Step(
             "Select yes if you use a CPAP machine most nights",
             "A machine with a mask that helps you breathe while you sleep.",
             enable_when=when("other_conditions", "has", "sleep_apnoea"),
+            topic=Topic.HEALTH,
         ),
         Question(
             "height_cm",
@@ -854,6 +930,7 @@ HEALTH = Step(
             min_value=100,
             max_value=250,
             name="Your height",
+            unit="cm",
         ),
         Question(
             "weight_kg",
@@ -865,6 +942,7 @@ HEALTH = Step(
             min_value=30,
             max_value=350,
             name="Your weight",
+            unit="kg",
         ),
         _yesnounsure(
             "neck_large",
@@ -917,6 +995,7 @@ HEALTH = Step(
                 NONE_OF_THESE,
             ),
             enable_when=any_of("sex_at_birth", "=", ("female", "intersex", "not_say")),
+            topic=Topic.HEALTH,
         ),
     ),
     checks=(
@@ -960,6 +1039,7 @@ MOOD = Step(
                 ),
                 NONE_OF_THESE,
             ),
+            topic=Topic.MENTAL_HEALTH,
         ),
         _yesno(
             "dissociation_frequent",
@@ -967,6 +1047,7 @@ MOOD = Step(
             "Frequent dissociation",
             "Select yes if you often feel detached from yourself or as if things are not real",
             enable_when=when("mental_health_history", "has", "ptsd"),
+            topic=Topic.MENTAL_HEALTH,
         ),
         _yesnounsure(
             "psychosis_ever",
@@ -976,6 +1057,7 @@ MOOD = Step(
             "Psychotic experiences ever",
             "Select yes if you have ever seen or heard things others could not, or had "
             "beliefs others found very strange",
+            topic=Topic.MENTAL_HEALTH,
         ),
         _yesno(
             "psychosis_current",
@@ -989,12 +1071,14 @@ MOOD = Step(
                 ),
                 "any",
             ),
+            topic=Topic.MENTAL_HEALTH,
         ),
         _yesnounsure(
             "psychosis_family",
             "Has a parent, brother, sister or child of yours had schizophrenia or psychosis?",
             "Psychosis in a first-degree relative",
             "Select yes if a parent, brother, sister or child has had schizophrenia or psychosis",
+            topic=Topic.MENTAL_HEALTH,
         ),
         _yesno(
             "mania_recent",
@@ -1002,6 +1086,7 @@ MOOD = Step(
             "'wired' or irritable, with much less need for sleep or racing thoughts?",
             "Manic symptoms in past 2 weeks",
             "Select yes if you have had a spell like this in the past 2 weeks",
+            topic=Topic.MENTAL_HEALTH,
         ),
         _likert("phq9_1", "Little interest or pleasure in doing things", PHQ_STEM),
         _likert("phq9_2", "Feeling down, depressed, or hopeless", PHQ_STEM),
@@ -1053,6 +1138,7 @@ SUPPORT = Step(
             "Do you have a plan, or do you intend to act on these thoughts?",
             "Self-harm: plan or intent",
             "Select yes if you have a plan or intend to act on these thoughts",
+            topic=Topic.MENTAL_HEALTH,
         ),
         # Version 2, in our own words (not the C-SSRS, which needs a licence): interrupted and aborted attempts and
         # preparations carry risk too (Posner 2011; Burke 2016), so the question and its hint ask about them.
@@ -1063,6 +1149,7 @@ SUPPORT = Step(
             "Select yes if, in the past 3 months, you have tried to end your life or harm yourself, or got ready to",
             "Answer yes even if you stopped, or someone stopped you. Getting ready could be saving up tablets "
             "or writing a goodbye note.",
+            topic=Topic.MENTAL_HEALTH,
         ),
         Question(
             "contact_phone_today",
@@ -1075,6 +1162,7 @@ SUPPORT = Step(
             max_length=30,
             enable_when=when("phone", "exists", False),
             name="The phone number",
+            topic=Topic.CONTACT,
         ),
     ),
     enable_when=when("phq9_9", ">=", 1),
@@ -1157,6 +1245,7 @@ SUBSTANCES = Step(
                 ),
                 NONE_OF_THESE,
             ),
+            topic=Topic.SUBSTANCES,
         ),
         # Version 3: the distressing-reaction question after ketamine use too (nested under that one option).
         _yesno(
@@ -1166,6 +1255,7 @@ SUBSTANCES = Step(
             "Select yes if you had a frightening or upsetting reaction when you used ketamine",
             "For example, seeing or hearing things that were not there, or panic.",
             enable_when=when("drugs_past_year", "has", "ketamine"),
+            topic=Topic.SUBSTANCES,
         ),
         _yesno(
             "prescribed_misuse",
@@ -1173,12 +1263,14 @@ SUBSTANCES = Step(
             "larger amounts or more often than prescribed?",
             "Prescribed medicine misuse",
             "Select yes if you have taken a prescribed medicine in larger amounts or more often than prescribed",
+            topic=Topic.SUBSTANCES,
         ),
         _yesno(
             "substance_treatment_ever",
             "Have you ever had treatment or support for alcohol or drug use?",
             "Substance treatment ever",
             "Select yes if you have ever had treatment or support for alcohol or drug use",
+            topic=Topic.SUBSTANCES,
         ),
         Question(
             "substance_treatment_for",
@@ -1196,6 +1288,7 @@ SUBSTANCES = Step(
                 ("other", "Something else"),
             ),
             enable_when=when("substance_treatment_ever", "=", "yes"),
+            topic=Topic.SUBSTANCES,
         ),
     ),
     attribution="AUDIT-C: Bush K et al., Arch Intern Med 1998 (public domain). UK version: Office for Health "
@@ -1213,6 +1306,7 @@ PRACTICALITIES = Step(
             "Can an adult take you home after each treatment?",
             "Escort home",
             "Select yes if an adult can take you home after each treatment",
+            topic=Topic.PRACTICALITIES,
         ),
         _yesno(
             "can_avoid_driving",
@@ -1220,6 +1314,7 @@ PRACTICALITIES = Step(
             "Can avoid driving until next day",
             "Select yes if you can avoid driving, machinery and safety-critical work until the day "
             "after each treatment",
+            topic=Topic.PRACTICALITIES,
         ),
         Question(
             "contact_times",
@@ -1229,6 +1324,7 @@ PRACTICALITIES = Step(
             hint="Select all that apply.",
             required=False,
             options=_options(("mornings", "Mornings"), ("afternoons", "Afternoons"), ("evenings", "Evenings")),
+            topic=Topic.PRACTICALITIES,
         ),
         Question(
             "consent_not_decision",
@@ -1350,8 +1446,9 @@ def valid_value(question: Question, value: object) -> Any:
 
 
 def answer_text(question: Question, value: Any, locale: str | None = None) -> str:
-    """A stored answer in the words the patient saw: option labels (never codes; in ``locale``'s words when
-    given, see ``localise``), numbers, text."""
+    """A stored answer in the terse words of flag evidence (``triggers``): option labels (never codes; in ``locale``'s
+    words when given, see ``localise``), numbers, text. Evidence is stored with each flag, so this wording stays as
+    the rules left it; every page and export that shows answers words them with ``presenter`` instead."""
     if question.type is QType.MULTI and isinstance(value, list | tuple):
         return "; ".join(question.option_label(str(code), locale) for code in value)
     if question.type in (QType.CONSENT, QType.CHECKBOX):

@@ -1,5 +1,7 @@
-"""The patient blueprint: start page, the questionnaire's steps, the "act now" page, check your answers,
-submit, confirmation.
+"""The patient blueprint and its question pages: the start page (consent), the questionnaire's steps, the "act now"
+page, "Start again", and the CSRF error handler; plus the session keys and page helpers the blueprint's last pages
+share. Check your answers, submit and the confirmation are routes of the same blueprint in ``sending``, imported
+at the end of this module so that registering ``bp`` registers them too.
 
 The browser holds only a random draft token in its session cookie; answers live in the server-side
 draft (``services``). No answers in URLs, cookies, logs or flash messages. Every page that shows answers
@@ -15,9 +17,7 @@ with the time it was sent (``SESSION_REFERENCE``, ``SESSION_SENT_AT``: the confi
 
 from __future__ import annotations
 
-import contextlib
-import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,20 +26,15 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
-from wtforms import HiddenField
 
-from screening import clock, forms, notifications, rules
+from screening import forms
 from screening.access import public
 from screening.clinical import act_now, journey, questionnaire
-from screening.extensions import db
-from screening.models import Draft, Submission
+from screening.models import Draft
 from screening.patient import article as articles
 from screening.patient import drafts as services
-from screening.security import describe_without_data
 
 bp = Blueprint("patient", __name__)
-log = logging.getLogger(__name__)
 
 
 @bp.record_once
@@ -63,18 +58,8 @@ CONFIRMATION_MINUTES = 30
 TIMED_OUT = "Your session timed out, so that page was not saved. Check your answers and select Continue."
 
 
-class SubmitForm(FlaskForm):
-    """Check your answers: the POST that submits, carrying the draft's one-time submission token."""
-
-    submission_token = HiddenField()
-
-
 class StartAgainForm(FlaskForm):
     """A CSRF-only form for the "Start again" button (it deletes the draft)."""
-
-
-class FinishForm(FlaskForm):
-    """A CSRF-only form for "Finish and clear this page" on the confirmation page."""
 
 
 def settings() -> dict[str, Any]:
@@ -97,7 +82,8 @@ def current_draft() -> Draft | None:
     return draft
 
 
-def _page(template: str, **context: Any) -> str:
+def page(template: str, **context: Any) -> str:
+    """A patient page: never cached, with the article beside it and "Start again" while there is a draft."""
     g.no_store = True
     context.setdefault("article", current_article())
     context.setdefault("start_again_form", StartAgainForm() if session.get(SESSION_DRAFT) else None)
@@ -114,13 +100,13 @@ def start() -> ResponseReturnValue:
     if request.method == "POST" and form.validate_step({}, today=today(), min_age=settings()["MIN_AGE"]):
         if draft is None:
             draft, token = services.start_draft(draft_days=settings()["DRAFT_DAYS"])
-            _forget_sent()  # a new questionnaire; a staff sign-in in this browser is kept
-            _forget_progress()
+            forget_sent()  # a new questionnaire; a staff sign-in in this browser is kept
+            forget_progress()
             session[SESSION_DRAFT] = token
             session.permanent = True
         return redirect(url_for(".step", step_id=_resume(draft)))
     resume = url_for(".step", step_id=_resume(draft)) if draft else None
-    return _page(
+    return page(
         "patient/start.html",
         form=form,
         nodes=forms.layout("start", {}),
@@ -134,13 +120,13 @@ def _resume(draft: Draft) -> str:
     return step_id or journey.QUESTION_STEPS[-1].id
 
 
-def _forget_progress() -> None:
+def forget_progress() -> None:
     """Forget where the patient was (the last page saved, "send now"): the draft is gone or new."""
     session.pop(SESSION_LAST_STEP, None)
     session.pop(SESSION_EARLY, None)
 
 
-def _forget_sent() -> None:
+def forget_sent() -> None:
     session.pop(SESSION_REFERENCE, None)
     session.pop(SESSION_SENT_AT, None)
 
@@ -152,7 +138,7 @@ def start_again() -> ResponseReturnValue:
     if StartAgainForm().validate_on_submit() and (draft := current_draft()) is not None:
         services.delete_draft(draft)
     session.pop(SESSION_DRAFT, None)
-    _forget_progress()
+    forget_progress()
     return redirect(url_for(".start"))
 
 
@@ -169,7 +155,7 @@ def render_step(
 ) -> str:
     step = questionnaire.STEP_BY_ID[step_id]
     number, total = journey.position(step_id)
-    return _page(
+    return page(
         "patient/step.html",
         step=step,
         form=form,
@@ -179,7 +165,7 @@ def render_step(
         return_to_check=return_to_check,
         has_errors=bool(form.errors),
         notice=notice,
-        crisis=_crisis() if step_id == SEND_EARLY_FROM else None,
+        crisis=crisis() if step_id == SEND_EARLY_FROM else None,
         send_early_button=SEND_EARLY_BUTTON if step_id == SEND_EARLY_FROM else None,
     )
 
@@ -219,22 +205,23 @@ def _act_now(step_id: str, draft: Draft) -> tuple[act_now.ActNow, ...]:
     return act_now.for_answers(draft.answers, questions=[question.id for question in questionnaire.STEP_BY_ID[step_id]])
 
 
-def _sending_early() -> bool:
+def sending_early() -> bool:
+    """Whether the patient chose "Send my answers now" (the support page)."""
     return session.get(SESSION_EARLY) is True
 
 
-def _skipped(draft: Draft) -> list[str]:
+def skipped_steps(draft: Draft) -> list[str]:
     """The pages that sending now skips (none unless the patient chose "Send my answers now")."""
-    return services.unanswered_steps(draft) if _sending_early() else []
+    return services.unanswered_steps(draft) if sending_early() else []
 
 
 def _after(step_id: str, draft: Draft, *, return_to_check: bool) -> str:
     """Where a saved page leads: the next page; or, after a change from check your answers, any page
     that now needs an answer (a newly required question), then back to check your answers. A patient who
     chose "Send my answers now" goes to check your answers once the pages they answered are in order."""
-    if _sending_early():
+    if sending_early():
         pending = forms.first_invalid_step(
-            draft.answers, today=today(), min_age=settings()["MIN_AGE"], skip=_skipped(draft)
+            draft.answers, today=today(), min_age=settings()["MIN_AGE"], skip=skipped_steps(draft)
         )
         return url_for(".step", step_id=pending, return_to="check") if pending else url_for(".check")
     if return_to_check:
@@ -248,7 +235,8 @@ def _after(step_id: str, draft: Draft, *, return_to_check: bool) -> str:
     return url_for(".step", step_id=following) if following else url_for(".check")
 
 
-def _crisis() -> dict[str, Any]:
+def crisis() -> dict[str, Any]:
+    """The clinic's emergency number and crisis lines, for the pages that show them."""
     return {"emergency": settings()["EMERGENCY_NUMBER"], "lines": settings()["CRISIS_LINES"]}
 
 
@@ -276,14 +264,14 @@ def important() -> ResponseReturnValue:
     back = url_for(".step", step_id=step_id, return_to="check" if return_to_check else None)
     title = entries[0].heading if len(entries) == 1 else "Please read this before you carry on"
     named = any("{emergency}" in paragraph for entry in entries for paragraph in entry.paragraphs)
-    return _page(
+    return page(
         "patient/act_now.html",
         title=title,
         entries=entries,
-        crisis=_crisis(),
+        crisis=crisis(),
         carry_on_url=carry_on,
         to_check=carry_on == url_for(".check"),
-        sending_early=_sending_early(),
+        sending_early=sending_early(),
         back_url=back,
         emergency_line=not named and not any(entry.crisis_lines for entry in entries),
         article=None,
@@ -294,154 +282,6 @@ def _where_now(draft: Draft) -> str:
     """The page the patient is on: the first page not yet answered, or check your answers."""
     step_id = journey.first_incomplete(draft.completed_steps, draft.answers)
     return url_for(".step", step_id=step_id) if step_id else url_for(".check")
-
-
-# --- check your answers, submit, confirmation ------------------------------------------------------
-@bp.get("/questionnaire/check")
-@public
-def check() -> ResponseReturnValue:
-    """Every answer as the patient saw it, by step, each with a Change link that returns here."""
-    draft = current_draft()
-    if draft is None:
-        return redirect(url_for(".start"))
-    skipped = _skipped(draft)
-    pending = None if _sending_early() else journey.first_incomplete(draft.completed_steps, draft.answers)
-    if pending is not None:
-        return redirect(url_for(".step", step_id=pending))
-    pending = forms.first_invalid_step(draft.answers, today=today(), min_age=settings()["MIN_AGE"], skip=skipped)
-    if pending is not None:  # a question that became required after a change
-        return redirect(url_for(".step", step_id=pending, return_to="check"))
-    form = SubmitForm(submission_token=draft.submission_token)
-    return _page(
-        "patient/check.html",
-        sections=_sections(draft.answers, skip=skipped),
-        form=form,
-        date_order=settings()["DATE_ORDER"],
-        skipped=[questionnaire.STEP_BY_ID[step_id] for step_id in skipped],
-    )
-
-
-def _sections(answers: dict[str, Any], *, skip: list[str] | None = None) -> list[dict[str, Any]]:
-    sections = []
-    for shown in journey.shown_steps(answers):
-        if skip and shown.id in skip:
-            continue
-        rows = [
-            {"question": node.question, "value": answers.get(node.question.id)}
-            for node in _flatten(forms.layout(shown.id, answers))
-            if questionnaire.is_shown(node.question, answers)
-        ]
-        sections.append({"step": shown, "rows": rows})
-    return sections
-
-
-def _flatten(nodes: tuple[forms.Node, ...]) -> list[forms.Node]:
-    flat: list[forms.Node] = []
-    for node in nodes:
-        flat.append(node)
-        for children in node.children.values():
-            flat.extend(_flatten(children))
-    return flat
-
-
-@bp.post("/questionnaire/submit")
-@public
-def submit() -> ResponseReturnValue:
-    """Submit once: a replay or double click with the same one-time token lands on the same confirmation."""
-    form = SubmitForm()
-    token = form.submission_token.data or ""
-    draft = current_draft()
-    if draft is None or (token and token != draft.submission_token):
-        existing = services.find_submission_by_token(token) if form.validate_on_submit() else None
-        if existing is None:
-            return redirect(url_for(".start"))
-        return _confirmed(existing)
-    if not form.validate_on_submit():
-        return redirect(url_for(".check"))
-    try:
-        submission = services.submit(
-            draft,
-            article=current_article(),
-            today=today(),
-            min_age=settings()["MIN_AGE"],
-            remote_addr=request.remote_addr,
-            early=_sending_early(),
-        )
-    except services.SubmitError as problem:
-        return redirect(url_for(".step", step_id=problem.step_id, return_to="check"))
-    _notify(submission.reference)
-    return _confirmed(submission)
-
-
-def _notify(reference: str) -> None:
-    """Send the submission's urgent notification, if it has one, now that it is committed. Nothing here may
-    touch the patient's response: a failure is logged (without data) and the alert worker retries."""
-    try:
-        notifications.send_pending(reference=reference)
-    except Exception as error:  # the submission is safe; the outbox keeps the notification
-        log.error("notifications for %s not sent after submit:\n%s", reference, describe_without_data(error))
-        with contextlib.suppress(Exception):
-            db.session.rollback()
-
-
-def _confirmed(submission: Submission) -> ResponseReturnValue:
-    """Remember the reference and when it was sent (a replay keeps the first sending time), then show it."""
-    session.pop(SESSION_DRAFT, None)
-    _forget_progress()
-    session[SESSION_REFERENCE] = submission.reference
-    session[SESSION_SENT_AT] = submission.submitted_at.timestamp()
-    return redirect(url_for(".confirmation"))
-
-
-def _sent_submission() -> Submission | None:
-    """The submission this browser sent in the last ``CONFIRMATION_MINUTES``; None (and forgotten) after that."""
-    reference, sent_at = session.get(SESSION_REFERENCE), session.get(SESSION_SENT_AT)
-    if not isinstance(reference, str) or not isinstance(sent_at, int | float) or isinstance(sent_at, bool):
-        _forget_sent()
-        return None
-    if clock.now() - datetime.fromtimestamp(sent_at, UTC) >= timedelta(minutes=CONFIRMATION_MINUTES):
-        _forget_sent()  # on a shared device, the next person must not see it
-        return None
-    submission = db.session.scalar(select(Submission).where(Submission.reference == reference))
-    if submission is None:  # purged meanwhile
-        _forget_sent()
-    return submission
-
-
-@bp.get("/questionnaire/confirmation")
-@public
-def confirmation() -> ResponseReturnValue:
-    """The reference, what happens next, and (calm, first) any message the rules have for the patient. When an
-    urgent rule fired, the clinic's urgent promise (``URGENT_REPLY_TIME``), never the routine reply time, with
-    the numbers to call above it. Viewable for ``CONFIRMATION_MINUTES`` after sending; then the start page."""
-    submission = _sent_submission()
-    if submission is None:
-        return redirect(url_for(".start"))
-    fired = [rules.RULES_BY_ID[flag.rule_id] for flag in submission.flags if flag.rule_id in rules.RULES_BY_ID]
-    messages = list(dict.fromkeys(rule.patient_message for rule in fired if rule.patient_message))
-    urgent = any(flag.severity == rules.Severity.URGENT.value for flag in submission.flags)
-    return _page(
-        "patient/confirmation.html",
-        reference=submission.reference,
-        messages=messages,
-        show_support=any(rule.support_contacts for rule in fired),
-        crisis=_crisis(),
-        reply_time=None if urgent else settings()["REPLY_TIME"],
-        urgent_reply_time=settings()["URGENT_REPLY_TIME"] if urgent else None,
-        start_again_form=None,
-        finish_form=FinishForm(),
-        confirmation_minutes=CONFIRMATION_MINUTES,
-    )
-
-
-@bp.post("/questionnaire/finish")
-@public
-def finish() -> ResponseReturnValue:
-    """The "Finish and clear this page" button: forget the reference in this browser, show the start page.
-    (CSRFProtect checks the token first; a stale one is handled in ``csrf_error``, which forgets it too.)"""
-    _forget_sent()
-    _forget_progress()
-    return redirect(url_for(".start"))
 
 
 # --- an expired or missing CSRF token never loses what was typed -----------------------------------
@@ -458,12 +298,17 @@ def csrf_error(error: CSRFError) -> ResponseReturnValue:
     if request.endpoint == "patient.submit" and draft is not None:
         return redirect(url_for(".check"))
     if request.endpoint == "patient.finish":  # a stale token must not leave the confirmation showing
-        _forget_sent()
+        forget_sent()
         return redirect(url_for(".start"))
     if request.blueprint == "patient":
         form = forms.step_form_class("start")()
         resume = url_for(".step", step_id=_resume(draft)) if draft else None  # e.g. "Start again" timed out
-        return _page(
+        return page(
             "patient/start.html", form=form, nodes=forms.layout("start", {}), resume_url=resume, notice=TIMED_OUT
         ), 400
     return render_template("errors/400.html", status=400, description=error.description), 400
+
+
+# Check your answers, submit and the confirmation: routes of ``bp`` in their own module. It imports the helpers
+# above, so it is imported last (Flask's pattern for views split over modules).
+from screening.patient import sending  # noqa: E402, F401

@@ -1,8 +1,9 @@
 """View-models of a stored submission for clinic staff, generated from the questionnaire definition: flags grouped
 by severity (with their sources expanded), whether today's rules would flag it differently, scores with bands,
-medicines with their classes, and every shown answer by step with its label. Used by the staff submission page
-and the printable summary (``summary``). Pure: the standard library and the pure modules only (models are read
-through their attributes, so a stored ``Submission`` or any object shaped like it will do).
+medicines with their classes, and every shown answer by step with its label (worded by ``clinical.presenter``, as on
+every page that shows answers). Used by the staff submission page and the printable summary (``summary``). Pure: the
+standard library and the pure modules only (models are read through their attributes, so a stored ``Submission`` or
+any object shaped like it will do).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from screening import rules
-from screening.clinical import journey, medications, questionnaire, scoring
-from screening.clinical.questionnaire import QType, Question, Step
+from screening.clinical import medications, presenter, questionnaire, scoring
+from screening.clinical.presenter import AnswerSection
 
 STATUS_LABELS: Mapping[str, str] = {
     "new": "New",
@@ -52,8 +53,8 @@ def local_time(moment: datetime, zone: tzinfo) -> str:
 
 
 def words_date(day: date, order: str = "dmy") -> str:
-    """A date in words in the locale's order: "14 March 1985" or "March 14, 1985"."""
-    return f"{day.day} {day:%B} {day.year}" if order == "dmy" else f"{day:%B} {day.day}, {day.year}"
+    """A date in words in the locale's order: "14 March 1985" or "March 14, 1985" (``presenter.date_words``)."""
+    return presenter.date_words(day, order)
 
 
 # --- flags ---------------------------------------------------------------------------------------------------------
@@ -290,88 +291,12 @@ def medicine_lines(medicines: Sequence[Any]) -> list[MedicineLine]:
 
 
 # --- answers -------------------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class AnswerRow:
-    """One shown question and its answer in the patient's words. ``items`` holds the labels of a multiple choice
-    answer (``text`` joins them); ``multiline`` marks free text whose line breaks matter; ``answered`` is False for
-    an optional question left empty (or a stored value that is not valid for the question). ``locale`` is the one
-    the patient was asked in (``rules.stored_locale``): the label and option labels are in its words (the AUDIT-C's
-    UK or US wording)."""
-
-    question: Question
-    text: str
-    items: tuple[str, ...]
-    answered: bool
-    multiline: bool
-    locale: str = questionnaire.DEFAULT_LOCALE
-
-    @property
-    def label(self) -> str:
-        return self.question.label_in(self.locale)
-
-    @property
-    def short(self) -> str:
-        return self.question.short
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerSection:
-    step: Step
-    rows: tuple[AnswerRow, ...]
-
-    @property
-    def title(self) -> str:
-        return self.step.title
-
-
-def answer_row(
-    question: Question,
-    answers: questionnaire.Answers,
-    raw: Mapping[str, Any],
-    date_order: str = "dmy",
-    locale: str = questionnaire.DEFAULT_LOCALE,
-) -> AnswerRow:
-    """The answer to one shown question in words (``locale``'s, see ``AnswerRow``), from the cleaned ``answers``.
-    Free text that is stored but not valid for the question (longer than it allows, say, or written straight into
-    the database) is shown as the text it is, never hidden as "Not answered"."""
-    given = raw.get(question.id)
-    if question.id in answers.invalid and question.type in questionnaire.TEXT_TYPES and isinstance(given, str):
-        return AnswerRow(question, given, (), True, question.type is QType.TEXTAREA, locale)
-    return _row(question, answers.values.get(question.id), date_order, locale)
-
-
-def _row(question: Question, value: Any, date_order: str, locale: str) -> AnswerRow:
-    if value is None and question.type is QType.CHECKBOX:  # an unticked box is an answer: "No"
-        return AnswerRow(question, "No", (), True, False, locale)
-    if value is None:
-        return AnswerRow(question, "Not answered", (), False, False, locale)
-    if question.type is QType.MULTI:
-        items = tuple(question.option_label(str(code), locale) for code in value)
-        return AnswerRow(question, "; ".join(items), items, True, False, locale)
-    if question.type is QType.DATE and (day := questionnaire.parse_date(value)) is not None:
-        return AnswerRow(question, words_date(day, date_order), (), True, False, locale)
-    return AnswerRow(
-        question, questionnaire.answer_text(question, value, locale), (), True, question.type is QType.TEXTAREA, locale
-    )
-
-
-def answer_sections(
-    answers: Mapping[str, Any], *, date_order: str = "dmy", locale: str = questionnaire.DEFAULT_LOCALE
-) -> list[AnswerSection]:
-    """Every question the patient was shown, by step, in the questionnaire's order, with its answer in ``locale``'s
-    words (the same questions check-your-answers lists). Answers to hidden questions, unknown keys and consent to
-    store (asked before the questionnaire) are left out; answers are cleaned as the rules clean them."""
-    cleaned = questionnaire.clean_answers(answers)
-    values = cleaned.values
-    sections = []
-    for step in journey.shown_steps(values):
-        rows = tuple(
-            answer_row(question, cleaned, answers, date_order, locale)
-            for question in step
-            if questionnaire.is_shown(question, values)
-        )
-        sections.append(AnswerSection(step, rows))
-    return sections
+def skipped_steps(submission: Any) -> tuple[str, ...]:
+    """The pages a submission sent early from the support page skipped (none for most)."""
+    skipped = getattr(submission, "skipped_steps", None)
+    if not isinstance(skipped, list | tuple):
+        return ()
+    return tuple(step_id for step_id in skipped if isinstance(step_id, str))
 
 
 def sent_early(skipped_steps: Any) -> str | None:
@@ -491,7 +416,12 @@ def submission_view(submission: Any, *, zone: tzinfo, today: date, date_order: s
         ),
         scores=score_views(submission.scores),
         medicines=medicine_lines(submission.medicines),
-        answers=answer_sections(submission.answers, date_order=date_order, locale=rules.stored_locale(rule_config)),
+        answers=presenter.answer_sections(
+            submission.answers,
+            locale=rules.stored_locale(rule_config),
+            date_order=date_order,
+            skipped=skipped_steps(submission),
+        ),
         history=history(submission, zone),
         questionnaire_version=submission.questionnaire_version,
         ruleset_version=submission.ruleset_version,

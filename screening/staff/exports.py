@@ -1,5 +1,9 @@
 """Exports of submissions for admins: CSV now (FHIR R4 later). Reads only; the admin view audits the
-download. Imports the models, the questionnaire definition and the rules' severities; never Flask.
+download. Imports the models, the questionnaire definition, the answer presenter and the rules; never Flask.
+
+The answer columns (one per question, headed by its permanent id) hold each answer in the words every page shows
+(``clinical.presenter``: labels, never codes; "Not answered" for a question asked and left empty); a question the
+patient was not asked is an empty cell.
 
 CSV (RFC 4180 through the ``csv`` module: minimal quoting, CRLF line ends), UTF-8 with a byte-order mark so
 Excel reads the accents right. Spreadsheet formula injection (ASVS 5.0 1.2.10, OWASP "CSV Injection") is
@@ -18,10 +22,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from screening.clinical import presenter
 from screening.clinical.questionnaire import QUESTIONS
 from screening.extensions import db
 from screening.models import Submission
-from screening.rules import Severity
+from screening.rules import Severity, stored_locale
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -70,8 +75,20 @@ def _score(submission: Submission, key: str, part: str) -> Any:
     return score.get(part) if isinstance(score, dict) else None
 
 
-def row(submission: Submission, *, include_answers: bool) -> list[str]:
-    """One submission as CSV cells, in ``header`` order."""
+def answer_cells(submission: Submission, *, date_order: str = "dmy") -> list[str | None]:
+    """The answer columns of one submission, in ``ANSWER_COLUMNS`` order: the presenter's words in the locale the
+    patient was asked in, None for a question not asked."""
+    rows = presenter.answer_rows(
+        submission.answers,
+        locale=stored_locale(submission.rule_config),
+        date_order=date_order,
+        skipped=submission.skipped_steps or (),
+    )
+    return [rows[question_id].text if question_id in rows else None for question_id in ANSWER_COLUMNS]
+
+
+def row(submission: Submission, *, include_answers: bool, date_order: str = "dmy") -> list[str]:
+    """One submission as CSV cells, in ``header`` order; dates in answers in ``date_order`` (``presenter``)."""
     values: list[Any] = [
         submission.reference,
         submission.submitted_at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
@@ -85,7 +102,7 @@ def row(submission: Submission, *, include_answers: bool) -> list[str]:
         values += [_score(submission, key, "value"), _score(submission, key, "band")]
     values += [SEVERITY_BY_RANK.get(submission.priority), " ".join(flag.rule_id for flag in submission.flags)]
     if include_answers:
-        values += [submission.answers.get(question_id) for question_id in ANSWER_COLUMNS]
+        values += answer_cells(submission, date_order=date_order)
     return [cell(value) for value in values]
 
 
@@ -95,7 +112,7 @@ def submissions() -> Sequence[Submission]:
     return db.session.scalars(query).all()
 
 
-def to_csv(rows: Iterable[Submission], *, include_answers: bool) -> tuple[str, int]:
+def to_csv(rows: Iterable[Submission], *, include_answers: bool, date_order: str = "dmy") -> tuple[str, int]:
     """The CSV text (with its byte-order mark) and how many submissions it holds."""
     buffer = io.StringIO()
     buffer.write(BOM)
@@ -103,6 +120,6 @@ def to_csv(rows: Iterable[Submission], *, include_answers: bool) -> tuple[str, i
     writer.writerow(header(include_answers=include_answers))
     count = 0
     for submission in rows:
-        writer.writerow(row(submission, include_answers=include_answers))
+        writer.writerow(row(submission, include_answers=include_answers, date_order=date_order))
         count += 1
     return buffer.getvalue(), count

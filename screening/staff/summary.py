@@ -4,9 +4,10 @@ the print view and the PDF, so they never disagree.
 It is faithful to what was submitted: the flags, scores and medicine matches stored at submission (never
 re-derived), with one line when today's rule set would flag the answers differently. The order is the doctor's:
 flags first (by severity, with evidence, a short source and any acknowledgement), then scores, medicines, the key
-answers with the legend of the flags' source keys (each key once, with its full citation from today's
-``rules.SOURCES``), and staff notes. Questions the patient was not asked are left out. Every piece of free text is
-clipped to the room it has on the page; a clipped text says the full text is on the staff page.
+answers (the questions with a ``Topic``, worded by ``presenter`` as on every page) with the legend of the flags'
+source keys (each key once, with its full citation from today's ``rules.SOURCES``), and staff notes. Questions the
+patient was not asked are left out. Every piece of free text is clipped to the room it has on the page; a clipped
+text says the full text is on the staff page.
 
 Pure: the standard library and the pure modules only; the submission is read through its attributes.
 """
@@ -18,7 +19,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from screening.clinical import questionnaire, scoring
+from screening import rules
+from screening.clinical import presenter, scoring
+from screening.clinical.presenter import AnswerRow
+from screening.clinical.questionnaire import TEXT_TYPES, Topic
 from screening.staff import display as staff_display
 from screening.staff.display import RuleDifference, ScoreView, SourceEntry
 
@@ -35,56 +39,38 @@ MEDICINES_SHOWN = 20
 NOTES_SHOWN = 4
 CLIPPED = "[continues on the staff page]"
 
-#: The key answers, in the doctor's order: (heading, question ids). Labels come from the questionnaire.
-KEY_ANSWERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Pain", ("pain_conditions", "pain_conditions_other", "pain_locations", "pain_duration", "pain_description")),
-    (
-        "Treatments",
-        (
-            "treatments_tried",
-            "previous_ketamine",
-            "previous_ketamine_effect",
-            "previous_ketamine_bad_reaction",
-            "previous_ketamine_notes",
-            "opioid_daily",
-        ),
+#: The key answers are the questions with a ``topic`` (``questionnaire.Topic``: the headings, in the doctor's order;
+#: ``CONTACT`` among the facts at the top), in the order of the definition, worded by ``presenter``. Every other
+#: question is left out on purpose, for the reason given here: a test makes each question either have a topic or be
+#: listed, so a new question is placed on the page or left off it deliberately. The page must stay one sheet for a
+#: typical patient (tests/app/test_summary.py).
+LEFT_OUT: Mapping[str, str] = {
+    # consents every submission has (nothing can be sent without them)
+    "consent_store": "a consent every submission gives",
+    "consent_not_decision": "a consent every submission gives",
+    # the header of the page
+    "full_name": "in the heading and the running header",
+    "date_of_birth": "among the facts at the top, with the age",
+    "sex_at_birth": "its consequences are printed: the pregnancy answers, the STOP-Bang score and the flags",
+    # administration, on the staff page
+    "referral_source": "administrative; on the staff page",
+    "referrer_name": "administrative; on the staff page",
+    # the instruments' items: their scores are printed under Scores, and a flag names any item that fired one
+    **dict.fromkeys(("peg_pain", "peg_enjoyment", "peg_activity"), "scored: PEG"),
+    **dict.fromkeys((f"phq9_{item}" for item in range(1, 10)), "scored: PHQ-9 (item 9 brings the self-harm answers)"),
+    **dict.fromkeys((f"gad7_{item}" for item in range(1, 8)), "scored: GAD-7"),
+    **dict.fromkeys(("auditc_1", "auditc_2", "auditc_3"), "scored: AUDIT-C"),
+    **dict.fromkeys(("height_cm", "weight_kg"), "scored: BMI"),
+    **dict.fromkeys(
+        ("neck_large", "neck_43cm", "snoring_loud", "daytime_tiredness", "observed_apnoea"), "scored: STOP-Bang"
     ),
-    (
-        "Heart and other conditions",
-        (
-            "heart_conditions",
-            "bp_controlled",
-            "bp_crisis_recent",
-            "bp_systolic",
-            "bp_diastolic",
-            "heart_attack_recent",
-            "angina_unstable",
-            "other_conditions",
-            "liver_severity",
-            "thyroid_controlled",
-            "uses_cpap",
-            "allergy_ketamine",
-            "other_allergies",
-            "pregnancy_status",
-        ),
-    ),
-    (
-        "Mental health",
-        (
-            "mental_health_history",
-            "dissociation_frequent",
-            "psychosis_ever",
-            "psychosis_current",
-            "psychosis_family",
-            "mania_recent",
-            "self_harm_intent",
-            "self_harm_recent_attempt",
-        ),
-    ),
-    ("Substances", ("drugs_past_year", "prescribed_misuse", "substance_treatment_ever", "substance_treatment_for")),
-    ("Practicalities", ("has_escort", "can_avoid_driving", "contact_times")),
-)
-CONTACT = ("email", "phone", "preferred_contact", "contact_phone_today")
+    # the Medicines section prints every line of the list with what it matched
+    "no_medications": "the Medicines section says when no medicines were listed",
+    "current_medications": "the Medicines section prints each line with what it matched",
+    # each option is a medicine class a rule looks at, so a tick that matters is a flag that names it (the line would
+    # also cost a typical patient the one-page budget)
+    "medication_checklist": "each option is a medicine class the rules look at: a tick raises a flag naming it",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,21 +214,15 @@ def _medicine(line: staff_display.MedicineLine) -> SummaryMedicine:
     return SummaryMedicine(clip(line.line, MEDICINE_LINE_ROOM), matches, line.recognised)
 
 
-def _shown(
-    question_ids: Iterable[str], raw: Mapping[str, Any], cleaned: questionnaire.Answers, date_order: str
-) -> tuple[SummaryAnswer, ...]:
-    """The answers to the questions the patient was asked, worded as on the staff page (hidden ones are left out);
-    an optional free-text question left empty is left out too (it says nothing)."""
-    answers = []
-    for question_id in question_ids:
-        question = questionnaire.QUESTIONS[question_id]
-        if not questionnaire.is_shown(question, cleaned.values):
-            continue
-        row = staff_display.answer_row(question, cleaned, raw, date_order)
-        if not row.answered and question.type in questionnaire.TEXT_TYPES and not question.required:
-            continue
-        answers.append(SummaryAnswer(question.short, clip(row.text, ANSWER_ROOM), row.answered))
-    return tuple(answers)
+def _answers(rows: Iterable[AnswerRow], topic: Topic) -> tuple[SummaryAnswer, ...]:
+    """The answers of ``topic`` to the questions the patient was asked (``rows``: hidden ones are not there), worded
+    as on every other page; an optional free-text question left empty is left out (it says nothing)."""
+    return tuple(
+        SummaryAnswer(row.short, clip(row.text, ANSWER_ROOM), row.answered)
+        for row in rows
+        if row.question.topic is topic
+        and (row.answered or row.question.type not in TEXT_TYPES or row.question.required)
+    )
 
 
 def _notes(events: Sequence[Any], zone: tzinfo) -> tuple[list[SummaryNote], int]:
@@ -269,7 +249,13 @@ def build(
 ) -> Summary:
     """The summary of a stored submission, generated by ``generated_by`` at ``generated_at`` (UTC)."""
     raw = submission.answers if isinstance(submission.answers, Mapping) else {}
-    cleaned = questionnaire.clean_answers(raw)
+    rule_config = getattr(submission, "rule_config", None)
+    rows = presenter.answer_rows(
+        raw,
+        locale=rules.stored_locale(rule_config),  # the words the patient was asked in (the AUDIT-C's UK or US ones)
+        date_order=date_order,
+        skipped=staff_display.skipped_steps(submission),
+    ).values()
     submitted_on = submission.submitted_at.astimezone(zone).date()
     flag_views = staff_display.flag_groups(submission.flags, zone)
     groups = tuple(
@@ -279,9 +265,9 @@ def build(
     lines = [_medicine(line) for line in staff_display.medicine_lines(submission.medicines or [])]
     notes, notes_not_shown = _notes(submission.events, zone)
     sections = tuple(
-        SummarySection(title, answers)
-        for title, ids in KEY_ANSWERS
-        if (answers := _shown(ids, raw, cleaned, date_order))
+        SummarySection(topic.value, answers)
+        for topic in Topic
+        if topic is not Topic.CONTACT and (answers := _answers(rows, topic))
     )
     return Summary(
         clinic_name=clinic_name,
@@ -289,7 +275,7 @@ def build(
         name=clip(submission.full_name, NAME_ROOM),
         date_of_birth=staff_display.words_date(submission.date_of_birth, date_order),
         age=scoring.age_on(submission.date_of_birth, today),
-        contact=_shown(CONTACT, raw, cleaned, date_order),
+        contact=_answers(rows, Topic.CONTACT),
         submitted=staff_display.local_time(submission.submitted_at, zone),
         status_label=staff_display.STATUS_LABELS.get(getattr(submission.status, "value", submission.status), ""),
         questionnaire_version=submission.questionnaire_version,
@@ -301,7 +287,7 @@ def build(
             submission.flags,
             submitted_on=submitted_on,
             submitted_version=submission.ruleset_version,
-            rule_config=getattr(submission, "rule_config", None),
+            rule_config=rule_config,
         ),  # re-evaluated in the locale it was scored in
         scores=tuple(staff_display.score_views(submission.scores or {})),
         medicines=tuple(lines[:MEDICINES_SHOWN]),

@@ -125,11 +125,14 @@ def test_export_with_answers_quotes_per_rfc_4180_and_neutralises_formulas(app: F
     assert values["full_name"] == '\'=HYPERLINK("http://evil.example")'
     assert values["pain_description"] == '\'-1 "ouch", then\nit <script>alert(1)</script>'
     assert values["other_allergies"] == "'@SUM(1+1)"
-    assert values["pain_conditions"] == "crps;arthritis"
-    assert values["consent_store"] == "true"
-    assert values["date_of_birth"] == "1985-03-14"
-    assert values["phq9_1"] == "0"
-    assert values["referrer_name"] == ""
+    # the answers in the presenter's words, as every page shows them (labels, never codes)
+    assert values["pain_conditions"] == "Complex regional pain syndrome (CRPS); Arthritis"
+    assert values["consent_store"] == "Yes"
+    assert values["date_of_birth"] == "14 March 1985"
+    assert values["phq9_1"] == "Not at all"
+    assert values["no_medications"] == "Yes"  # the baseline ticks "I don't take any medicines"
+    assert values["current_medications"] == ""  # so the list is not asked
+    assert values["referrer_name"] == ""  # not asked (found us themselves): an empty cell, never "Not answered"
     raw = response.get_data(as_text=True)  # type: ignore[attr-defined]
     assert raw.count("\r\n") >= 2 and "\n-1" not in raw
     assert '"\'-1 ""ouch"", then\nit <script>alert(1)</script>"' in raw  # quoted, quotes doubled

@@ -3,6 +3,9 @@ submit, confirmation; the stored submission equals what was entered and what the
 
 from __future__ import annotations
 
+import csv
+import html
+import io
 import re
 from typing import Any
 
@@ -12,11 +15,12 @@ from sqlalchemy import func, select
 
 from screening import rules
 from screening.clinical import journey, scoring
-from screening.clinical.questionnaire import clean_answers
+from screening.clinical.questionnaire import QUESTIONS, clean_answers
 from screening.extensions import db
 from screening.models import AuditEvent, Draft, Submission
 from screening.patient.views import today
 from tests.answer_sets import answers
+from tests.app.admin_helpers import sign_in_admin
 from tests.app.form_posts import form_data
 from tests.conftest import Browser
 
@@ -205,3 +209,66 @@ def test_changing_sex_at_birth_asks_the_newly_required_pregnancy_question(app: F
     assert browser.location.endswith("/questionnaire/health?return_to=check")
     browser.get(browser.location)
     assert "Are you pregnant, breastfeeding or planning a pregnancy?" in browser.page
+
+
+# --- one answer presenter: the same words in the same order on every surface (issue 12) -------------------------------
+_DEFINITION = re.compile(r"<dt[^>]*>(.*?)</dt>\s*<dd[^>]*>(.*?)</dd>", re.S)
+
+
+def _words(markup: str) -> str:
+    """The words of a piece of markup: list items joined by "; ", tags dropped, white space collapsed."""
+    markup = re.sub(r"</li>\s*<li>", "; ", markup)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", markup))).strip()
+
+
+def definitions(markup: str) -> list[tuple[str, str]]:
+    """(label, answer) of each row of the description lists in ``markup``."""
+    return [(_words(term), _words(detail)) for term, detail in _DEFINITION.findall(markup)]
+
+
+def test_check_your_answers_the_staff_page_the_summary_and_the_csv_word_every_answer_alike(
+    app: Flask, browser: Browser
+) -> None:
+    """The drift issue 12 fixed: an unticked "I don't take any medicines" read "Not answered" on check your answers
+    but "No" on the staff page, and the health page's follow-ups came in another order."""
+    given = answers(**BRANCHES["every follow-up"])  # lists medicines: the box is left unticked
+    start(browser)
+    fill_every_step(browser, given)
+    check = browser.get("/questionnaire/check")
+    checked = definitions(check[: check.index("Now send your answers")])
+    submit(browser)
+    with app.app_context():
+        reference = db.session.scalars(select(Submission.reference)).one()
+
+    staff = Browser(app.test_client())
+    sign_in_admin(staff.client, app)
+    page = staff.get(f"/staff/submissions/{reference}")
+    answers_part = page[page.index('id="answers-heading"') :]
+    listed = definitions(answers_part[: answers_part.index("</section>")])
+    assert listed == checked
+    assert ("I don't take any medicines", "No") in listed
+    labels = [label for label, _answer in listed]
+    assert labels.index("Your last blood pressure reading: top number (optional)") < labels.index(
+        "Have you had a heart attack in the past 6 months?"
+    )  # the definition's order, on both pages
+    assert ("Your last blood pressure reading: top number (optional)", "150 mmHg") in listed
+
+    by_label = dict(listed)
+    summary = staff.get(f"/staff/submissions/{reference}/summary")
+    key_part = summary[summary.index("<h2>Key answers</h2>") : summary.index("<h2>Staff notes</h2>")]
+    if "summary-sources" in key_part:
+        key_part = key_part[: key_part.index("summary-sources")]
+    printed = definitions(key_part)
+    assert printed, "no key answers printed"
+    by_short = {question.short: question for question in QUESTIONS.values()}
+    for short, answer in printed:
+        assert answer == by_label[by_short[short].label], short
+
+    staff.get("/staff/admin/export")  # for its CSRF token
+    response = staff.client.post(
+        "/staff/admin/export.csv", data={"csrf_token": staff.csrf_token(), "include_answers": "y"}
+    )
+    header, record = csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"), newline=""))
+    cells = dict(zip(header, record, strict=True))
+    in_csv = [re.sub(r"\s+", " ", cells[question_id]) for question_id in QUESTIONS if cells[question_id]]
+    assert in_csv == ["Yes", *(answer for _label, answer in listed)]  # consent to store first; line breaks folded

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from screening import rules
+from screening.clinical.questionnaire import QUESTIONS, Topic
 from screening.staff import display as staff_display
 from screening.staff import summary
 from tests.answer_sets import answers
@@ -84,6 +85,51 @@ def test_hidden_questions_and_empty_optional_text_are_left_out() -> None:
     assert "Pain description" not in labels and "Previous ketamine: effect" not in labels
     assert "Previous ketamine treatment" in labels
     assert [section.title for section in printed.sections][0] == "Pain"
+
+
+def test_every_question_is_a_key_answer_or_deliberately_left_out() -> None:
+    """A new question must take a side: a ``topic`` on its definition puts it on the page, or ``summary.LEFT_OUT``
+    says why the doctor does without it."""
+    key = {question.id for question in QUESTIONS.values() if question.topic is not None}
+    assert not key & set(summary.LEFT_OUT), "a question with a topic is printed: take it off summary.LEFT_OUT"
+    unclassified = set(QUESTIONS) - key - set(summary.LEFT_OUT)
+    assert not unclassified, f"give {sorted(unclassified)} a topic, or say in summary.LEFT_OUT why it is left out"
+    assert set(summary.LEFT_OUT) <= set(QUESTIONS), "summary.LEFT_OUT names a question the definition lacks"
+    assert all(reason.strip() for reason in summary.LEFT_OUT.values())
+
+
+def test_key_answers_are_grouped_by_topic_in_the_doctors_order() -> None:
+    values = answers(
+        previous_ketamine="unsure",
+        previous_ketamine_unsure_reaction="yes",
+        heart_conditions=["heart_attack", "heart_failure"],
+        heart_attack_recent="no",
+        chest_pain_since_mi="no",
+        heart_failure_breathless="unsure",
+        drugs_past_year=["ketamine"],
+        ketamine_use_bad_reaction="yes",
+        phq9_9=1,
+        self_harm_intent="no",
+        self_harm_recent_attempt="no",
+    )
+    printed = build(stored(values))
+    titles = [section.title for section in printed.sections]
+    assert titles == [topic.value for topic in Topic if topic is not Topic.CONTACT and topic.value in titles]
+    assert titles[0] == "Pain" and "Mental health" in titles
+    by_label = {item.label: item.answer.text for section in printed.sections for item in section.answers}
+    for question_id in (  # the follow-ups the hand-written list of key answers had missed
+        "previous_ketamine_unsure_reaction",
+        "chest_pain_since_mi",
+        "heart_failure_breathless",
+        "ketamine_use_bad_reaction",
+    ):
+        assert QUESTIONS[question_id].short in by_label, question_id
+    assert by_label[QUESTIONS["heart_failure_breathless"].short] == "I'm not sure"
+    mental = next(section for section in printed.sections if section.title == Topic.MENTAL_HEALTH.value)
+    assert [item.label for item in mental.answers][-2:] == [
+        QUESTIONS["self_harm_intent"].short,
+        QUESTIONS["self_harm_recent_attempt"].short,
+    ]  # the support page's answers sit with the mood answers, after them
 
 
 def test_contact_and_versions() -> None:
