@@ -19,9 +19,18 @@ from werkzeug.routing import BaseConverter
 
 from screening import config as settings
 from screening.extensions import babel, csrf, db, migrate
+from screening.logs import register_logging
 from screening.models import REFERENCE_PATTERN
 
+# templates/, static/ and migrations/ sit beside the package in the checkout, which the package is installed from
+# editable (make install, docs/deploy.md), so they are found from any working directory. A copy of the package in
+# site-packages (`pip install .`) has none of them beside it: say so now rather than fail on the first page.
 ROOT = Path(__file__).resolve().parent.parent
+if not (ROOT / "templates").is_dir():  # pragma: no cover - only a wrong installation
+    raise RuntimeError(
+        f"screening: no templates/ in {ROOT}. Run the app from a checkout of the repository, installed there with "
+        "`pip install -r requirements.lock && pip install --no-deps -e .` (docs/deploy.md), not `pip install .`"
+    )
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -33,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     register_config(app, test_config)
+    register_logging(app)
     register_proxy(app)
     register_extensions(app)
     register_templates(app)
@@ -127,13 +137,12 @@ def register_templates(app: Flask) -> None:
 
 
 def long_date(value: str, order: str = "dmy") -> str:
-    """An ISO date in words, in the locale's order: "14 March 1985" or "March 14, 1985"."""
+    """An ISO date in words, in the locale's order: "14 March 1985" or "March 14, 1985" (``presenter.date_words``)."""
+    from screening.clinical.presenter import date_words
     from screening.clinical.questionnaire import parse_date
 
     day = parse_date(value)
-    if day is None:
-        return value
-    return f"{day.day} {day:%B} {day.year}" if order == "dmy" else f"{day:%B} {day.day}, {day.year}"
+    return value if day is None else date_words(day, order)
 
 
 class ReferenceConverter(BaseConverter):

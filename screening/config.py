@@ -1,19 +1,27 @@
 """Settings: defaults, the SCREENING_* environment variables that override them, and locale defaults.
 
 Every setting can be set from the environment (``SCREENING_<NAME>``); tests pass ``test_config`` instead.
-Production (``SCREENING_ENV=production``) refuses to start without a secret key, the clinic's contact details
-and reply times, and a route for urgent alerts (or alerts explicitly switched off). Imports only the standard
-library and the pure ``opening_hours``.
+A value that cannot work (an unknown time zone, a negative number of days, a malformed database, mail server or
+webhook URL) stops the app at start with a ``ConfigError`` naming the setting and what it expects. Production
+(``SCREENING_ENV=production``) refuses to start without a secret key, the clinic's contact details and reply
+times, and a route for urgent alerts (or alerts explicitly switched off). Imports the standard library, the pure
+``opening_hours`` and SQLAlchemy's URL parser.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from screening.staff import opening_hours
 
@@ -164,6 +172,69 @@ def _days(text: str) -> int:
     return days
 
 
+#: The databases the app runs on, each with the drivers it is tested with ("" is SQLAlchemy's default driver).
+DATABASE_DRIVERS: Mapping[str, tuple[str, ...]] = {"sqlite": ("", "pysqlite"), "postgresql": ("psycopg",)}
+DATABASE_EXAMPLE = "postgresql+psycopg://user:password@host/screening or sqlite:////path/to/screening.sqlite3"
+
+
+def _database_url(text: str) -> str:
+    """A SQLAlchemy URL of a supported database and driver. The message never repeats the URL, which may hold a
+    password."""
+    try:
+        url = make_url(text)
+        port = url.port
+    except (ArgumentError, ValueError):
+        raise ValueError(f"not a database URL: write it as {DATABASE_EXAMPLE}") from None
+    backend, _, driver = url.drivername.partition("+")
+    if backend not in DATABASE_DRIVERS:
+        raise ValueError(
+            f"unsupported database {backend!r}: use PostgreSQL (postgresql+psycopg://...) or SQLite (sqlite:///...)"
+        )
+    if driver not in DATABASE_DRIVERS[backend]:
+        expected = "postgresql+psycopg://" if backend == "postgresql" else "sqlite:///"
+        given = driver or ("psycopg2, the default" if backend == "postgresql" else "the default")
+        raise ValueError(f"unsupported {backend} driver ({given}): write the URL as {expected}...")
+    if port is not None and not 0 < port < 65536:
+        raise ValueError(f"a port is a number from 1 to 65535, not {port}")
+    return text
+
+
+def _web_url(text: str) -> str:
+    """An absolute http:// or https:// URL with a host (and, if given, a port from 1 to 65535), without spaces. The
+    message never repeats the URL, which may hold a token."""
+    expected = "give a full URL such as https://host.example.org/path (http:// or https://, a host name, no spaces)"
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # a ValueError when it is not a number from 0 to 65535
+    except ValueError:
+        raise ValueError(expected) from None
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or port == 0
+        or any(character.isspace() or not character.isprintable() for character in text)
+    ):
+        raise ValueError(expected)
+    return text
+
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
+
+
+def _host(text: str) -> str:
+    """A host name or an IP address, nothing more (no scheme, port or path: the port has its own setting)."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        if len(text) > 253 or not _HOST_NAME.fullmatch(text):
+            raise ValueError(
+                f"give only the mail server's host name or IP address, for example mail.example.org, not {text!r} "
+                "(the port is SCREENING_SMTP_PORT)"
+            ) from None
+    return text
+
+
 _PARSERS: Mapping[str, Callable[[str], Any]] = {
     "MIN_AGE": _age,
     "PROXY_HOPS": _hops,
@@ -176,6 +247,10 @@ _PARSERS: Mapping[str, Callable[[str], Any]] = {
     "URGENT_ALERTS": _boolean,
     "URGENT_ESCALATE_MINUTES": _minutes,
     "OPENING_HOURS": _opening_hours,
+    "DATABASE_URL": _database_url,
+    "SMTP_HOST": _host,
+    "BASE_URL": _web_url,
+    "ALERT_WEBHOOK_URL": _web_url,
 }
 _NAMES = (*DEFAULTS, "SECRET_KEY", "DATABASE_URL", "EMERGENCY_NUMBER", "CRISIS_LINES", "DATE_ORDER", "TIMEZONE")
 

@@ -17,6 +17,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from screening import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -27,9 +29,8 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    """Now, timezone-aware in UTC, from ``clock`` (use as ``default=utcnow``: called per row)."""
-    from screening import clock
-
+    """Now, timezone-aware in UTC, from ``clock`` (a column default, ``default=utcnow``: called per row, so a test
+    that moves ``clock.now`` moves it too). Code outside the models asks ``clock.now()`` itself."""
     return clock.now()
 
 

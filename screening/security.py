@@ -2,17 +2,19 @@
 
 Every response gets a strict Content-Security-Policy (no inline script or style), nosniff, a referrer
 policy and frame protection; pages that show answers also get ``Cache-Control: no-store``. Error pages
-never show a stack trace: a 5xx page carries a correlation id that is also in the log.
+never show a stack trace: a 5xx page carries a correlation id, the request's id (``logs``), that is also in the
+log and in the ``X-Request-ID`` response header.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 import traceback
 
 from flask import Flask, Response, g, render_template, request
 from werkzeug.exceptions import HTTPException
+
+from screening.logs import new_request_id, request_id
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,7 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
 
 
 def _server_error(error: Exception) -> tuple[str, int]:
-    correlation_id = secrets.token_hex(6)
+    correlation_id = request_id() or new_request_id()  # the request's id: on the page, in the header and the log
     # The path and method identify the request without patient data (answers travel in bodies only).
     log.error(
         "unhandled error %s on %s %s%s",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import delete, func, select
 
@@ -188,6 +188,13 @@ def reset_mfa(user: StaffUser, *, actor: StaffUser, remote_addr: str | None) -> 
     user.mfa_last_step = 0
     end_sessions(user)
     audit("staff.mfa_reset", staff_id=actor.id, remote_addr=remote_addr, account=user.id)
+    db.session.commit()
+
+
+def record_access(user: StaffUser, action: str, *, remote_addr: str | None, **details: Any) -> None:
+    """What a signed-in account just looked at or downloaded (``audit.viewed``, ``export.downloaded``): ``details``
+    hold ids, codes and counts only. Commits."""
+    audit(action, staff_id=user.id, remote_addr=remote_addr, **details)
     db.session.commit()
 
 

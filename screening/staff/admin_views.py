@@ -24,16 +24,16 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, select
 from wtforms import BooleanField, EmailField, Field, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
+from screening import clock
 from screening.access import roles
-from screening.audit import audit as record_audit
 from screening.extensions import db
 from screening.models import AuditEvent, Role, StaffUser, Submission
-from screening.staff import accounts, auth, exports
+from screening.staff import accounts, auth, exports, paging
 from screening.staff.forms import PostForm
 
 bp = Blueprint("admin", __name__, url_prefix="/staff/admin")
@@ -183,9 +183,8 @@ def _actor() -> StaffUser:
 
 
 def _record(action: str, **details: Any) -> None:
-    """An audit event for what the signed-in admin just looked at or downloaded. Commits."""
-    record_audit(action, staff_id=_actor().id, remote_addr=request.remote_addr, **details)
-    db.session.commit()
+    """An audit event for what the signed-in admin just looked at or downloaded (committed by ``accounts``)."""
+    accounts.record_access(_actor(), action, remote_addr=request.remote_addr, **details)
 
 
 # --- audit log ----------------------------------------------------------------------------------------
@@ -222,28 +221,28 @@ def _cursor(name: str) -> AuditEvent | None:
     return db.session.get(AuditEvent, event_id) if event_id is not None and 0 < event_id < 2**31 else None
 
 
+#: The audit log's order: newest first (``id`` breaks ties between events of the same moment).
+AUDIT_ORDER = (paging.Key(AuditEvent.at, descending=True), paging.Key(AuditEvent.id, descending=True))
+
+
 def audit_page(query: Select[Any]) -> AuditPage:
     """Keyset pagination on (at, id): ``?before=<id>`` gives the page older than that event, ``?after=<id>``
     the page newer than it; no OFFSET, so a page stays fast and stable as events are added."""
-    if (after := _cursor("after")) is not None:
-        newer_than = or_(AuditEvent.at > after.at, and_(AuditEvent.at == after.at, AuditEvent.id > after.id))
-        rows = list(
-            db.session.scalars(query.where(newer_than).order_by(AuditEvent.at, AuditEvent.id).limit(PAGE_SIZE + 1))
-        )
-        events = rows[:PAGE_SIZE][::-1]
-        has_newer, has_older = len(rows) > PAGE_SIZE, True
-    else:
-        if (before := _cursor("before")) is not None:
-            query = query.where(
-                or_(AuditEvent.at < before.at, and_(AuditEvent.at == before.at, AuditEvent.id < before.id))
-            )
-        rows = list(db.session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(PAGE_SIZE + 1)))
-        events = rows[:PAGE_SIZE]
-        has_newer, has_older = before is not None, len(rows) > PAGE_SIZE
+    after = _cursor("after")
+    edge = after if after is not None else _cursor("before")
+    found = paging.window(
+        query,
+        AUDIT_ORDER,
+        db.session.scalars,
+        cursor=(edge.at, edge.id) if edge is not None else None,
+        backwards=after is not None,
+        size=PAGE_SIZE,
+    )
+    events = found.rows
     return AuditPage(
         events=events,
-        newer=events[0].id if has_newer and events else None,
-        older=events[-1].id if has_older and events else None,
+        newer=events[0].id if found.has_previous and events else None,
+        older=events[-1].id if found.has_next and events else None,
     )
 
 
@@ -308,7 +307,7 @@ def export_csv() -> ResponseReturnValue:
     include_answers = bool(form.include_answers.data)
     text, count = exports.to_csv(exports.submissions(), include_answers=include_answers)
     _record("export.downloaded", format="csv", rows=count, answers=include_answers)
-    today = datetime.now(ZoneInfo(_settings()["TIMEZONE"])).date().isoformat()
+    today = clock.today(ZoneInfo(_settings()["TIMEZONE"])).isoformat()
     return Response(
         text.encode("utf-8"),
         content_type="text/csv; charset=utf-8",

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, select
 
 from screening.extensions import db
-from screening.models import NO_FLAGS_PRIORITY, REFERENCE_ALPHABET, Flag, Submission, SubmissionStatus
+from screening.models import NO_FLAGS_PRIORITY, REFERENCE_PATTERN, Flag, Submission, SubmissionStatus
 from screening.rules import Severity
+from screening.staff import paging
 
 PAGE_SIZE = 25
 OPEN_STATUSES = (SubmissionStatus.NEW, SubmissionStatus.IN_REVIEW, SubmissionStatus.AWAITING_PATIENT)
@@ -29,7 +30,6 @@ SEVERITY_PRIORITY: Mapping[str, int] = {
     **{severity.value: severity.rank for severity in Severity},
     "none": NO_FLAGS_PRIORITY,
 }
-REFERENCE_PATTERN = f"KT-[{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}}"
 _REFERENCE = re.compile(REFERENCE_PATTERN)
 _DATE_PARTS = re.compile(r"(\d{1,4})[\s/.-]+(\d{1,2})[\s/.-]+(\d{1,4})")
 SEARCH_MAX_LENGTH = 254
@@ -176,7 +176,7 @@ def decode_cursor(token: str | None) -> Cursor | None:
         return None
     if (
         direction not in ("a", "b")
-        or priority not in ("-1", "0", "1", "2", "3")
+        or priority not in {str(rank) for rank in SEVERITY_PRIORITY.values()}
         or moment.tzinfo is None
         or not _REFERENCE.fullmatch(reference)
     ):
@@ -221,20 +221,12 @@ def _filtered(query: Select[Any], filters: Filters, search: Search | None, zone:
     return query
 
 
-def _beyond(cursor: Cursor) -> Any:
-    """Rows after the cursor in queue order (priority desc, submitted_at asc, reference asc), or before it."""
-    p, t, r = Submission.priority, Submission.submitted_at, Submission.reference
-    if cursor.backwards:
-        return or_(
-            p > cursor.priority,
-            and_(p == cursor.priority, t < cursor.submitted_at),
-            and_(p == cursor.priority, t == cursor.submitted_at, r < cursor.reference),
-        )
-    return or_(
-        p < cursor.priority,
-        and_(p == cursor.priority, t > cursor.submitted_at),
-        and_(p == cursor.priority, t == cursor.submitted_at, r > cursor.reference),
-    )
+#: The queue order: highest priority first, then oldest first, then by reference (unique).
+ORDER = (
+    paging.Key(Submission.priority, descending=True),
+    paging.Key(Submission.submitted_at),
+    paging.Key(Submission.reference),
+)
 
 
 def _row_cursor(row: QueueRow, *, backwards: bool) -> Cursor:
@@ -257,26 +249,20 @@ def page(filters: Filters, search: Search | None, cursor: Cursor | None, *, zone
         search,
         zone,
     )
-    backwards = cursor is not None and cursor.backwards
-    if cursor is not None:
-        query = query.where(_beyond(cursor))
-    if backwards:
-        query = query.order_by(Submission.priority.asc(), Submission.submitted_at.desc(), Submission.reference.desc())
-    else:
-        query = query.order_by(Submission.priority.desc(), Submission.submitted_at.asc(), Submission.reference.asc())
-    rows = [QueueRow(*row) for row in db.session.execute(query.limit(PAGE_SIZE + 1))]
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    if backwards:
-        rows.reverse()
-    if not rows:
-        return Page(rows, None, None)
-    has_next = more if not backwards else True
-    has_previous = more if backwards else cursor is not None
+    found = paging.window(
+        query,
+        ORDER,
+        lambda statement: (QueueRow(*row) for row in db.session.execute(statement)),
+        cursor=(cursor.priority, cursor.submitted_at, cursor.reference) if cursor is not None else None,
+        backwards=cursor is not None and cursor.backwards,
+        size=PAGE_SIZE,
+    )
+    if not found.rows:
+        return Page(found.rows, None, None)
     return Page(
-        rows,
-        _row_cursor(rows[-1], backwards=False) if has_next else None,
-        _row_cursor(rows[0], backwards=True) if has_previous else None,
+        found.rows,
+        _row_cursor(found.rows[-1], backwards=False) if found.has_next else None,
+        _row_cursor(found.rows[0], backwards=True) if found.has_previous else None,
     )
 
 

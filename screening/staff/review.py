@@ -33,7 +33,6 @@ URGENT_PRIORITY = Severity.URGENT.rank  # Submission.priority of an urgent submi
 ACKNOWLEDGEMENT_NOTE_MAX_LENGTH = 500
 
 _ALL_ROLES = (SubmissionStatus.IN_REVIEW, SubmissionStatus.AWAITING_PATIENT, SubmissionStatus.WITHDRAWN)
-CLINICAL_OUTCOMES = frozenset({SubmissionStatus.CONSULT_OFFERED, SubmissionStatus.NOT_SUITABLE})
 #: The statuses each role may set, in the order the form offers them.
 SETTABLE: Mapping[Role, tuple[SubmissionStatus, ...]] = {
     Role.RECEPTION: _ALL_ROLES,

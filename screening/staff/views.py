@@ -16,7 +16,6 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from werkzeug.routing import BaseConverter
 from wtforms import Field, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, ValidationError
 
@@ -32,24 +31,10 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # new line and tab are fine in a note
 
 
-class ReferenceConverter(BaseConverter):
-    """``<reference:reference>``: only something shaped like a submission reference reaches a view."""
-
-    regex = review_queue.REFERENCE_PATTERN
-
-
-class RuleIdConverter(BaseConverter):
-    """``<rule_id:rule_id>``: a rule id (snake_case), which names a flag within one submission."""
-
-    regex = r"[a-z][a-z0-9_]{0,63}"
-
-
 @bp.record_once
 def _register(state: BlueprintSetupState) -> None:
-    """URL converters, and the words for statuses, severities and acknowledgements as template globals (so macros
-    such as staff/_tags.html, and the printable summary, use the same words without being passed them)."""
-    state.app.url_map.converters.setdefault("reference", ReferenceConverter)
-    state.app.url_map.converters.setdefault("rule_id", RuleIdConverter)
+    """The words for statuses, severities and acknowledgements as template globals (so macros such as
+    staff/_tags.html, and the printable summary, use the same words without being passed them)."""
     state.app.jinja_env.globals.update(
         status_labels=staff_display.STATUS_LABELS,
         severity_labels=staff_display.SEVERITY_LABELS,
@@ -182,7 +167,7 @@ def clinic_zone() -> tzinfo:
 
 
 def clinic_today() -> date:
-    return clock.now().astimezone(clinic_zone()).date()
+    return clock.today(clinic_zone())
 
 
 def current_staff() -> StaffUser:

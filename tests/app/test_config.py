@@ -263,3 +263,62 @@ def test_config_accepts_a_real_time_zone_and_sensible_days_and_age(tmp_path: Pat
         None,
     )
     assert (settings["TIMEZONE"], settings["DRAFT_DAYS"], settings["MIN_AGE"]) == ("America/Chicago", 14, 21)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("DATABASE_URL", "not a url", "not a database URL: write it as postgresql+psycopg://"),
+        ("DATABASE_URL", "screening.sqlite3", "not a database URL"),
+        ("DATABASE_URL", "postgresql+psycopg://staff:s3cret-pw@db.example.org:port/screening", "not a database URL"),
+        ("DATABASE_URL", "postgresql+psycopg://staff:s3cret-pw@db.example.org:70000/screening", "1 to 65535"),
+        ("DATABASE_URL", "mysql://staff:s3cret-pw@db.example.org/screening", "unsupported database 'mysql'"),
+        ("DATABASE_URL", "postgres://staff:s3cret-pw@db.example.org/screening", "unsupported database 'postgres'"),
+        ("DATABASE_URL", "postgresql://staff:s3cret-pw@db.example.org/screening", "postgresql+psycopg://"),
+        ("DATABASE_URL", "postgresql+asyncpg://staff:s3cret-pw@db.example.org/screening", "postgresql+psycopg://"),
+        ("DATABASE_URL", "sqlite+aiosqlite:///screening.sqlite3", "sqlite:///"),
+        ("SMTP_HOST", "smtp://mail.example.org", "host name or IP address"),
+        ("SMTP_HOST", "mail.example.org:587", "SCREENING_SMTP_PORT"),
+        ("SMTP_HOST", "mail example org", "host name"),
+        ("ALERT_WEBHOOK_URL", "pager.example.org/hooks/s3cret-pw", "full URL such as https://"),
+        ("ALERT_WEBHOOK_URL", "https:///hooks/s3cret-pw", "a host name"),
+        ("ALERT_WEBHOOK_URL", "https://pager.example.org:99999/hooks/s3cret-pw", "full URL"),
+        ("ALERT_WEBHOOK_URL", "https://pager.example.org/hooks/s3cret-pw here", "no spaces"),
+        ("BASE_URL", "screening.example.org", "full URL such as https://"),
+        ("BASE_URL", "https://[::1/", "full URL"),
+    ],
+)
+def test_config_refuses_a_malformed_url_at_start_naming_the_setting(
+    environment: Callable[..., None], name: str, value: str, expected: str
+) -> None:
+    """A database, mail server or webhook address that cannot work stops the app at start (not at the first
+    submission or the first urgent alert), saying what is expected and never repeating a password or token."""
+    environment(SECRET_KEY="k", **{name: value})
+    with pytest.raises(ConfigError) as raised:
+        create_app()
+    message = str(raised.value)
+    assert message.startswith(f"SCREENING_{name}: ") and expected in message
+    assert "s3cret-pw" not in message
+    assert raised.value.__cause__ is None or "s3cret-pw" not in str(raised.value.__cause__)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DATABASE_URL", "sqlite://"),
+        ("DATABASE_URL", "sqlite+pysqlite:///:memory:"),
+        ("DATABASE_URL", "postgresql+psycopg://staff:pw@db.example.org:5432/screening"),
+        ("DATABASE_URL", "postgresql+psycopg:///screening?host=/run/postgresql"),
+        ("SMTP_HOST", "mail.example.org"),
+        ("SMTP_HOST", "localhost"),
+        ("SMTP_HOST", "::1"),
+        ("ALERT_WEBHOOK_URL", "https://pager.example.org:8443/hooks/screening?team=pain"),
+        ("ALERT_WEBHOOK_URL", "http://127.0.0.1:9000/hook"),
+        ("BASE_URL", "https://screening.example.org/clinic/"),
+    ],
+)
+def test_config_accepts_a_well_formed_url(tmp_path: Path, name: str, value: str) -> None:
+    environ = {"SCREENING_SECRET_KEY": "k", f"SCREENING_{name}": value}
+    if name == "ALERT_WEBHOOK_URL":
+        environ["SCREENING_ALERT_WEBHOOK_SECRET"] = "w" * 40
+    assert config.build(tmp_path, environ, None)[name] == value

@@ -4,6 +4,7 @@ twice, NUL and other control characters, the wrong content type) answered with a
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterator
@@ -92,8 +93,10 @@ def test_error_page_server_error_shows_a_correlation_id_also_in_the_log(
     assert match, "no correlation id on the page"
     assert_no_traceback(page)
     assert "a bug in a view" not in page
+    assert response.headers["X-Request-ID"] == match.group(1), "the correlation id is the request id"
     logged = [record for record in caplog.records if match.group(1) in record.getMessage()]
     assert len(logged) == 1 and logged[0].levelno == logging.ERROR
+    assert logged[0].request_id == match.group(1)  # type: ignore[attr-defined]
     assert "RuntimeError" in logged[0].getMessage() and "boom" in logged[0].getMessage(), "type and place logged"
     assert CORRELATION_ID.search(client.get(failing).get_data(as_text=True)).group(1) != match.group(1)  # type: ignore[union-attr]
 
@@ -281,6 +284,57 @@ def test_patient_data_never_in_logs_or_urls(
     assert not any(canary in caplog.text for canary in canaries)
     assert [url for url in urls if any(canary in url for canary in canaries)] == []
     assert all(not urlsplit(url).query or urlsplit(url).query == "return_to=check" for url in urls if url)
+
+
+def test_logs_a_requests_lines_carry_its_request_id_and_never_a_posted_value(
+    app: Flask,
+    client: FlaskClient,
+    browser: Browser,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Each request's log records and JSON lines (standard error) carry the id in its ``X-Request-ID`` header; the
+    answers posted (a CSRF failure, a valid step, the submit) appear in none of them."""
+    caplog.set_level(logging.INFO)
+    given = answers(**{**BRANCHES["every follow-up"], **CANARIES})
+    messages: list[str] = []
+
+    def forget() -> None:
+        capsys.readouterr()
+        caplog.clear()
+
+    def logged(response: TestResponse) -> TestResponse:
+        request_id = response.headers["X-Request-ID"]
+        text = capsys.readouterr().err
+        lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+        records = list(caplog.records)
+        caplog.clear()
+        assert [record.request_id for record in records] == [request_id] * len(records)  # type: ignore[attr-defined]
+        assert [line["request_id"] for line in lines] == [request_id] * len(lines)
+        assert not any(canary in text for canary in ("Canary", "canary", "CANARY", "960 777", "Quentin"))
+        messages.extend(line["message"] for line in lines)
+        return response
+
+    start(browser)
+    url = "/questionnaire/about_you"
+    while "/questionnaire/check" not in url:
+        step_id = url.rsplit("/", 1)[-1]
+        browser.get(url)
+        token, data = browser.csrf_token(), form_data(step_id, given)
+        forget()
+        logged(client.post(url, data={**data, "csrf_token": "stale"}))
+        url = logged(client.post(url, data={**data, "csrf_token": token})).headers["Location"]
+    browser.get(url)
+    submission_token = _TOKEN.search(browser.page)
+    assert submission_token
+    forget()
+    logged(
+        client.post(
+            "/questionnaire/submit",
+            data={"csrf_token": browser.csrf_token(), "submission_token": submission_token.group(1)},
+        )
+    )
+    assert any("CSRF" in message for message in messages) and any("submission created" in m for m in messages)
 
 
 # --- bad input -------------------------------------------------------------------------------------------------------
