@@ -19,9 +19,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from screening import rules  # noqa: E402
+from screening import rules
 from screening.clinical import medications, scoring
-from tests.answer_sets import answers, auditc, born, gad7, phq9  # noqa: E402
+from tests.answer_sets import answers, auditc, born, gad7, phq9
 
 RUNS = 10_000
 TODAY = date(2026, 11, 24)

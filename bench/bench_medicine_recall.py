@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from screening.clinical import medications  # noqa: E402
-from tests.unit.medicine_recall import measure  # noqa: E402
+from screening.clinical import medications
+from tests.unit.medicine_recall import measure
 
 
 def main() -> None:

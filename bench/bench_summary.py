@@ -19,15 +19,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flask import render_template, url_for  # noqa: E402
-from weasyprint import CSS, HTML  # noqa: E402
+from flask import render_template, url_for
+from weasyprint import CSS, HTML
 
 from screening import create_app
-from screening.extensions import db  # noqa: E402
-from screening.models import Submission  # noqa: E402
-from screening.staff import pdf, summary  # noqa: E402
-from screening.staff.summary_views import pdf_stylesheets  # noqa: E402
-from tests.summary_cases import TYPICAL, add_every_rule, maximal_answers, submit  # noqa: E402
+from screening.extensions import db
+from screening.models import Submission
+from screening.staff import pdf, summary
+from screening.staff.summary_views import pdf_stylesheets
+from tests.summary_cases import TYPICAL, add_every_rule, maximal_answers, submit
 
 RUNS = 20
 STYLESHEET = Path(__file__).resolve().parents[1] / "static" / "summary" / "summary.css"

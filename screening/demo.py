@@ -141,14 +141,22 @@ def submit_answers(values: dict[str, Any], *, today: date | None = None, now: da
     """Submit ``values`` as a patient who answered every page shown to them would, through the real path (draft,
     validation, rules, one transaction), inside an app context. ``today`` defaults to the real date, ``now`` (the
     submission time) to the real time."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    from screening import clock
     from screening.clinical import journey
     from screening.patient import drafts as services
     from screening.patient.article import load
 
+    def clinic_today() -> date:
+        return clock.today(ZoneInfo(current_app.config["SCREENING"]["TIMEZONE"]))
+
     draft, _token = services.start_draft(draft_days=1)
     draft.answers = values
     draft.completed_steps = ["start", *(step.id for step in journey.shown_steps(values))]
-    return services.submit(draft, article=load(), today=today or date.today(), min_age=18, remote_addr=None, now=now)
+    return services.submit(draft, article=load(), today=today or clinic_today(), min_age=18, remote_addr=None, now=now)
 
 
 def add_demo_submissions() -> list[tuple[str, int]]:

@@ -15,13 +15,13 @@ most 15 minutes) and never gives up. ``attempts`` counts every try, the successf
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import logging
 import smtplib
 import ssl
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -38,12 +38,12 @@ from sqlalchemy import func, select, update
 from screening import clock
 from screening.extensions import db
 from screening.models import Notification
+from screening.security import describe_without_data
 
 log = logging.getLogger(__name__)
 
 URGENT_SUBMISSION = "urgent_submission"
 URGENT_ESCALATION = "urgent_escalation"
-KINDS = (URGENT_SUBMISSION, URGENT_ESCALATION)
 EMAIL, WEBHOOK, FILE = "email", "webhook", "file"
 SUBJECTS = {
     URGENT_SUBMISSION: "Urgent pre-screening submission waiting",
@@ -190,11 +190,11 @@ def _post_webhook(notification: Notification) -> None:
         headers={
             "Content-Type": "application/json",
             "User-Agent": "screening-alerts",
-            SIGNATURE_HEADER: sign(settings["ALERT_WEBHOOK_SECRET"], int(time.time()), body),
+            SIGNATURE_HEADER: sign(settings["ALERT_WEBHOOK_SECRET"], int(clock.now().timestamp()), body),
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310 (setting)
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
             status = response.status
     except urllib.error.HTTPError as error:
         error.close()
@@ -369,3 +369,14 @@ def overdue(*, now: datetime | None = None) -> int:
         )
         or 0
     )
+
+
+def send_after_submit(reference: str) -> None:
+    """Try to send a just-committed submission's alerts at once. Never raises, so nothing here can touch the
+    patient's response: a failure is logged (without data), the session is rolled back and the worker retries."""
+    try:
+        send_pending(reference=reference)
+    except Exception as error:  # the submission is safe; the outbox keeps the notification
+        log.error("notifications for %s not sent after submit:\n%s", reference, describe_without_data(error))
+        with contextlib.suppress(Exception):
+            db.session.rollback()

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Operator = Literal["exists", "=", "!=", ">", "<", ">=", "<=", "has"]
-ORDERING_OPERATORS: frozenset[str] = frozenset({">", "<", ">=", "<="})
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq,
     "!=": operator.ne,

@@ -7,7 +7,6 @@ register these routes.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,7 +41,6 @@ from screening.patient.views import (
     skipped_steps,
     today,
 )
-from screening.security import describe_without_data
 
 log = logging.getLogger(__name__)
 
@@ -118,19 +116,8 @@ def submit() -> ResponseReturnValue:
         )
     except services.SubmitError as problem:
         return redirect(url_for(".step", step_id=problem.step_id, return_to="check"))
-    _notify(submission.reference)
+    notifications.send_after_submit(submission.reference)
     return _confirmed(submission)
-
-
-def _notify(reference: str) -> None:
-    """Send the submission's urgent notification, if it has one, now that it is committed. Nothing here may
-    touch the patient's response: a failure is logged (without data) and the alert worker retries."""
-    try:
-        notifications.send_pending(reference=reference)
-    except Exception as error:  # the submission is safe; the outbox keeps the notification
-        log.error("notifications for %s not sent after submit:\n%s", reference, describe_without_data(error))
-        with contextlib.suppress(Exception):
-            db.session.rollback()
 
 
 def _confirmed(submission: Submission) -> ResponseReturnValue:

@@ -17,7 +17,7 @@ with the time it was sent (``SESSION_REFERENCE``, ``SESSION_SENT_AT``: the confi
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 
-from screening import forms
+from screening import clock, forms
 from screening.access import public
 from screening.clinical import act_now, journey, questionnaire
 from screening.models import Draft
@@ -68,7 +68,7 @@ def settings() -> dict[str, Any]:
 
 def today() -> date:
     """Today in the clinic's time zone (ages and the under-age stop are counted on it)."""
-    return datetime.now(ZoneInfo(settings()["TIMEZONE"])).date()
+    return clock.today(ZoneInfo(settings()["TIMEZONE"]))
 
 
 def current_article() -> articles.Article:

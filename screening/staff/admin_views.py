@@ -34,12 +34,11 @@ from screening.access import roles
 from screening.extensions import db
 from screening.models import AuditEvent, Role, StaffUser, Submission
 from screening.staff import accounts, auth, exports, paging
-from screening.staff.forms import PostForm
+from screening.staff.forms import NO_CONTROL_CHARACTERS, PostForm
 
 bp = Blueprint("admin", __name__, url_prefix="/staff/admin")
 PAGE_SIZE = 50
 FILTERS = ("action", "staff", "reference", "date_from", "date_to")
-NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
 ROLE_CHOICES = (
     SelectChoice(Role.RECEPTION.value, "Reception"),
     SelectChoice(Role.CLINICIAN.value, "Clinician"),
@@ -305,7 +304,9 @@ def export_csv() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _export_form_page(form, 400)
     include_answers = bool(form.include_answers.data)
-    text, count = exports.to_csv(exports.submissions(), include_answers=include_answers)
+    text, count = exports.to_csv(
+        exports.submissions(), include_answers=include_answers, date_order=current_app.config["SCREENING"]["DATE_ORDER"]
+    )
     _record("export.downloaded", format="csv", rows=count, answers=include_answers)
     today = clock.today(ZoneInfo(_settings()["TIMEZONE"])).isoformat()
     return Response(

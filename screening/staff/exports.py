@@ -26,12 +26,12 @@ from screening.clinical import presenter
 from screening.clinical.questionnaire import QUESTIONS
 from screening.extensions import db
 from screening.models import Submission
-from screening.rules import Severity, stored_locale
+from screening.rules import stored_locale
+from screening.staff.display import SEVERITY_BY_RANK
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 SCORES = ("peg", "phq9", "gad7", "auditc", "stopbang", "bmi")
-SEVERITY_BY_RANK = {severity.rank: severity.value for severity in Severity}
 FIXED_COLUMNS = (
     "reference",
     "submitted_at",

@@ -32,7 +32,7 @@ WORKERS = 2
 _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="pdf-render")
 
 
-class RenderRefused(Exception):  # noqa: N818 - reads as what happened
+class RenderRefused(Exception):
     """The document was not rendered (or its PDF not returned) because it broke a cap; the message says which."""
 
 

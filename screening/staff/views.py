@@ -6,7 +6,6 @@ scores, medicines, answers; status, notes, history, flag acknowledgement). Reads
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, tzinfo
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
@@ -16,8 +15,8 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, ValidationError
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
 from screening import clock, notifications
 from screening.access import ALL_STAFF, roles
@@ -26,9 +25,9 @@ from screening.models import Acknowledgement, Role, StaffUser, Submission, Submi
 from screening.staff import display as staff_display
 from screening.staff import escalation, review
 from screening.staff import queue as review_queue
+from screening.staff.forms import NoControlCharacters
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # new line and tab are fine in a note
 
 
 @bp.record_once
@@ -87,18 +86,13 @@ def _newlines(value: Any) -> Any:
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
-def _no_hidden_characters(form: FlaskForm, field: Field) -> None:
-    if _CONTROL.search(field.data or ""):
-        raise ValidationError("Remove the hidden characters, which can come from copying and pasting, and try again")
-
-
 class SearchForm(FlaskForm):
     q = StringField(
         filters=[_newlines],
         validators=[
             DataRequired("Enter a reference, name, date of birth or email address"),
             Length(max=review_queue.SEARCH_MAX_LENGTH, message="Enter 254 characters or fewer"),
-            _no_hidden_characters,
+            NoControlCharacters(multiline=True),  # new lines and tabs are fine in a note
         ],
     )
     page = HiddenField()
@@ -115,7 +109,7 @@ class StatusForm(FlaskForm):
         filters=[_newlines],
         validators=[
             Length(max=review.NOTE_MAX_LENGTH, message=f"Enter a note of {review.NOTE_MAX_LENGTH} characters or fewer"),
-            _no_hidden_characters,
+            NoControlCharacters(multiline=True),  # new lines and tabs are fine in a note
         ],
     )
     version = IntegerField(validators=[InputRequired()])
@@ -127,7 +121,7 @@ class NoteForm(FlaskForm):
         validators=[
             DataRequired("Enter a note"),
             Length(max=review.NOTE_MAX_LENGTH, message=f"Enter a note of {review.NOTE_MAX_LENGTH} characters or fewer"),
-            _no_hidden_characters,
+            NoControlCharacters(multiline=True),  # new lines and tabs are fine in a note
         ],
     )
     version = IntegerField(validators=[InputRequired()])
@@ -151,7 +145,7 @@ class AcknowledgeForm(FlaskForm):
                 max=review.ACKNOWLEDGEMENT_NOTE_MAX_LENGTH,
                 message=f"Enter a note of {review.ACKNOWLEDGEMENT_NOTE_MAX_LENGTH} characters or fewer",
             ),
-            _no_hidden_characters,
+            NoControlCharacters(multiline=True),  # new lines and tabs are fine in a note
         ],
     )
     version = IntegerField(validators=[InputRequired()])

@@ -219,4 +219,4 @@ def test_common_password_list_lower_case_unique_and_complete() -> None:
 def test_common_password_list_shipped_as_package_data() -> None:
     config = configparser.ConfigParser()
     config.read(ROOT / "setup.cfg")
-    assert "data/*.txt" in config["options.package_data"]["screening"].split()
+    assert "data/*.txt" in config["options.package_data"]["screening.staff"].split()
