@@ -73,7 +73,7 @@ run: $(STAMP) assets ## Install and run the app on SQLite with demo data at http
 	@$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-lint: $(STAMP) ## Run ruff on everything and mypy (strict) on the pure modules
+lint: $(STAMP) ## Run ruff (checks and format) on everything and mypy (strict) on the whole screening package
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy

@@ -62,7 +62,7 @@ def is_public(view: Callable[..., Any]) -> bool:
     return bool(getattr(view, "_access_public", False))
 
 
-@login_manager.user_loader
+@login_manager.user_loader  # type: ignore[untyped-decorator]
 def load_user(session_id: str) -> StaffUser | None:
     """``"<id>.<epoch>"`` -> the active account whose epoch still matches, else None (signed out)."""
     user_id, _, epoch = session_id.partition(".")

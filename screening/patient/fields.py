@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext, lazy_gettext
@@ -113,7 +113,7 @@ def email_valid(text: str) -> bool:
 def short_name(field: QuestionField) -> str:
     """The question's patient-facing name (or its short name), translated, for messages such as "Date of birth
     must be a real date" or "Your height must be between 100 and 250"."""
-    return gettext(field.question.name or field.question.short)
+    return str(gettext(field.question.name or field.question.short))
 
 
 # --- fields --------------------------------------------------------------------------------------
@@ -124,6 +124,10 @@ class QuestionField:
     question: Question
     data: Any
     errors: Any
+
+    if TYPE_CHECKING:  # provided by the WTForms field this is mixed into
+
+        def validate(self, form: Any, extra_validators: Any = ()) -> bool: ...
 
     def __init__(self, question: Question, **kwargs: Any) -> None:
         self.question = question
@@ -353,7 +357,7 @@ class DateQuestionField(QuestionField, Field):
         self.base_id = value
 
     def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
-        self.process_errors = []
+        self.process_errors: list[str] = []
         self.error_parts = ()
         self.object_data = None if data is unset_value else data
         self.process_data(self.object_data)

@@ -256,7 +256,7 @@ def important() -> ResponseReturnValue:
     step_id = last.get("step") if isinstance(last, dict) else None
     if step_id not in STEP_IDS or not journey.is_shown(step_id, draft.answers):
         return redirect(_where_now(draft))
-    return_to_check = last.get("check") is True
+    return_to_check = isinstance(last, dict) and last.get("check") is True
     carry_on = _after(step_id, draft, return_to_check=return_to_check)
     entries = _act_now(step_id, draft)
     if not entries:
