@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock assets browser run lint test bench rules clean
+.PHONY: help install lock assets browser run lint test test-fast bench rules clean
 FLASK := $(VENV)/bin/flask --app screening
 PORT ?= 5000
 
@@ -78,12 +78,16 @@ lint: $(STAMP) ## Run ruff (checks and format) on everything and mypy (strict) o
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# make test: the PostgreSQL pass gives each of its 2 workers its own database (test_gw0, test_gw1 next to the URL's)
 test: lint browser assets ## Install, lint and run every test (and the database tests on PostgreSQL if SCREENING_TEST_DATABASE_URL is set)
 	SCREENING_TEST_DATABASE_URL= $(PY) -m pytest -n 2 --cov
 	@if [ -n "$$SCREENING_TEST_DATABASE_URL" ]; then \
 		echo "Database tests on PostgreSQL ($${SCREENING_TEST_DATABASE_URL%%@*}@...)"; \
-		$(PY) -m pytest -q tests/app; \
+		$(PY) -m pytest -q -n 2 tests/app; \
 	fi
+
+test-fast: $(STAMP) ## Run the unit tests only (pure code: no database, browser or lint; under a minute)
+	$(PY) -m pytest -q -n 2 tests/unit
 
 bench: $(STAMP) ## Print benchmark numbers (not a test)
 	$(PY) bench/bench_core.py

@@ -123,8 +123,6 @@ def register_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     screening = app.config["SCREENING"]
 
-    app.add_template_filter(long_date)
-
     @app.context_processor
     def clinic() -> dict[str, Any]:
         return {
@@ -134,15 +132,6 @@ def register_templates(app: Flask) -> None:
             "service_name": "Ketamine therapy pre-screening",
             "home_url": "/",
         }
-
-
-def long_date(value: str, order: str = "dmy") -> str:
-    """An ISO date in words, in the locale's order: "14 March 1985" or "March 14, 1985" (``presenter.date_words``)."""
-    from screening.clinical.presenter import date_words
-    from screening.clinical.questionnaire import parse_date
-
-    day = parse_date(value)
-    return value if day is None else date_words(day, order)
 
 
 class ReferenceConverter(BaseConverter):

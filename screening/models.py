@@ -104,8 +104,8 @@ class Submission(db.Model):  # type: ignore[name-defined,misc]
 
     picked_up_by: Mapped[StaffUser | None] = relationship(foreign_keys=[picked_up_by_id])
 
-    flags: Mapped[list[Flag]] = relationship(
-        back_populates="submission", cascade="all, delete-orphan", order_by="Flag.position", passive_deletes=True
+    flags: Mapped[list[FlagRecord]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", order_by="FlagRecord.position", passive_deletes=True
     )
     events: Mapped[list[ReviewEvent]] = relationship(
         back_populates="submission", cascade="all, delete-orphan", order_by="ReviewEvent.at", passive_deletes=True
@@ -114,8 +114,8 @@ class Submission(db.Model):  # type: ignore[name-defined,misc]
     __mapper_args__ = {"version_id_col": version_id}
 
 
-class Flag(db.Model):  # type: ignore[name-defined,misc]
-    """A rule that fired for a submission: a snapshot of the rule's words at submission, never edited."""
+class FlagRecord(db.Model):  # type: ignore[name-defined,misc]
+    """A rule that fired for a submission (a ``rules.Flag`` as stored): a snapshot of its words, never edited."""
 
     __tablename__ = "flag"
 
@@ -190,7 +190,7 @@ class ReviewEvent(db.Model):  # type: ignore[name-defined,misc]
 
     submission: Mapped[Submission] = relationship(back_populates="events")
     staff: Mapped[StaffUser] = relationship()
-    flag: Mapped[Flag | None] = relationship()
+    flag: Mapped[FlagRecord | None] = relationship()
 
 
 class LoginFailure(db.Model):  # type: ignore[name-defined,misc]

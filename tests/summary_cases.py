@@ -12,7 +12,7 @@ from typing import Any
 from screening import rules
 from screening.clinical import questionnaire
 from screening.extensions import db
-from screening.models import Flag, Submission
+from screening.models import FlagRecord, Submission
 from tests.answer_sets import answers, auditc, born, gad7, phq9, submit_answers
 
 TYPICAL_MEDICINES = [
@@ -119,7 +119,7 @@ def add_every_rule(submission: Submission, evidence_length: int = 400) -> None:
             continue
         position += 1
         db.session.add(
-            Flag(
+            FlagRecord(
                 submission=submission,
                 position=position,
                 rule_id=rule.id,

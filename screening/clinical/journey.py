@@ -19,7 +19,7 @@ def shown_steps(answers: Mapping[str, Any]) -> list[Step]:
     return [step for step in QUESTION_STEPS if step.enable_when is None or step.enable_when.holds(answers)]
 
 
-def is_shown(step_id: str, answers: Mapping[str, Any]) -> bool:
+def step_is_shown(step_id: str, answers: Mapping[str, Any]) -> bool:
     return any(step.id == step_id for step in shown_steps(answers))
 
 

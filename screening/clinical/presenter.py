@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from screening.clinical import journey
+from screening.clinical.dates import date_words, parse_date
 from screening.clinical.questionnaire import (
     DEFAULT_LOCALE,
     QUESTIONS,
@@ -32,38 +32,14 @@ from screening.clinical.questionnaire import (
     Question,
     Step,
     clean_answers,
-    is_shown,
     localise,
-    parse_date,
+    question_is_shown,
 )
 
 Translate = Callable[[str], str]
 NOT_ANSWERED = "Not answered"
 YES = "Yes"
 NO = "No"
-#: Date orders of ``SCREENING_DATE_ORDER`` (config.py): day month year (en-GB) or month day, year (en-US).
-DATE_ORDERS = ("dmy", "mdy")
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def date_words(day: date, order: str = "dmy", translate: Translate = str) -> str:
-    """A date in words in the locale's order: "14 March 1985" (``dmy``) or "March 14, 1985" (``mdy``). The month's
-    name is English (``MONTHS``, then ``translate``d), whatever the process's C locale says."""
-    month = translate(MONTHS[day.month - 1])
-    return f"{day.day} {month} {day.year}" if order == "dmy" else f"{month} {day.day}, {day.year}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +174,7 @@ def _rows(
             page_answered=STEP_OF[question.id].id not in skipped,
         )
         for question in QUESTIONS.values()
-        if is_shown(question, cleaned.values)
+        if question_is_shown(question, cleaned.values)
     }
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
 from screening.clinical.conditions import Condition, When, any_of, when
+from screening.clinical.dates import parse_date
 
 #: 2: self_harm_recent_attempt also asks about started, stopped and prepared attempts. 3 (issue 11): lung disease
 #: and porphyria ticks; breathlessness with heart failure or valve disease; the distressing-reaction question also
@@ -1375,19 +1375,6 @@ class Answers:
         return self.values.get(question_id)
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def parse_date(value: object) -> date | None:
-    """A ``date`` from a stored ``"YYYY-MM-DD"`` string; None for anything else."""
-    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 def _valid_int(question: Question, value: object) -> int | None:
     if not isinstance(value, int) or isinstance(value, bool):
         return None
@@ -1463,7 +1450,7 @@ _SHOWN_WHEN: Mapping[str, tuple[When, ...]] = {
 }
 
 
-def is_shown(question: Question, values: Mapping[str, Any]) -> bool:
+def question_is_shown(question: Question, values: Mapping[str, Any]) -> bool:
     """Whether ``question`` is asked, given (cleaned) earlier answers: its step's condition and its
     own both hold."""
     return all(condition.holds(values) for condition in _SHOWN_WHEN[question.id])

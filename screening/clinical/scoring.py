@@ -13,7 +13,8 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
-from screening.clinical.questionnaire import DEFAULT_LOCALE, QUESTIONS, Answers, clean_answers, parse_date
+from screening.clinical.dates import parse_date
+from screening.clinical.questionnaire import DEFAULT_LOCALE, QUESTIONS, Answers, clean_answers
 
 
 @dataclass(frozen=True, slots=True)

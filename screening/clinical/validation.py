@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from screening.clinical.dates import parse_date
 from screening.clinical.questionnaire import (
     DEFAULT_LOCALE,
     EXCLUSIVE_CODE,
@@ -29,9 +30,8 @@ from screening.clinical.questionnaire import (
     Question,
     Step,
     clean_answers,
-    is_shown,
     localise,
-    parse_date,
+    question_is_shown,
     valid_value,
 )
 from screening.clinical.scoring import age_on
@@ -371,7 +371,7 @@ def check_step(
     shown: list[str] = []
     problems: dict[str, Problem] = {}
     for question in step:
-        if not is_shown(question, values):
+        if not question_is_shown(question, values):
             continue
         shown.append(question.id)
         if question.id in unread:

@@ -21,9 +21,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from screening import notifications, rules
 from screening.audit import audit
-from screening.clinical import journey, questionnaire, validation
+from screening.clinical import dates, journey, questionnaire, validation
 from screening.extensions import db, utcnow
-from screening.models import NO_FLAGS_PRIORITY, Draft, Flag, Submission, new_reference
+from screening.models import NO_FLAGS_PRIORITY, Draft, FlagRecord, Submission, new_reference
 from screening.patient.article import Article
 from screening.patient.fields import email_valid
 
@@ -126,7 +126,7 @@ def _submission(
 ) -> Submission:
     answers = dict(assessment.answers.values)
     flags = assessment.flags
-    date_of_birth = questionnaire.parse_date(answers.get("date_of_birth"))
+    date_of_birth = dates.parse_date(answers.get("date_of_birth"))
     if date_of_birth is None:  # validation has already checked it; keep the type checker honest
         raise SubmitError("about_you")
     submission = Submission(
@@ -149,7 +149,7 @@ def _submission(
         skipped_steps=skipped_steps,
     )
     submission.flags = [
-        Flag(
+        FlagRecord(
             position=index,
             rule_id=flag.rule_id,
             severity=flag.severity.value,

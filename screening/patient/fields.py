@@ -35,7 +35,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation
 
-from screening.clinical.questionnaire import EXCLUSIVE_CODE, QType, Question, localise, parse_date
+from screening.clinical import dates
+from screening.clinical.dates import parse_date
+from screening.clinical.questionnaire import EXCLUSIVE_CODE, QType, Question, localise
 from screening.clinical.validation import Message, Problem
 
 DATE_PARTS = ("day", "month", "year")
@@ -52,20 +54,6 @@ WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 #: What a whole number of 19 digits or more reads as: out of every question's range (``validation`` makes sure each
 #: whole-number question has one), so the patient reads "must be between", without parsing a huge number.
 TOO_LONG_NUMBER = 10**18
-_MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
 
 
 class OptionText(NamedTuple):
@@ -363,7 +351,7 @@ class DateQuestionField(QuestionField, Field):
         self.process_data(self.object_data)
         if formdata is not None:
             self.raw_data = [first_text(formdata.getlist(f"{self.name}-{part}")) or "" for part in DATE_PARTS]
-            self.data = parse_parts(self.raw_data)
+            self.data = dates.date_from_parts(self.raw_data)
 
     def process_data(self, value: Any) -> None:
         self.data = value if isinstance(value, date) else parse_date(value)
@@ -399,33 +387,6 @@ class DateQuestionField(QuestionField, Field):
             }
             for part, value in zip(DATE_PARTS, self.parts(), strict=True)
         ]
-
-
-def _month(text: str) -> int | None:
-    if text.isascii() and text.isdigit() and len(text) <= 2:
-        return int(text)
-    lowered = text.lower()
-    if len(lowered) >= 3:
-        for number, name in enumerate(_MONTHS, start=1):
-            if name.startswith(lowered):
-                return number
-    return None
-
-
-def _number(text: str, digits: int) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= digits else None
-
-
-def parse_parts(parts: Sequence[str]) -> date | None:
-    """A date from day, month and year as typed (month as a number or an English name), or None."""
-    day_text, month_text, year_text = (part.strip() for part in parts)
-    day, month = _number(day_text, 2), _month(month_text)
-    if day is None or month is None or not (year_text.isascii() and year_text.isdigit() and len(year_text) == 4):
-        return None
-    try:
-        return date(int(year_text), month, day)
-    except ValueError:
-        return None
 
 
 _MISSING_PARTS = {
@@ -466,8 +427,8 @@ def real_date(form: Any, field: DateQuestionField) -> None:
         field.error_parts = ("year",)
         raise StopValidation(gettext("%(short)s year must include 4 numbers", short=short_name(field)))
     wrong = (
-        (("day",) if _number(day, 2) not in range(1, 32) else ())
-        + (("month",) if _month(month) not in range(1, 13) else ())
+        (("day",) if not (day.isascii() and day.isdigit() and len(day) <= 2 and 1 <= int(day) <= 31) else ())
+        + (("month",) if dates.month_number(month) not in range(1, 13) else ())
         + (("year",) if not (year.isascii() and year.isdigit() and int(year) > 0) else ())
     )
     field.error_parts = wrong or ("day",)  # each part is fine, but not together (30 February)

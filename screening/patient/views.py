@@ -178,7 +178,7 @@ def step(step_id: str) -> ResponseReturnValue:
     if draft is None:
         return redirect(url_for(".start"))
     first = journey.first_incomplete(draft.completed_steps, draft.answers)
-    if not journey.is_shown(step_id, draft.answers):  # e.g. support after PHQ-9 item 9 went back to 0
+    if not journey.step_is_shown(step_id, draft.answers):  # e.g. support after PHQ-9 item 9 went back to 0
         return redirect(url_for(".step", step_id=first) if first else url_for(".check"))
     ids = [s.id for s in journey.shown_steps(draft.answers)]
     if first is not None and ids.index(first) < ids.index(step_id):
@@ -254,7 +254,7 @@ def important() -> ResponseReturnValue:
         return redirect(url_for(".start"))
     last = session.get(SESSION_LAST_STEP)
     step_id = last.get("step") if isinstance(last, dict) else None
-    if step_id not in STEP_IDS or not journey.is_shown(step_id, draft.answers):
+    if step_id not in STEP_IDS or not journey.step_is_shown(step_id, draft.answers):
         return redirect(_where_now(draft))
     return_to_check = isinstance(last, dict) and last.get("check") is True
     carry_on = _after(step_id, draft, return_to_check=return_to_check)

@@ -31,6 +31,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, Va
 
 from screening import clock
 from screening.access import roles
+from screening.clinical import dates
 from screening.extensions import db
 from screening.models import AuditEvent, Role, StaffUser, Submission
 from screening.staff import accounts, auth, exports, paging
@@ -167,7 +168,7 @@ def clinic_time(moment: datetime | None) -> str:
     """A UTC moment in the clinic's time zone, e.g. "24 Nov 2026 14:05:09 GMT"."""
     if moment is None:
         return ""
-    return moment.astimezone(ZoneInfo(_settings()["TIMEZONE"])).strftime("%d %b %Y %H:%M:%S %Z")
+    return dates.moment_words(moment, ZoneInfo(_settings()["TIMEZONE"]), seconds=True)
 
 
 def _page(template: str, **context: Any) -> str:

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from screening import rules
-from screening.clinical import medications, presenter, questionnaire, scoring
+from screening.clinical import dates, medications, presenter, questionnaire, scoring
 from screening.clinical.presenter import AnswerSection
 
 STATUS_LABELS: Mapping[str, str] = {
@@ -44,17 +44,6 @@ ACKNOWLEDGEMENT_LABELS: Mapping[str, str] = {
 def severity_of_priority(priority: int) -> str:
     """``"urgent"`` ... ``"info"``, or ``"none"`` for a submission without flags."""
     return SEVERITY_BY_RANK.get(priority, "none")
-
-
-def local_time(moment: datetime, zone: tzinfo) -> str:
-    """A UTC datetime in the clinic's zone: "24 Nov 2026, 14:05"."""
-    here = moment.astimezone(zone)
-    return f"{here.day} {here:%b %Y, %H:%M}"
-
-
-def words_date(day: date, order: str = "dmy") -> str:
-    """A date in words in the locale's order: "14 March 1985" or "March 14, 1985" (``presenter.date_words``)."""
-    return presenter.date_words(day, order)
 
 
 # --- flags ---------------------------------------------------------------------------------------------------------
@@ -142,7 +131,7 @@ def flag_view(flag: Any, zone: tzinfo = UTC) -> FlagView:
         ACKNOWLEDGEMENT_LABELS.get(kind) if kind else None,
         by.name if by is not None else None,
         at,
-        local_time(at, zone) if at else None,
+        dates.moment_words(at, zone) if at else None,
         flag.acknowledgement_note,
     )
 
@@ -330,9 +319,11 @@ class HistoryEntry:
 def history(submission: Any, zone: tzinfo = UTC) -> list[HistoryEntry]:
     """The review timeline, newest first: review events (status changes, notes, every flag acknowledgement) and
     the submission itself."""
-    entries = [HistoryEntry(submission.submitted_at, local_time(submission.submitted_at, zone), None, "submitted")]
+    entries = [
+        HistoryEntry(submission.submitted_at, dates.moment_words(submission.submitted_at, zone), None, "submitted")
+    ]
     for event in submission.events:
-        when, who = local_time(event.at, zone), event.staff.name
+        when, who = dates.moment_words(event.at, zone), event.staff.name
         if event.flag_id is not None:
             kind = getattr(event.acknowledgement, "value", event.acknowledgement)
             entries.append(
@@ -400,9 +391,9 @@ def submission_view(submission: Any, *, zone: tzinfo, today: date, date_order: s
     return SubmissionView(
         reference=submission.reference,
         name=submission.full_name,
-        date_of_birth=words_date(submission.date_of_birth, date_order),
+        date_of_birth=dates.date_words(submission.date_of_birth, date_order),
         age=scoring.age_on(submission.date_of_birth, today),
-        submitted=local_time(submission.submitted_at, zone),
+        submitted=dates.moment_words(submission.submitted_at, zone),
         status=status,
         status_label=STATUS_LABELS.get(status, status),
         severity=severity_of_priority(submission.priority),

@@ -18,8 +18,9 @@ from typing import Any, Literal
 
 from sqlalchemy import Select, func, select
 
+from screening.clinical import dates
 from screening.extensions import db
-from screening.models import NO_FLAGS_PRIORITY, REFERENCE_PATTERN, Flag, Submission, SubmissionStatus
+from screening.models import NO_FLAGS_PRIORITY, REFERENCE_PATTERN, FlagRecord, Submission, SubmissionStatus
 from screening.rules import Severity
 from screening.staff import paging
 
@@ -31,7 +32,6 @@ SEVERITY_PRIORITY: Mapping[str, int] = {
     "none": NO_FLAGS_PRIORITY,
 }
 _REFERENCE = re.compile(REFERENCE_PATTERN)
-_DATE_PARTS = re.compile(r"(\d{1,4})[\s/.-]+(\d{1,2})[\s/.-]+(\d{1,4})")
 SEARCH_MAX_LENGTH = 254
 
 
@@ -101,25 +101,6 @@ class Search:
     value: Any
 
 
-def _date_of_birth(text: str, order: str) -> date | None:
-    match = _DATE_PARTS.fullmatch(text)
-    if match is None:
-        return None
-    first, second, third = (int(part) for part in match.groups())
-    if len(match.group(1)) == 4:
-        year, month, day = first, second, third
-    elif order == "mdy":
-        month, day, year = first, second, third
-    else:
-        day, month, year = first, second, third
-    if year < 1000:
-        return None
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
 def parse_search(text: str, *, date_order: str = "dmy") -> Search | None:
     """Understand a search term: a reference (any case, spaces ignored), an email address (has "@"), a date of
     birth (``14/03/1985`` in the locale's order, or ``1985-03-14``), otherwise part of a name. None when empty."""
@@ -131,7 +112,7 @@ def parse_search(text: str, *, date_order: str = "dmy") -> Search | None:
         return Search("reference", squeezed)
     if "@" in text:
         return Search("email", text.lower())
-    if (day := _date_of_birth(text, date_order)) is not None:
+    if (day := dates.typed_date(text, date_order)) is not None:
         return Search("date_of_birth", day)
     return Search("name", text.lower())
 
@@ -235,7 +216,7 @@ def _row_cursor(row: QueueRow, *, backwards: bool) -> Cursor:
 
 def page(filters: Filters, search: Search | None, cursor: Cursor | None, *, zone: tzinfo) -> Page:
     """One page of the queue, with the cursors of the pages after and before it (None at either end)."""
-    flag_count = select(func.count(Flag.id)).where(Flag.submission_id == Submission.id).scalar_subquery()
+    flag_count = select(func.count(FlagRecord.id)).where(FlagRecord.submission_id == Submission.id).scalar_subquery()
     query = _filtered(
         select(
             Submission.reference,

@@ -25,7 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from screening import clock
 from screening.audit import audit
 from screening.extensions import db
-from screening.models import Acknowledgement, Flag, ReviewEvent, Role, StaffUser, Submission, SubmissionStatus
+from screening.models import Acknowledgement, FlagRecord, ReviewEvent, Role, StaffUser, Submission, SubmissionStatus
 from screening.rules import Severity
 
 NOTE_MAX_LENGTH = 2000
@@ -256,7 +256,7 @@ def add_note(
 
 
 def acknowledge_flag(
-    flag: Flag,
+    flag: FlagRecord,
     acknowledgement: Acknowledgement,
     *,
     actor: StaffUser,

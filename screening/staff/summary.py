@@ -20,7 +20,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 
 from screening import rules
-from screening.clinical import presenter, scoring
+from screening.clinical import dates, presenter, scoring
 from screening.clinical.presenter import AnswerRow
 from screening.clinical.questionnaire import TEXT_TYPES, Topic
 from screening.staff import display as staff_display
@@ -229,7 +229,7 @@ def _notes(events: Sequence[Any], zone: tzinfo) -> tuple[list[SummaryNote], int]
     """Staff notes (and notes given with a status change), newest first; acknowledgement notes print with their
     flag."""
     notes = [
-        SummaryNote(event.staff.name, staff_display.local_time(event.at, zone), clip(event.note, NOTE_ROOM))
+        SummaryNote(event.staff.name, dates.moment_words(event.at, zone), clip(event.note, NOTE_ROOM))
         for event in sorted(events, key=lambda event: event.at, reverse=True)
         if event.note and getattr(event, "flag_id", None) is None
     ]
@@ -273,10 +273,10 @@ def build(
         clinic_name=clinic_name,
         reference=submission.reference,
         name=clip(submission.full_name, NAME_ROOM),
-        date_of_birth=staff_display.words_date(submission.date_of_birth, date_order),
+        date_of_birth=dates.date_words(submission.date_of_birth, date_order),
         age=scoring.age_on(submission.date_of_birth, today),
         contact=_answers(rows, Topic.CONTACT),
-        submitted=staff_display.local_time(submission.submitted_at, zone),
+        submitted=dates.moment_words(submission.submitted_at, zone),
         status_label=staff_display.STATUS_LABELS.get(getattr(submission.status, "value", submission.status), ""),
         questionnaire_version=submission.questionnaire_version,
         ruleset_version=submission.ruleset_version,
@@ -296,7 +296,7 @@ def build(
         notes=tuple(notes),
         notes_not_shown=notes_not_shown,
         generated_by=generated_by,
-        generated_at=staff_display.local_time(generated_at, zone),
+        generated_at=dates.moment_words(generated_at, zone),
         sent_early=staff_display.sent_early(getattr(submission, "skipped_steps", None)),
         sources=staff_display.flags_legend(flag_views),
     )

@@ -20,7 +20,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
 from screening import clock, notifications
 from screening.access import ALL_STAFF, roles
-from screening.clinical import scoring
+from screening.clinical import dates, scoring
 from screening.models import Acknowledgement, Role, StaffUser, Submission, SubmissionStatus
 from screening.staff import display as staff_display
 from screening.staff import escalation, review
@@ -196,7 +196,7 @@ def _queue_page(
         {
             "reference": row.reference,
             "age": scoring.age_on(row.date_of_birth, today),
-            "submitted": staff_display.local_time(row.submitted_at, zone),
+            "submitted": dates.moment_words(row.submitted_at, zone),
             "severity": staff_display.severity_of_priority(row.priority),
             "flag_count": row.flag_count,
             "status": row.status.value,
@@ -279,7 +279,7 @@ def _conflict_message(conflict: review.Conflict) -> str:
     if conflict.at is None:
         return "Someone else changed this submission meanwhile — reload to see the latest"
     local = conflict.at.astimezone(clinic_zone())
-    when = f"{local:%H:%M}" if local.date() == clinic_today() else f"{local:%H:%M} on {local.day} {local:%b %Y}"
+    when = f"{local:%H:%M}" if local.date() == clinic_today() else f"{local:%H:%M} on {dates.short_date(local)}"
     return f"Changed by {conflict.by or 'someone else'} at {when} — reload to see the latest"
 
 
@@ -348,14 +348,14 @@ def _pick_up_view(submission: Submission, user: StaffUser) -> dict[str, Any] | N
         by = submission.picked_up_by
         view["picked_up"] = {
             "by": by.name if by is not None else "a former member of staff",
-            "when": staff_display.local_time(submission.picked_up_at, zone),
+            "when": dates.moment_words(submission.picked_up_at, zone),
             "iso": _iso(submission.picked_up_at),
         }
     elif submission.status in escalation.WAITING_STATUSES:
         due = escalation.deadline(submission)
         view["waiting"] = {
             "waited": waited(submission.submitted_at, now),
-            "escalates": staff_display.local_time(due, zone),
+            "escalates": dates.moment_words(due, zone),
             "escalated": due <= now,
             "iso": _iso(due),
         }

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from screening.clinical.questionnaire import STEP_BY_ID, QType, parse_date
+from screening.clinical.dates import parse_date
+from screening.clinical.questionnaire import STEP_BY_ID, QType
 
 
 def form_data(step_id: str, answers: Mapping[str, Any]) -> dict[str, Any]:

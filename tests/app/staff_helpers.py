@@ -1,28 +1,19 @@
-"""Helpers for the staff tests: sign in through the real flow (password, then a TOTP code), and make submissions
-through the real submit path (draft, validation, rules), optionally back-dated."""
+"""Helpers for the staff tests: submissions made through the real submit path (draft, validation, rules), optionally
+back-dated, and what the review pages and the database show of them. Accounts and signing in: ``tests/app/auth.py``."""
 
 from __future__ import annotations
 
-import itertools
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import pyotp
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from screening.extensions import db
-from screening.models import AuditEvent, Role, Submission
-from screening.staff import accounts, auth
+from screening.models import AuditEvent, Submission
 from tests.answer_sets import answers, submit_answers
 from tests.conftest import Browser
-
-PASSWORD = "correct horse battery staple 2026"
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-_numbers = itertools.count(1)
 
 #: Answer changes that make each queue priority (the highest flag's rank; -1 for none).
 BY_PRIORITY: dict[int, dict[str, Any]] = {
@@ -32,56 +23,6 @@ BY_PRIORITY: dict[int, dict[str, Any]] = {
     0: {"pain_duration": "lt_3m"},
     -1: {},
 }
-
-
-@dataclass(frozen=True)
-class Staff:
-    id: int
-    name: str
-    email: str
-    role: Role
-
-
-def csrf_from(page: str) -> str:
-    match = _CSRF.search(page)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
-def create_account(app: Flask, role: Role | str, *, name: str | None = None) -> tuple[Staff, str]:
-    """An active account with a known password and an enrolled authenticator: (account, TOTP secret)."""
-    role = Role(role)
-    number = next(_numbers)
-    with app.app_context():
-        user, _ = accounts.create_staff(
-            email=f"{role.value}{number}@clinic.example",
-            name=name or f"{role.value.title()} Person {number}",
-            role=role,
-        )
-        user.password_hash = auth.hash_password(PASSWORD)
-        user.must_change_password = False
-        user.mfa_secret = pyotp.random_base32()
-        db.session.commit()
-        return Staff(user.id, user.name, user.email, user.role), user.mfa_secret
-
-
-def sign_in(
-    browser_or_client: Browser | FlaskClient, app: Flask, role: Role | str, *, name: str | None = None
-) -> Staff:
-    """Create an account and sign in with it through the login form and the second factor, as a person would."""
-    client: FlaskClient = getattr(browser_or_client, "client", browser_or_client)
-    staff, secret = create_account(app, role, name=name)
-    page = client.get("/staff/login").get_data(as_text=True)
-    response = client.post(
-        "/staff/login", data={"email": staff.email, "password": PASSWORD, "csrf_token": csrf_from(page)}
-    )
-    assert response.status_code == 302 and response.headers["Location"].endswith("/staff/mfa"), "password refused"
-    page = client.get("/staff/mfa").get_data(as_text=True)
-    response = client.post("/staff/mfa", data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_from(page)})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/staff/"), "code refused"
-    if isinstance(browser_or_client, Browser):
-        browser_or_client.get("/staff/")
-    return staff
 
 
 def make_submission(app: Flask, *, priority: int = -1, submitted_at: datetime | None = None, **changes: Any) -> str:

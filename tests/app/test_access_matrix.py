@@ -31,8 +31,8 @@ from werkzeug.routing import PathConverter, Rule, UnicodeConverter
 from screening import create_app
 from screening.access import allowed_roles, is_public
 from screening.extensions import db
-from screening.models import AuditEvent, Flag, Role, Submission
-from tests.app.auth_helpers import Staff, csrf_token, make_staff, sign_in
+from screening.models import AuditEvent, FlagRecord, Role, Submission
+from tests.app.auth import Staff, csrf_token, make_staff, sign_in
 
 PUBLIC = "public"
 ALL_STAFF = frozenset({"reception", "clinician", "admin"})
@@ -109,7 +109,7 @@ def samples(app: Flask) -> dict[str, Any]:
         references = [reference for reference, flags in add_demo_submissions() if flags]
         submission = db.session.scalar(select(Submission).where(Submission.reference == references[0]))
         assert submission is not None
-        flag = db.session.scalar(select(Flag).where(Flag.submission_id == submission.id))
+        flag = db.session.scalar(select(FlagRecord).where(FlagRecord.submission_id == submission.id))
         assert flag is not None
         reference, rule_id = submission.reference, flag.rule_id
     target = make_staff(app, Role.RECEPTION, email="target@clinic.example.org")

@@ -19,8 +19,9 @@ from screening.models import Role, Submission, SubmissionStatus
 from screening.staff import escalation, worker
 from tests.app.admin_helpers import add_submission, flask_command
 from tests.app.alert_helpers import CANARY_TEXTS, ESCALATION, URGENT, Hook, Inbox, configure, free_port, outbox, webhook
-from tests.app.auth_helpers import install_clock
-from tests.app.staff_helpers import audit_events, create_account
+from tests.app.auth import install_clock
+from tests.app.auth import staff_and_secret as create_account
+from tests.app.staff_helpers import audit_events
 
 LONDON = ZoneInfo("Europe/London")
 CANARY_NAME = URGENT["full_name"]

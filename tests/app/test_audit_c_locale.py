@@ -15,8 +15,8 @@ from sqlalchemy import select
 from screening.extensions import db
 from screening.models import Submission
 from tests.answer_sets import answers, submit_answers
+from tests.app.auth import sign_in
 from tests.app.form_posts import form_data
-from tests.app.staff_helpers import sign_in
 from tests.app.test_patient_flow import fill_every_step, start, submit
 from tests.conftest import Browser
 

@@ -19,7 +19,7 @@ from screening.extensions import db
 from screening.models import AuditEvent, LoginFailure, StaffUser
 from screening.staff import auth
 from screening.staff.auth_views import THROTTLED
-from tests.app.auth_helpers import (
+from tests.app.auth import (
     INVALID,
     Clock,
     account,

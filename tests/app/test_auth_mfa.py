@@ -14,7 +14,7 @@ from sqlalchemy import select
 from screening.extensions import db
 from screening.models import AuditEvent, Role, StaffUser
 from screening.staff import accounts
-from tests.app.auth_helpers import (
+from tests.app.auth import (
     Clock,
     account,
     audit_actions,

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from screening.extensions import db
 from screening.models import Role, StaffUser
 from screening.staff import accounts
-from tests.app.auth_helpers import (
+from tests.app.auth import (
     COOKIE,
     INVALID,
     Clock,

@@ -16,7 +16,8 @@ from screening.clinical.questionnaire import QUESTIONNAIRE_VERSION, QUESTIONS
 from screening.extensions import db
 from screening.models import AuditEvent
 from screening.staff import exports
-from tests.app.admin_helpers import add_submission, sign_in_admin
+from tests.app.admin_helpers import add_submission
+from tests.app.auth import sign_in_admin
 from tests.conftest import Browser
 
 ATTACKS = ['=HYPERLINK("http://evil.example","click")', "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1", "\r=1", "\0=1"]

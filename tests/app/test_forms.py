@@ -19,7 +19,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from screening import create_app, forms
 from screening.clinical import validation
-from screening.clinical.questionnaire import QUESTIONS, STEP_BY_ID, STEPS, clean_answers, is_shown, localise
+from screening.clinical.questionnaire import QUESTIONS, STEP_BY_ID, STEPS, clean_answers, localise, question_is_shown
 from screening.patient import fields
 from screening.staff import forms as staff_forms
 from tests.answer_sets import TODAY, answers, born
@@ -182,9 +182,9 @@ def test_validate_step_healthy_answers_valid_and_stored_unchanged(
 
 def test_every_follow_up_set_shows_every_question() -> None:
     values = clean_answers(EVERY_FOLLOW_UP).values
-    assert [q.id for q in QUESTIONS.values() if not is_shown(q, values)] == list(OTHER_BRANCH_ONLY)
+    assert [q.id for q in QUESTIONS.values() if not question_is_shown(q, values)] == list(OTHER_BRANCH_ONLY)
     other = clean_answers(OTHER_BRANCH).values
-    assert all(is_shown(QUESTIONS[qid], other) for qid in OTHER_BRANCH_ONLY)
+    assert all(question_is_shown(QUESTIONS[qid], other) for qid in OTHER_BRANCH_ONLY)
 
 
 def test_answers_stored_types_follow_questionnaire_md(ctx: None) -> None:

@@ -34,7 +34,7 @@ from tests.app.alert_helpers import (
     references,
     webhook,
 )
-from tests.app.auth_helpers import install_clock
+from tests.app.auth import install_clock
 from tests.app.test_patient_flow import fill_every_step, start, submit
 from tests.conftest import Browser
 

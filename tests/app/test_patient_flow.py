@@ -20,7 +20,7 @@ from screening.extensions import db
 from screening.models import AuditEvent, Draft, Submission
 from screening.patient.views import today
 from tests.answer_sets import answers
-from tests.app.admin_helpers import sign_in_admin
+from tests.app.auth import sign_in_admin
 from tests.app.form_posts import form_data
 from tests.conftest import Browser
 

@@ -14,7 +14,8 @@ from screening.models import Notification, Role, Submission
 from screening.staff.views import waited
 from tests.app.admin_helpers import add_submission
 from tests.app.alert_helpers import URGENT, configure
-from tests.app.staff_helpers import audit_events, get_submission, second_browser, sign_in, url, version_on
+from tests.app.auth import sign_in
+from tests.app.staff_helpers import audit_events, get_submission, second_browser, url, version_on
 from tests.conftest import Browser
 
 PICK_UP = "I&#39;m calling the patient"

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 
 from screening import clock
 from screening.extensions import db
-from screening.models import AuditEvent, Flag, Notification, ReviewEvent, Submission, SubmissionStatus
+from screening.models import AuditEvent, FlagRecord, Notification, ReviewEvent, Submission, SubmissionStatus
 from screening.staff import retention
-from tests.app.admin_helpers import add_submission, create_account, flask_command
+from tests.app.admin_helpers import add_submission, flask_command
+from tests.app.auth import create_account
 
 NOW = datetime(2030, 6, 15, 12, 0, tzinfo=UTC)
 URGENT = {
@@ -64,14 +65,14 @@ def test_purge_deletes_old_submissions_with_their_rows_and_leaves_tombstones(
                 )
             )
         db.session.commit()
-    flags_before = count(app, Flag)
+    flags_before = count(app, FlagRecord)
     assert flags_before >= 2 and count(app, Notification) == 2
 
     result = flask_command(app, "purge", "--older-than", "365")
     assert result.exit_code == 0, result.output
     assert result.output == "Deleted 1 submission(s) submitted before 2029-06-15T12:00:00+00:00 (365 days).\n"
     assert references(app) == [recent]
-    assert count(app, Flag) == flags_before // 2 and count(app, ReviewEvent) == 1
+    assert count(app, FlagRecord) == flags_before // 2 and count(app, ReviewEvent) == 1
     with app.app_context():
         assert db.session.scalars(select(Notification.reference)).all() == [recent]
         tombstone = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "submission.purged")).one()

@@ -22,8 +22,9 @@ from screening.patient.article import load
 from screening.patient.views import SEND_EARLY_BUTTON, SEND_EARLY_FROM
 from screening.staff import display as staff_display
 from tests.answer_sets import answers
+from tests.app.auth import sign_in
 from tests.app.form_posts import form_data
-from tests.app.staff_helpers import second_browser, sign_in
+from tests.app.staff_helpers import second_browser
 from tests.app.test_drafts import fill_until, the_draft
 from tests.app.test_pages_structure import Html, structure_problems
 from tests.app.test_patient_flow import _TOKEN, ACT_NOW_URL, carry_on, start, submit

@@ -18,9 +18,9 @@ from sqlalchemy import select
 
 from screening import rules
 from screening.extensions import db
-from screening.models import Flag, Submission
+from screening.models import FlagRecord, Submission
 from screening.staff import display as staff_display
-from tests.app.staff_helpers import sign_in
+from tests.app.auth import sign_in
 from tests.conftest import Browser
 from tests.summary_cases import TYPICAL, submit
 
@@ -224,5 +224,5 @@ def test_a_key_written_into_the_database_prints_as_text(app: Flask, clinician: B
         page = clinician.get(f"/staff/submissions/{reference}{path}")
         assert "<b>EVIL</b>" not in page and "&lt;b&gt;EVIL&lt;/b&gt;" in page
     with app.app_context():
-        flag = db.session.scalars(select(Flag).join(Submission).where(Submission.reference == reference)).first()
+        flag = db.session.scalars(select(FlagRecord).join(Submission).where(Submission.reference == reference)).first()
         assert flag is not None and hostile in (flag.source or "")

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from screening.extensions import db
 from screening.models import AuditEvent, Role, StaffUser
 from screening.staff import accounts
-from tests.app.admin_helpers import create_account, sign_in, sign_in_admin, staff_user
-from tests.app.auth_helpers import install_clock
+from tests.app.auth import account as staff_user
+from tests.app.auth import create_account, install_clock, sign_in_admin
+from tests.app.auth import sign_in_as as sign_in
 from tests.app.test_pages_structure import Html, structure_problems
 from tests.conftest import Browser
 

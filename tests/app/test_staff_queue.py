@@ -16,7 +16,9 @@ from screening.clinical.scoring import age_on
 from screening.extensions import db
 from screening.models import Submission, SubmissionStatus
 from screening.staff.queue import PAGE_SIZE
-from tests.app.staff_helpers import csrf_from, make_submission, sign_in
+from tests.app.auth import csrf_token as csrf_from
+from tests.app.auth import sign_in
+from tests.app.staff_helpers import make_submission
 from tests.conftest import Browser
 
 _ROW_REFERENCE = re.compile(

@@ -15,13 +15,12 @@ from sqlalchemy import select, update
 from screening.extensions import db
 from screening.models import ReviewEvent, Role, StaffUser, Submission, SubmissionStatus
 from screening.staff import review
+from tests.app.auth import Staff, sign_in
 from tests.app.staff_helpers import (
-    Staff,
     audit_events,
     get_submission,
     make_submission,
     second_browser,
-    sign_in,
     url,
     version_on,
 )

@@ -16,12 +16,12 @@ from screening.clinical import questionnaire
 from screening.extensions import db
 from screening.models import Acknowledgement, ReviewEvent, Submission
 from tests.answer_sets import phq9
+from tests.app.auth import sign_in
 from tests.app.staff_helpers import (
     audit_events,
     get_submission,
     make_submission,
     second_browser,
-    sign_in,
     url,
     version_on,
 )

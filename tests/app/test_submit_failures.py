@@ -21,7 +21,7 @@ from screening import rules
 from screening.clinical import validation
 from screening.clinical.questionnaire import STEP_BY_ID, clean_answers
 from screening.extensions import db
-from screening.models import AuditEvent, Draft, Flag, Submission
+from screening.models import AuditEvent, Draft, FlagRecord, Submission
 from screening.patient import drafts as services
 from screening.patient.article import load
 from tests.answer_sets import answers
@@ -48,7 +48,7 @@ def counts(app: Flask) -> dict[str, int]:
     with app.app_context():
         return {
             model.__tablename__: db.session.scalar(select(func.count()).select_from(model)) or 0
-            for model in (Submission, Flag, AuditEvent, Draft)
+            for model in (Submission, FlagRecord, AuditEvent, Draft)
         }
 
 

@@ -13,9 +13,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from screening.extensions import db
-from screening.models import Flag, StaffUser, Submission
+from screening.models import FlagRecord, StaffUser, Submission
 from screening.staff import pdf, review, summary
-from tests.app.staff_helpers import audit_events, sign_in
+from tests.app.auth import sign_in
+from tests.app.staff_helpers import audit_events
 from tests.conftest import Browser
 from tests.summary_cases import (
     TYPICAL,
@@ -183,7 +184,7 @@ def test_fifty_thousand_characters_written_into_the_database_print_clipped(app: 
     with app.app_context():
         submission = db.session.scalars(select(Submission).where(Submission.reference == reference)).one()
         submission.answers = {**submission.answers, "pain_description": huge}
-        db.session.execute(update(Flag).where(Flag.submission_id == submission.id).values(evidence=huge))
+        db.session.execute(update(FlagRecord).where(FlagRecord.submission_id == submission.id).values(evidence=huge))
         db.session.commit()
     page = clinician.get(url(reference))
     assert "&lt;b&gt;AAAA" in page and "<b>AAAA" not in page and summary.CLIPPED in page

@@ -12,7 +12,8 @@ from urllib.parse import urlparse
 
 from playwright.sync_api import Page
 
-from screening.clinical.questionnaire import STEP_BY_ID, QType, Question, Step, parse_date
+from screening.clinical.dates import parse_date
+from screening.clinical.questionnaire import STEP_BY_ID, QType, Question, Step
 
 MAX_STOPS = 300
 TEXT_INPUTS = frozenset({"text", "email", "tel", "number", "textarea"})

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from screening.clinical import presenter, questionnaire
+from screening.clinical import dates, presenter, questionnaire
 from screening.clinical.conditions import Condition
 from screening.clinical.questionnaire import QUESTIONS, STEP_BY_ID, QType, Question, Topic
 from screening.staff import display as staff_display
@@ -60,14 +60,12 @@ def test_dates_follow_the_locales_order() -> None:
     assert words("date_of_birth", "2001-12-01", date_order="mdy") == "December 1, 2001"
 
 
-def test_staff_display_and_the_template_filter_put_dates_in_words_through_the_presenter() -> None:
-    from screening.app import long_date
-
+def test_every_date_in_words_comes_from_the_one_formatter() -> None:
     day = date(1985, 3, 14)
-    for order in presenter.DATE_ORDERS:
-        assert staff_display.words_date(day, order) == presenter.date_words(day, order)
-        assert long_date("1985-03-14", order) == presenter.date_words(day, order)
-    assert long_date("not a date") == "not a date"
+    for order in dates.DATE_ORDERS:
+        assert presenter.answer_words(QUESTIONS["date_of_birth"], "1985-03-14", date_order=order) == dates.date_words(
+            day, order
+        )
 
 
 def test_an_unticked_checkbox_is_no_on_an_answered_page_and_not_answered_on_a_skipped_one() -> None:
@@ -192,7 +190,7 @@ def representative(question: Question) -> dict[str, Any]:
     values = answers()
     _show(question, values)
     values[question.id] = _sample(question)
-    assert questionnaire.is_shown(question, questionnaire.clean_answers(values).values), question.id
+    assert questionnaire.question_is_shown(question, questionnaire.clean_answers(values).values), question.id
     return values
 
 

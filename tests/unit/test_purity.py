@@ -86,6 +86,7 @@ def test_every_module_sits_in_the_layout() -> None:
         "access",
         "notifications",
         "security",
+        "logs",
         "clock",
         "rules",
         "forms",

@@ -30,7 +30,7 @@ from screening.clinical.questionnaire import (
     Question,
     check_condition,
     clean_answers,
-    is_shown,
+    question_is_shown,
     valid_value,
 )
 from tests.unit import readability
@@ -917,14 +917,14 @@ def test_valid_value_consent_and_checkbox_on_anything_but_true_returns_none(qid:
 
 # --- is_shown -------------------------------------------------------------------------------------------
 def test_is_shown_unconditional_question_always_shown() -> None:
-    assert is_shown(QUESTIONS["full_name"], {})
-    assert is_shown(QUESTIONS["heart_conditions"], {"anything": 1})
+    assert question_is_shown(QUESTIONS["full_name"], {})
+    assert question_is_shown(QUESTIONS["heart_conditions"], {"anything": 1})
 
 
 def test_is_shown_follow_up_on_parent_code_ticked_shown() -> None:
-    assert is_shown(QUESTIONS["bp_controlled"], {"heart_conditions": ["high_blood_pressure"]})
-    assert not is_shown(QUESTIONS["bp_controlled"], {"heart_conditions": ["heart_attack"]})
-    assert not is_shown(QUESTIONS["bp_controlled"], {})
+    assert question_is_shown(QUESTIONS["bp_controlled"], {"heart_conditions": ["high_blood_pressure"]})
+    assert not question_is_shown(QUESTIONS["bp_controlled"], {"heart_conditions": ["heart_attack"]})
+    assert not question_is_shown(QUESTIONS["bp_controlled"], {})
 
 
 @pytest.mark.parametrize(
@@ -933,33 +933,33 @@ def test_is_shown_follow_up_on_parent_code_ticked_shown() -> None:
 )
 def test_is_shown_pregnancy_status_on_sex_at_birth_follows_spec(sex: str | None, shown: bool) -> None:
     values = {} if sex is None else {"sex_at_birth": sex}
-    assert is_shown(QUESTIONS["pregnancy_status"], values) is shown
+    assert question_is_shown(QUESTIONS["pregnancy_status"], values) is shown
 
 
 @pytest.mark.parametrize(("phq9_9", "shown"), [(None, False), (0, False), (1, True), (3, True)])
 def test_is_shown_support_questions_on_phq9_item_9_follow_step_condition(phq9_9: int | None, shown: bool) -> None:
     values = {} if phq9_9 is None else {"phq9_9": phq9_9}
     for qid in ("self_harm_intent", "self_harm_recent_attempt"):
-        assert is_shown(QUESTIONS[qid], values) is shown
+        assert question_is_shown(QUESTIONS[qid], values) is shown
 
 
 def test_is_shown_contact_phone_today_only_when_support_shown_and_no_phone() -> None:
     question = QUESTIONS["contact_phone_today"]
-    assert is_shown(question, {"phq9_9": 2})
-    assert not is_shown(question, {"phq9_9": 2, "phone": "01632 960 001"})
-    assert not is_shown(question, {"phq9_9": 0})
+    assert question_is_shown(question, {"phq9_9": 2})
+    assert not question_is_shown(question, {"phq9_9": 2, "phone": "01632 960 001"})
+    assert not question_is_shown(question, {"phq9_9": 0})
 
 
 @pytest.mark.parametrize(("auditc_1", "shown"), [("0", False), ("1", True), ("4", True), (None, False)])
 def test_is_shown_auditc_follow_ups_on_drinking_follow_spec(auditc_1: str | None, shown: bool) -> None:
     values = {} if auditc_1 is None else {"auditc_1": auditc_1}
-    assert is_shown(QUESTIONS["auditc_2"], values) is shown
-    assert is_shown(QUESTIONS["auditc_3"], values) is shown
+    assert question_is_shown(QUESTIONS["auditc_2"], values) is shown
+    assert question_is_shown(QUESTIONS["auditc_3"], values) is shown
 
 
 def test_is_shown_current_medications_on_no_medications_ticked_hidden() -> None:
-    assert is_shown(QUESTIONS["current_medications"], {})
-    assert not is_shown(QUESTIONS["current_medications"], {"no_medications": True})
+    assert question_is_shown(QUESTIONS["current_medications"], {})
+    assert not question_is_shown(QUESTIONS["current_medications"], {"no_medications": True})
 
 
 @pytest.mark.parametrize(
@@ -972,7 +972,7 @@ def test_is_shown_current_medications_on_no_medications_ticked_hidden() -> None:
     ],
 )
 def test_is_shown_psychosis_current_on_either_parent_follows_spec(values: dict[str, Any], shown: bool) -> None:
-    assert is_shown(QUESTIONS["psychosis_current"], values) is shown
+    assert question_is_shown(QUESTIONS["psychosis_current"], values) is shown
 
 
 # --- clean_answers --------------------------------------------------------------------------------------
@@ -1139,7 +1139,7 @@ def test_clean_answers_on_arbitrary_json_like_input_never_raises_and_keeps_only_
     assert not result.invalid & result.hidden
     for qid, value in result.values.items():
         assert valid_value(QUESTIONS[qid], value) == value
-        assert is_shown(QUESTIONS[qid], result.values)
+        assert question_is_shown(QUESTIONS[qid], result.values)
     assert clean_answers(dict(result.values)).values == result.values
     if isinstance(raw, Mapping):
         assert result.unknown == {key for key in raw if key not in QUESTIONS}

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from screening import rules
 from screening.clinical.conditions import when
-from screening.clinical.questionnaire import QUESTIONS, QType, is_shown
+from screening.clinical.questionnaire import QUESTIONS, QType, question_is_shown
 from screening.clinical.triggers import Answered
 from screening.rules import RETIRED_RULE_IDS, RULES, RULES_BY_ID, SOURCE_NOTES, Rule, Severity, evaluate
 from tests.answer_sets import TODAY, answers, born
@@ -169,8 +169,8 @@ def test_chest_pain_since_a_heart_attack_is_asked_under_the_heart_attack_tick_in
     # so a patient who did not tick it never sees it.
     assert SINCE_MI.type is QType.YESNO and SINCE_MI.required
     assert SINCE_MI.enable_when == when("heart_conditions", "has", "heart_attack")
-    assert is_shown(SINCE_MI, {"heart_conditions": ["heart_attack"]})
-    assert not is_shown(SINCE_MI, {"heart_conditions": ["coronary_disease"]})
+    assert question_is_shown(SINCE_MI, {"heart_conditions": ["heart_attack"]})
+    assert not question_is_shown(SINCE_MI, {"heart_conditions": ["coronary_disease"]})
     label = SINCE_MI.label.lower()
     assert label.startswith("since your heart attack")
     assert "chest pain when resting" in label and "new or getting worse" in label  # CG95 1.2.1.3 in plain words
@@ -497,7 +497,7 @@ def test_patient_messages_are_plain(rule: Rule) -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=[rule.id for rule in RULES])
 def test_rule_words_fit_the_stored_flag_columns(rule: Rule) -> None:
-    # models.Flag: rule_id String(64), title String(200), source String(200); PostgreSQL refuses longer values.
+    # models.FlagRecord: rule_id String(64), title String(200), source String(200); PostgreSQL refuses longer values.
     assert len(rule.id) <= 64 and len(rule.title) <= 200 and len(", ".join(rule.sources)) <= 200
 
 

@@ -1,16 +1,22 @@
-"""Helpers for the staff-authentication tests: accounts made in the database, ``sign_in`` through the real
-login form and TOTP step (CSRF tokens scraped from each page, codes computed for ``screening.clock.now()``),
-and a controllable clock.
+"""Staff accounts and sign-in for the app tests, in one place: accounts made in the database with a known password
+and an enrolled authenticator (``make_staff``), ``sign_in`` as any role through the real login form and TOTP step
+(CSRF tokens scraped from each page, codes computed for ``screening.clock.now()``), and a controllable clock.
+
+``sign_in(client_or_browser, app, "reception")`` makes a new account of that role and signs in with it; call it once
+per role, on separate clients, for several people. The admin tests' shorthands (``sign_in_admin``, ``sign_in_as``,
+``create_account``) return account ids and default to "Ada Admin"; ``staff_and_secret`` makes an account that has
+not signed in.
 
 Use the clock with ``clock = install_clock(monkeypatch)``; ``clock.advance(minutes=16)`` moves it on.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyotp
 import pytest
@@ -23,10 +29,15 @@ from screening.extensions import db
 from screening.models import AuditEvent, Role, StaffUser
 from screening.staff import accounts, auth
 
+if TYPE_CHECKING:
+    from tests.conftest import Browser
+
 PASSWORD = "tangerine lighthouse rowing 42"
 COOKIE = "screening"
 INVALID = "Enter a correct email address and password"
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+ADMIN_EMAIL = "ada.admin@example.org"
+ADMIN_NAME = "Ada Admin"
+_CSRF = re.compile(r'name="csrf_token"[^>]*?\svalue="([^"]+)"')
 _KEY = re.compile(r'<code class="app-key">([A-Z2-7 ]+)</code>')
 # 09:00:03 UTC on a Monday, 3 seconds into a TOTP time step (so "now" and "30 s later" are different steps)
 START = datetime(2026, 3, 2, 9, 0, 3, tzinfo=UTC)
@@ -52,60 +63,12 @@ def install_clock(monkeypatch: pytest.MonkeyPatch, start: datetime = START) -> C
     return clock
 
 
-@dataclass(frozen=True)
-class Staff:
-    id: int
-    email: str
-    name: str
-    role: Role
-    password: str
-    secret: str | None
-
-
-def make_staff(
-    app: Flask,
-    role: Role | str = Role.CLINICIAN,
-    *,
-    email: str | None = None,
-    name: str | None = None,
-    password: str = PASSWORD,
-    enrolled: bool = True,
-    must_change_password: bool = False,
-    active: bool = True,
-) -> Staff:
-    """A staff account with a known password (and, when ``enrolled``, a TOTP secret)."""
-    role = Role(role)
-    with app.app_context():
-        count = db.session.query(StaffUser).count()
-        email = email or f"{role.value}{count + 1}@clinic.example.org"
-        name = name or f"{role.value.title()} Number{count + 1}"
-        user, _one_time = accounts.create_staff(email=email, name=name, role=role)
-        user.password_hash = auth.hash_password(password)
-        user.must_change_password = must_change_password
-        user.mfa_secret = pyotp.random_base32(32) if enrolled else None
-        user.active = active
-        db.session.commit()
-        return Staff(user.id, user.email, user.name, role, password, user.mfa_secret)
-
-
-def account(app: Flask, staff_id: int) -> StaffUser:
-    """The account row as it is now (detached: read its attributes, don't change it)."""
-    with app.app_context():
-        user = db.session.get(StaffUser, staff_id)
-        assert user is not None
-        db.session.expunge(user)
-        return user
-
-
-def audit_actions(app: Flask) -> list[str]:
-    with app.app_context():
-        return [event.action for event in db.session.query(AuditEvent).order_by(AuditEvent.id)]
-
-
+# --- CSRF ----------------------------------------------------------------------------------------------------------
 def csrf_token(html: str) -> str:
+    """The CSRF token of the (first) form on the page."""
     match = _CSRF.search(html)
     assert match, "no CSRF token on the page"
-    return match.group(1) or match.group(2)
+    return match.group(1)
 
 
 def page_csrf(client: FlaskClient, url: str = "/staff/login") -> str:
@@ -128,10 +91,64 @@ def post(
     return client.post(url, data=payload, **kwargs)
 
 
-def submit_password(client: FlaskClient, email: str, password: str, **kwargs: Any) -> TestResponse:
-    return post(client, "/staff/login", {"email": email, "password": password}, **kwargs)
+# --- accounts ------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Staff:
+    id: int
+    email: str
+    name: str
+    role: Role
+    password: str
+    secret: str | None
 
 
+@functools.cache
+def _password_hash(password: str) -> str:
+    """argon2 is slow on purpose: each test password is hashed once per run (its accounts share the salt)."""
+    return auth.hash_password(password)
+
+
+def make_staff(
+    app: Flask,
+    role: Role | str = Role.CLINICIAN,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    password: str = PASSWORD,
+    enrolled: bool = True,
+    must_change_password: bool = False,
+    active: bool = True,
+) -> Staff:
+    """A staff account with a known password (and, when ``enrolled``, a TOTP secret)."""
+    role = Role(role)
+    with app.app_context():
+        count = db.session.query(StaffUser).count()
+        email = email or f"{role.value}{count + 1}@clinic.example.org"
+        name = name or f"{role.value.title()} Number{count + 1}"
+        user, _one_time = accounts.create_staff(email=email, name=name, role=role)
+        user.password_hash = _password_hash(password)
+        user.must_change_password = must_change_password
+        user.mfa_secret = pyotp.random_base32(32) if enrolled else None
+        user.active = active
+        db.session.commit()
+        return Staff(user.id, user.email, user.name, role, password, user.mfa_secret)
+
+
+def account(app: Flask, staff_id: int) -> StaffUser:
+    """The account row as it is now (detached: read its attributes, don't change it)."""
+    with app.app_context():
+        user = db.session.get(StaffUser, staff_id)
+        assert user is not None
+        db.session.expunge(user)
+        return user
+
+
+def audit_actions(app: Flask) -> list[str]:
+    with app.app_context():
+        return [event.action for event in db.session.query(AuditEvent).order_by(AuditEvent.id)]
+
+
+# --- second factor -------------------------------------------------------------------------------------------------
 def totp(secret: str, at: datetime | None = None, *, steps: int = 0) -> str:
     """The code for the time step of ``at`` (default ``screening.clock.now()``) moved by ``steps``."""
     moment = at or screening.clock.now()
@@ -156,8 +173,13 @@ def mfa_setup_key(html: str) -> str:
     return match.group(1).replace(" ", "")
 
 
+# --- signing in and out --------------------------------------------------------------------------------------------
+def submit_password(client: FlaskClient, email: str, password: str, **kwargs: Any) -> TestResponse:
+    return post(client, "/staff/login", {"email": email, "password": password}, **kwargs)
+
+
 def sign_in(
-    client: FlaskClient,
+    client: FlaskClient | Browser,
     app: Flask,
     role: Role | str = Role.CLINICIAN,
     *,
@@ -165,16 +187,53 @@ def sign_in(
     expect: str = "/staff/",
     **account_options: Any,
 ) -> Staff:
-    """Sign ``client`` in through the real login form and TOTP step: as ``staff``, or as a new enrolled
-    account with ``role`` (``account_options`` go to ``make_staff``). Checks it lands on ``expect``."""
+    """Sign ``client`` (a test client, or a ``Browser``) in through the real login form and TOTP step: as ``staff``,
+    or as a new enrolled account with ``role`` (``account_options`` such as ``name`` or ``email`` go to
+    ``make_staff``). Checks it lands on ``expect``; a ``Browser`` is left on that page."""
+    test_client = client if isinstance(client, FlaskClient) else client.client
     staff = staff or make_staff(app, role, **account_options)
-    response = submit_password(client, staff.email, staff.password)
+    response = submit_password(test_client, staff.email, staff.password)
     assert response.status_code == 302, response.get_data(as_text=True)
     assert response.headers["Location"] == "/staff/mfa", response.headers["Location"]
-    response = post(client, "/staff/mfa", {"code": unused_code(app, staff)}, token_from="/staff/mfa")
+    response = post(test_client, "/staff/mfa", {"code": unused_code(app, staff)}, token_from="/staff/mfa")
     assert response.status_code == 302, response.get_data(as_text=True)
     assert response.headers["Location"] == expect, response.headers["Location"]
+    if not isinstance(client, FlaskClient):
+        client.get(expect)
     return staff
+
+
+def sign_in_as(
+    client: FlaskClient | Browser,
+    app: Flask,
+    *,
+    role: Role | str = Role.ADMIN,
+    email: str = ADMIN_EMAIL,
+    name: str = ADMIN_NAME,
+) -> int:
+    """Sign in as a new account with this role, email and name (Ada Admin by default); returns its id."""
+    return sign_in(client, app, role, email=email, name=name).id
+
+
+def sign_in_admin(client: FlaskClient | Browser, app: Flask) -> int:
+    """Sign ``client`` in as a new admin ("Ada Admin"); returns the account's id."""
+    return sign_in_as(client, app)
+
+
+def create_account(
+    app: Flask, *, role: Role | str = Role.ADMIN, email: str = ADMIN_EMAIL, name: str = ADMIN_NAME
+) -> tuple[int, str]:
+    """An enrolled account (Ada Admin by default) that has not signed in: its id and TOTP secret."""
+    staff = make_staff(app, role, email=email, name=name)
+    assert staff.secret is not None
+    return staff.id, staff.secret
+
+
+def staff_and_secret(app: Flask, role: Role | str = Role.CLINICIAN, **account_options: Any) -> tuple[Staff, str]:
+    """An enrolled account that has not signed in, and its TOTP secret."""
+    staff = make_staff(app, role, **account_options)
+    assert staff.secret is not None
+    return staff, staff.secret
 
 
 def sign_out(client: FlaskClient) -> TestResponse:
