@@ -140,8 +140,9 @@ def _reset_postgresql() -> None:
 
 
 def _empty_postgresql() -> None:
-    """The app's PostgreSQL database as create_all leaves it: its tables truncated, or rebuilt when a test (the
-    migration and settings tests) dropped or changed the schema."""
+    """The app's PostgreSQL database as create_all leaves it: its tables truncated (fresh, their ids restarting at 1),
+    or rebuilt when a test (the migration and settings tests) dropped or changed the schema. (TRUNCATE, not the
+    quicker DELETE: rows deleted leave space that later rows fill, so unordered reads would change order.)"""
     with db.engine.begin() as connection:
         connection.execute(text("SET LOCAL lock_timeout = '60s'"))  # a connection left open fails the test, no hang
         if _schema["missing"]:

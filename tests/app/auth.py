@@ -187,15 +187,21 @@ def sign_in(
     expect: str = "/staff/",
     **account_options: Any,
 ) -> Staff:
-    """Sign ``client`` (a test client, or a ``Browser``) in through the real login form and TOTP step: as ``staff``,
-    or as a new enrolled account with ``role`` (``account_options`` such as ``name`` or ``email`` go to
-    ``make_staff``). Checks it lands on ``expect``; a ``Browser`` is left on that page."""
+    """Sign ``client`` (a test client, or a ``Browser``) in through the real login form and second factor: as
+    ``staff``, or as a new account with ``role`` (``account_options`` such as ``name``, ``email`` or ``enrolled`` go
+    to ``make_staff``). An account without an authenticator enrols on the set-up page first, as a new member of staff
+    does (the returned ``Staff`` then has no secret: read it with ``account``). Checks it lands on ``expect``; a
+    ``Browser`` is left on that page."""
     test_client = client if isinstance(client, FlaskClient) else client.client
     staff = staff or make_staff(app, role, **account_options)
     response = submit_password(test_client, staff.email, staff.password)
     assert response.status_code == 302, response.get_data(as_text=True)
-    assert response.headers["Location"] == "/staff/mfa", response.headers["Location"]
-    response = post(test_client, "/staff/mfa", {"code": unused_code(app, staff)}, token_from="/staff/mfa")
+    if response.headers["Location"] == "/staff/mfa/setup":
+        key = mfa_setup_key(test_client.get("/staff/mfa/setup").get_data(as_text=True))
+        response = post(test_client, "/staff/mfa/setup", {"code": totp(key)}, token_from="/staff/mfa/setup")
+    else:
+        assert response.headers["Location"] == "/staff/mfa", response.headers["Location"]
+        response = post(test_client, "/staff/mfa", {"code": unused_code(app, staff)}, token_from="/staff/mfa")
     assert response.status_code == 302, response.get_data(as_text=True)
     assert response.headers["Location"] == expect, response.headers["Location"]
     if not isinstance(client, FlaskClient):
