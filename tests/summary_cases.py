@@ -138,7 +138,7 @@ def pdf_page_size(pdf: bytes) -> str:
     """``pdfinfo``'s page size, e.g. "612 x 792 pts (letter)"."""
     tool = shutil.which("pdfinfo")
     assert tool, "pdfinfo is missing: apt-get install poppler-utils (scripts/ensure-browser.sh does)"
-    done = subprocess.run([tool, "-"], input=pdf, capture_output=True, check=True)  # noqa: S603
+    done = subprocess.run([tool, "-"], input=pdf, capture_output=True, check=True)
     return next(
         line.split(":", 1)[1].strip() for line in done.stdout.decode().splitlines() if line.startswith("Page size:")
     )
@@ -151,7 +151,7 @@ def pdf_pages(pdf: bytes) -> list[str]:
     done = subprocess.run(
         [tool, "-layout", "-enc", "UTF-8", "-", "-"],
         input=pdf,
-        capture_output=True,  # noqa: S603
+        capture_output=True,
         check=True,
     )
     return done.stdout.decode("utf-8").split("\f")[:-1]

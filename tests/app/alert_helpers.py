@@ -54,7 +54,7 @@ class Inbox:
         self.envelopes: list[Any] = []
         self.delay = delay
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.delay:
             time.sleep(self.delay)
         self.envelopes.append(envelope)
@@ -94,7 +94,7 @@ def hook() -> Iterator[tuple[Hook, str]]:
     receiver = Hook()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             receiver.requests.append((dict(self.headers.items()), body))
             self.send_response(receiver.status)

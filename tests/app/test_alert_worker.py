@@ -19,8 +19,7 @@ from screening.models import Role, Submission, SubmissionStatus
 from screening.staff import escalation, worker
 from tests.app.admin_helpers import add_submission, flask_command
 from tests.app.alert_helpers import CANARY_TEXTS, ESCALATION, URGENT, Hook, Inbox, configure, free_port, outbox, webhook
-from tests.app.auth import install_clock
-from tests.app.auth import staff_and_secret as create_account
+from tests.app.auth import install_clock, staff_and_secret
 from tests.app.staff_helpers import audit_events
 
 LONDON = ZoneInfo("Europe/London")
@@ -153,7 +152,7 @@ def test_escalation_after_the_deadline_once_with_no_patient_data(
 def test_a_pick_up_before_the_deadline_prevents_the_escalation(app: Flask, hook: tuple[Hook, str]) -> None:
     webhook(app, hook[1])
     reference = add_submission(app, submitted_at=TUESDAY_10, **URGENT)
-    staff, _ = create_account(app, Role.CLINICIAN)
+    staff, _ = staff_and_secret(app, Role.CLINICIAN)
     with app.app_context():
         from screening.models import StaffUser
         from screening.staff import review

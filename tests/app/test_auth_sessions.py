@@ -316,7 +316,7 @@ def test_session_create_staff_through_the_flask_command_line(app: Flask, client:
         "SCREENING_SECRET_KEY": "test-secret-key",
         "SCREENING_ENV": "development",
     }
-    completed = subprocess.run(  # noqa: S603 - a fixed command line
+    completed = subprocess.run(
         [
             sys.executable,
             "-m",

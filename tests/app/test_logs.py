@@ -13,25 +13,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from screening import create_app, logs
-from screening.extensions import db
+from screening import logs
 from tests.app.test_pages_structure import add_failing_route
+from tests.app.test_proxy import proxied_app
 
 GENERATED = re.compile(r"[0-9a-f]{12}")
-
-
-def app_with_proxies(tmp_path: Path, hops: int) -> Flask:
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'logs.sqlite3'}",
-            "SECRET_KEY": "test",
-            "PROXY_HOPS": hops,
-        }
-    )
-    with app.app_context():
-        db.create_all()
-    return app
 
 
 def test_logs_every_response_has_a_fresh_request_id(app: Flask) -> None:
@@ -46,7 +32,7 @@ def test_logs_every_response_has_a_fresh_request_id(app: Flask) -> None:
 
 
 def test_logs_without_a_trusted_proxy_a_clients_request_id_is_ignored(tmp_path: Path) -> None:
-    client = app_with_proxies(tmp_path, 0).test_client()
+    client = proxied_app(tmp_path, 0).test_client()
     given = client.get("/", headers={"X-Request-ID": "chosen-by-the-client-1234"}).headers["X-Request-ID"]
     assert given != "chosen-by-the-client-1234" and GENERATED.fullmatch(given)
 
@@ -64,7 +50,7 @@ def test_logs_without_a_trusted_proxy_a_clients_request_id_is_ignored(tmp_path: 
     ],
 )
 def test_logs_behind_a_trusted_proxy_its_well_formed_request_id_is_kept(tmp_path: Path, sent: str, kept: bool) -> None:
-    client = app_with_proxies(tmp_path, 1).test_client()
+    client = proxied_app(tmp_path, 1).test_client()
     returned = client.get("/", headers={"X-Request-ID": sent}).headers["X-Request-ID"]
     if kept:
         assert returned == sent
@@ -99,7 +85,7 @@ def test_logs_a_line_is_one_json_object_and_an_exception_loses_its_message() -> 
 
 
 def test_logs_the_handler_is_installed_once_however_many_apps_are_made(app: Flask, tmp_path: Path) -> None:
-    app_with_proxies(tmp_path, 0)
+    proxied_app(tmp_path, 0)
     handlers = [handler for handler in logging.getLogger().handlers if handler.get_name() == logs.HANDLER_NAME]
     assert len(handlers) == 1 and isinstance(handlers[0].formatter, logs.JsonFormatter)
 

@@ -82,7 +82,7 @@ def test_0003_copies_existing_flag_acknowledgements_into_the_history(tmp_path: P
             assert connection.execute(text("SELECT count(*) FROM review_event")).scalar() == 0
         with db.engine.begin() as connection:
             for table in ("flag", "submission", "staff_user"):
-                connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (constant names)
+                connection.execute(text(f"DELETE FROM {table}"))
         flask_migrate.downgrade(revision="base")
         db.session.remove()
         if TEST_DATABASE_URL:

@@ -15,9 +15,7 @@ from sqlalchemy import select
 from screening.extensions import db
 from screening.models import AuditEvent, Role, StaffUser
 from screening.staff import accounts
-from tests.app.auth import account as staff_user
-from tests.app.auth import create_account, install_clock, sign_in_admin
-from tests.app.auth import sign_in_as as sign_in
+from tests.app.auth import account, create_account, install_clock, sign_in_admin, sign_in_as
 from tests.app.test_pages_structure import Html, structure_problems
 from tests.conftest import Browser
 
@@ -60,7 +58,7 @@ def test_every_admin_route_is_in_the_tested_lists(app: Flask) -> None:
 def test_other_roles_get_403_on_every_admin_route_and_the_refusal_is_audited(
     app: Flask, client: FlaskClient, role: Role
 ) -> None:
-    user_id = sign_in(client, app, role=role, email=f"{role.value}@example.org", name="Sam Staff")
+    user_id = sign_in_as(client, app, role=role, email=f"{role.value}@example.org", name="Sam Staff")
     browser = Browser(client)
     browser.get("/staff/password")  # a page this role may use, for a CSRF token
     token = browser.csrf_token()
@@ -95,7 +93,7 @@ def test_anonymous_users_are_sent_to_sign_in_from_every_admin_route(app: Flask, 
     for url in ADMIN_POSTS:
         response = client.post(url, data={"csrf_token": browser.csrf_token()})
         assert response.status_code == 302 and response.headers["Location"].endswith("/staff/login"), url
-    assert staff_user(app, 1).active
+    assert account(app, 1).active
 
 
 # --- the list -----------------------------------------------------------------------------------------------
@@ -197,7 +195,7 @@ def test_deactivate_ends_the_persons_sessions_and_reactivate_restores_the_accoun
 ) -> None:
     sign_in_admin(client, app)
     colleague = app.test_client()
-    colleague_id = sign_in(colleague, app, role=Role.CLINICIAN, email="cleo@example.org", name="Cleo Clinician")
+    colleague_id = sign_in_as(colleague, app, role=Role.CLINICIAN, email="cleo@example.org", name="Cleo Clinician")
     assert colleague.get("/staff/password").status_code == 200
     browser = post_button(client, f"{STAFF}/{colleague_id}/deactivate")
     assert browser.status == 302 and browser.location.endswith(STAFF)
@@ -206,9 +204,9 @@ def test_deactivate_ends_the_persons_sessions_and_reactivate_restores_the_accoun
     assert 'Reactivate<span class="govuk-visually-hidden"> Cleo Clinician</span>' in page
     response = colleague.get("/staff/password")
     assert response.status_code == 302 and response.headers["Location"].endswith("/staff/login")
-    assert not staff_user(app, colleague_id).active
+    assert not account(app, colleague_id).active
     post_button(client, f"{STAFF}/{colleague_id}/reactivate")
-    reactivated = staff_user(app, colleague_id)
+    reactivated = account(app, colleague_id)
     assert reactivated.active
     assert colleague.get("/staff/password").status_code == 302  # the old session stays ended
     assert [action for action, _ in actions(app)][-2:] == ["staff.deactivated", "staff.reactivated"]
@@ -223,7 +221,7 @@ def test_an_admin_cannot_deactivate_or_reset_themselves(app: Flask, client: Flas
     ):
         browser = post_button(client, url)
         assert browser.status == 400 and message in browser.page and "There is a problem" in browser.page
-    user = staff_user(app, admin_id)
+    user = account(app, admin_id)
     assert user.active and user.mfa_secret is not None
     assert client.get(STAFF).status_code == 200  # still signed in
 
@@ -231,13 +229,13 @@ def test_an_admin_cannot_deactivate_or_reset_themselves(app: Flask, client: Flas
 def test_reset_mfa_forgets_the_authenticator_and_ends_sessions(app: Flask, client: FlaskClient) -> None:
     sign_in_admin(client, app)
     colleague = app.test_client()
-    colleague_id = sign_in(colleague, app, role=Role.RECEPTION, email="rae@example.org", name="Rae Reception")
-    before = staff_user(app, colleague_id)
+    colleague_id = sign_in_as(colleague, app, role=Role.RECEPTION, email="rae@example.org", name="Rae Reception")
+    before = account(app, colleague_id)
     assert "Reset authenticator<span" in Browser(client).get(STAFF)
     browser = post_button(client, f"{STAFF}/{colleague_id}/reset-mfa")
     assert browser.status == 302
     assert "Rae Reception will set up their authenticator app again" in browser.get(STAFF)
-    after = staff_user(app, colleague_id)
+    after = account(app, colleague_id)
     assert after.mfa_secret is None and after.session_epoch == before.session_epoch + 1 and after.active
     assert colleague.get("/staff/password").status_code == 302
     assert actions(app)[-1] == ("staff.mfa_reset", {"account": colleague_id})
@@ -260,7 +258,7 @@ def test_a_one_time_password_expires_after_72_hours(
     # a wrong password still reads as any other wrong password, and the expiry never locks the account
     browser.post("/staff/login", {"email": "rae@example.org", "password": "not the password at all"})
     assert "Enter a correct email address and password" in browser.page and "expired" not in browser.page
-    user = staff_user(app, user_id)
+    user = account(app, user_id)
     assert user.failed_logins == 1 and user.locked_until is None
     with app.app_context():
         reasons = [
@@ -294,15 +292,15 @@ def test_an_admin_gives_a_new_one_time_password_once_ending_sessions(
 ) -> None:
     sign_in_admin(client, app)
     colleague = app.test_client()
-    colleague_id = sign_in(colleague, app, role=Role.RECEPTION, email="rae@example.org", name="Rae Reception")
-    before = staff_user(app, colleague_id)
+    colleague_id = sign_in_as(colleague, app, role=Role.RECEPTION, email="rae@example.org", name="Rae Reception")
+    before = account(app, colleague_id)
     with caplog.at_level(logging.DEBUG):
         browser = post_button(client, f"{STAFF}/{colleague_id}/one-time-password")
     assert browser.status == 200 and "New one-time password" in browser.page and "works for 72 hours" in browser.page
     assert "set up an authenticator" not in browser.page  # they keep the one they have
     match = _ONE_TIME.search(browser.page)
     assert match and match.group(1) not in caplog.text
-    after = staff_user(app, colleague_id)
+    after = account(app, colleague_id)
     assert after.must_change_password and after.password_expires_at is not None
     assert after.session_epoch == before.session_epoch + 1 and after.mfa_secret == before.mfa_secret
     assert colleague.get("/staff/password").status_code == 302  # signed out
@@ -314,17 +312,17 @@ def test_an_admin_gives_a_new_one_time_password_once_ending_sessions(
 
 def test_an_admin_cannot_give_themselves_a_one_time_password(app: Flask, client: FlaskClient) -> None:
     admin_id = sign_in_admin(client, app)
-    before = staff_user(app, admin_id)
+    before = account(app, admin_id)
     browser = post_button(client, f"{STAFF}/{admin_id}/one-time-password")
     assert browser.status == 400 and "You cannot reset your own password here" in browser.page
-    assert staff_user(app, admin_id).password_hash == before.password_hash
+    assert account(app, admin_id).password_hash == before.password_hash
 
 
 def test_account_buttons_need_csrf_and_a_known_account(app: Flask, client: FlaskClient) -> None:
     sign_in_admin(client, app)
     colleague_id, _ = create_account(app, role=Role.RECEPTION, email="rae@example.org", name="Rae Reception")
     assert client.post(f"{STAFF}/{colleague_id}/deactivate").status_code == 400
-    assert staff_user(app, colleague_id).active
+    assert account(app, colleague_id).active
     assert post_button(client, f"{STAFF}/999/deactivate").status == 404
     assert client.get(f"{STAFF}/{colleague_id}/deactivate").status_code == 405
 

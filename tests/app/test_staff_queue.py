@@ -16,8 +16,7 @@ from screening.clinical.scoring import age_on
 from screening.extensions import db
 from screening.models import Submission, SubmissionStatus
 from screening.staff.queue import PAGE_SIZE
-from tests.app.auth import csrf_token as csrf_from
-from tests.app.auth import sign_in
+from tests.app.auth import csrf_token, sign_in
 from tests.app.staff_helpers import make_submission
 from tests.conftest import Browser
 
@@ -326,7 +325,7 @@ def test_search_results_page_by_post(signed_in: Browser, many: list[str]) -> Non
         page,
     ):
         page = signed_in.post(
-            "/staff/search", {"q": "quincy manyfold", "page": token.group(1), "csrf_token": csrf_from(page)}
+            "/staff/search", {"q": "quincy manyfold", "page": token.group(1), "csrf_token": csrf_token(page)}
         )
         assert signed_in.status == 200
         seen += references(page)

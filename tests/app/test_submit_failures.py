@@ -282,7 +282,7 @@ def test_submit_posted_twice_at_once_from_two_tabs_lands_both_on_one_confirmatio
         try:
             response = tabs[index].post("/questionnaire/submit", data=data)
             outcomes[index] = (response.status_code, response.headers.get("Location"))
-        except Exception as error:  # noqa: BLE001 - reported below, in the test's own thread
+        except Exception as error:
             outcomes[index] = error
 
     threads = [threading.Thread(target=send, args=(index,)) for index in range(len(tabs))]
