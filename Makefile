@@ -6,12 +6,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock assets browser run lint test test-fast bench rules clean
+.PHONY: help install lock assets browser run demo-accounts lint test test-fast bench rules clean
 FLASK := $(VENV)/bin/flask --app screening
 PORT ?= 5000
 
 help: ## Show the targets and what they do
-	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
 
 # The exact versions (with hashes) come from requirements.lock; the package itself is installed editable, without
 # dependencies, so that it keeps using templates/, static/ and migrations/ from this checkout. `pip check` stops an
@@ -67,11 +67,17 @@ run: export SCREENING_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(STAMP) assets ## Install and run the app on SQLite with demo data at http://127.0.0.1:5000, with the alert worker
 	@fresh=$$([ -f instance/screening.sqlite3 ] || echo yes); \
 	$(FLASK) db upgrade && if [ -n "$$fresh" ]; then echo "Demo submissions:"; $(FLASK) demo-data; fi
-	@echo "Open http://127.0.0.1:$(PORT)/ (Ctrl+C to stop)"
+	@echo "Open http://127.0.0.1:$(PORT)/ (Ctrl+C to stop); staff sign in at http://127.0.0.1:$(PORT)/staff/login"
+	@echo "(make demo-accounts shows the demo staff accounts again and resets their passwords and authenticators)"
 	@echo "Urgent alerts: written to $$SCREENING_ALERT_FILE and printed below by the alert worker;"
 	@echo "an urgent submission nobody picks up is escalated after $$SCREENING_URGENT_ESCALATE_MINUTES minutes."
 	@$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+demo-accounts: $(STAMP) ## Show the demo staff accounts again, resetting their passwords and MFA (development only)
+	@[ -n "$$SCREENING_DATABASE_URL" ] || [ -f instance/screening.sqlite3 ] || \
+		{ echo "No database yet: make run creates it with the demo accounts"; exit 1; }
+	$(FLASK) demo-accounts
 
 lint: $(STAMP) ## Run ruff (checks and format) on everything and mypy (strict) on the whole screening package
 	$(VENV)/bin/ruff check .

@@ -1,7 +1,8 @@
 """Flask commands: ``create-staff`` (an account with a one-time password), ``purge-expired`` (drafts past
 their lifetime), ``purge`` (submissions past the retention period), ``worker`` (sends urgent alerts, retries
 and escalates), ``send-test-alert`` (checks the alert routes), ``demo-data`` (sample submissions and staff
-accounts for a development database) and ``rules`` (print the rule catalogue)."""
+accounts for a development database), ``demo-accounts`` (show and reset those accounts) and ``rules`` (print the
+rule catalogue)."""
 
 from __future__ import annotations
 
@@ -136,6 +137,21 @@ def demo_data() -> None:
         click.echo(f"  {role:10} {email}  password: {password}")
 
 
+@click.command("demo-accounts")
+def demo_accounts() -> None:
+    """Show the demo staff accounts again, resetting their passwords and authenticators so they work as printed."""
+    if current_app.config["SCREENING"]["ENV"] == "production":
+        raise click.ClickException("demo-accounts is for development databases only")
+    from screening.demo import reset_demo_staff
+
+    click.echo(
+        "Demo staff accounts (development only; passwords reset, each sets up an authenticator app again at its "
+        "next sign-in):"
+    )
+    for email, role, password in reset_demo_staff():
+        click.echo(f"  {role:10} {email}  password: {password}")
+
+
 @click.command("rules")
 def print_rules() -> None:
     """Print the rule catalogue as a table for clinical review."""
@@ -145,5 +161,14 @@ def print_rules() -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (create_staff, purge_expired, purge, run_worker, send_test_alert, demo_data, print_rules):
+    for command in (
+        create_staff,
+        purge_expired,
+        purge,
+        run_worker,
+        send_test_alert,
+        demo_data,
+        demo_accounts,
+        print_rules,
+    ):
         app.cli.add_command(command)

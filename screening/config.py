@@ -70,6 +70,8 @@ DEFAULTS: Mapping[str, Any] = {
     "MIN_AGE": 18,
     "DRAFT_DAYS": 7,
     "ARTICLE_PATH": "",
+    # a directory holding the clinic's own privacy.md, accessibility.md and/or cookies.md (docs/content.md)
+    "CONTENT_DIR": "",
     # urgent alerts (alerts.py): production needs a route (ONCALL_EMAIL and/or ALERT_WEBHOOK_URL) or URGENT_ALERTS off
     "URGENT_ALERTS": True,
     "ONCALL_EMAIL": "",
@@ -88,6 +90,12 @@ DEFAULTS: Mapping[str, Any] = {
     "BASE_URL": "",  # where staff reach the app, e.g. https://screening.example.org (the link in emails)
     "PROXY_HOPS": 0,  # trusted reverse proxies in front of the app (X-Forwarded-For/-Proto/-Host); 0: none
     "RETENTION_DAYS": None,  # the default for `flask purge --older-than` (retention.py); None: give it each time
+}
+# A newcomer's first run: outside production, clearly fictional contact details (Ofcom's drama range; the 555-01xx
+# numbers set aside for fiction; example.org) so every page reads complete. Production still needs the real ones.
+EXAMPLE_CONTACT: Mapping[str, Mapping[str, str]] = {
+    "en-GB": {"CLINIC_PHONE": "01632 960 000", "CLINIC_EMAIL": "clinic@example.org"},
+    "en-US": {"CLINIC_PHONE": "(555) 010-0000", "CLINIC_EMAIL": "clinic@example.org"},
 }
 REQUIRED_IN_PRODUCTION = (
     "SECRET_KEY",
@@ -340,6 +348,48 @@ def _check_alerts(settings: Mapping[str, Any]) -> None:
     _check_mail(settings)
 
 
+#: The patient's information pages a clinic may replace with its own Markdown file in SCREENING_CONTENT_DIR.
+CONTENT_PAGES = ("privacy", "accessibility", "cookies")
+MAX_CONTENT_CHARS = 200_000
+
+
+def content_heading(text: str) -> str:
+    """The page title of a content page: its first non-blank line, which must be a level-1 heading ``# Title``.
+    Raises ValueError saying what is wrong (empty file, no heading)."""
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise ValueError("the file is empty")
+    if len(text) > MAX_CONTENT_CHARS:
+        raise ValueError(f"the file is too long ({len(text)} characters; at most {MAX_CONTENT_CHARS})")
+    first = next(line.strip() for line in text.splitlines() if line.strip())
+    title = first.removeprefix("# ").strip()
+    if not first.startswith("# ") or not title:
+        raise ValueError(f"the first line must be a level-1 heading such as '# Privacy notice', not {first[:60]!r}")
+    return title
+
+
+def _check_content_dir(directory: str) -> None:
+    """SCREENING_CONTENT_DIR, if set: an existing directory whose privacy/accessibility/cookies ``.md`` files (any of
+    them; a missing one falls back to the bundled page) are readable UTF-8 Markdown starting with a ``#`` heading."""
+    if not directory:
+        return
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise ConfigError(f"SCREENING_CONTENT_DIR: {directory!r} is not a directory")
+    for name in CONTENT_PAGES:
+        path = folder / f"{name}.md"
+        if not path.exists():
+            continue
+        try:
+            content_heading(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise ConfigError(f"SCREENING_CONTENT_DIR: {path} is not UTF-8 text: save it as UTF-8") from None
+        except OSError as error:
+            raise ConfigError(f"SCREENING_CONTENT_DIR: cannot read {path}: {error.strerror}") from None
+        except ValueError as error:
+            raise ConfigError(f"SCREENING_CONTENT_DIR: {path}: {error}") from None
+
+
 def build(instance_path: Path, environ: Mapping[str, str], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     """Defaults, then locale defaults, then the environment, then ``overrides`` (tests)."""
     given = {**from_environment(environ), **(overrides or {})}
@@ -356,7 +406,11 @@ def build(instance_path: Path, environ: Mapping[str, str], overrides: Mapping[st
         if missing:
             raise ConfigError(f"Production needs these settings: {', '.join(missing)}")
         _check_alerts(settings)
+    else:
+        for name, example in EXAMPLE_CONTACT[locale].items():
+            settings[name] = settings[name] or example
     _check_webhook(settings, production=settings["ENV"] == "production")
+    _check_content_dir(str(settings["CONTENT_DIR"]))
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = _development_secret(instance_path)
     settings.setdefault("DATABASE_URL", f"sqlite:///{instance_path / 'screening.sqlite3'}")

@@ -1,6 +1,7 @@
 """Demo and test answer sets: the healthy baseline of clinical-rules.md, keyword-only builders, ``submit_answers``
 (an answer set through the real submit path, as the demo data and the tests make submissions), and
-``add_demo_submissions`` for a development database (``flask --app screening demo-data``)."""
+``add_demo_submissions`` for a development database (``flask --app screening demo-data``), and the demo staff
+accounts (``add_demo_staff``; ``reset_demo_staff`` for ``flask --app screening demo-accounts``)."""
 
 from __future__ import annotations
 
@@ -184,7 +185,7 @@ def add_demo_staff() -> list[tuple[str, str, str]]:
 
     created = []
     for email, name, role in DEMO_STAFF:
-        password = f"demo {role} screening 2026"
+        password = _demo_password(role)
         user, _ = accounts.create_staff(email=email, name=name, role=Role(role))
         user.password_hash = auth.hash_password(password)
         user.must_change_password = False
@@ -192,3 +193,42 @@ def add_demo_staff() -> list[tuple[str, str, str]]:
         created.append((email, role, password))
     db.session.commit()
     return created
+
+
+def _demo_password(role: str) -> str:
+    return f"demo {role} screening 2026"
+
+
+def reset_demo_staff() -> list[tuple[str, str, str]]:
+    """Put the demo accounts back as ``add_demo_staff`` made them (development databases only): the known password
+    again, no authenticator (each enrols again at its next sign-in), active, unlocked, every session ended. An
+    account that is missing is created. Returns (email, role, password)."""
+    from sqlalchemy import delete, select
+
+    from screening.audit import audit
+    from screening.extensions import db
+    from screening.models import LoginFailure, Role, StaffUser
+    from screening.staff import accounts, auth
+
+    result = []
+    for email, name, role in DEMO_STAFF:
+        user = db.session.scalar(select(StaffUser).where(StaffUser.email == email))
+        if user is None:
+            user, _ = accounts.create_staff(email=email, name=name, role=Role(role))
+        password = _demo_password(role)
+        user.role = Role(role)
+        user.password_hash = auth.hash_password(password)
+        user.must_change_password = False
+        user.password_expires_at = None
+        user.mfa_secret = None
+        user.mfa_last_step = 0
+        user.active = True
+        user.failed_logins = 0
+        user.locked_until = None
+        accounts.end_sessions(user)
+        audit("staff.mfa_reset", staff_id=None, remote_addr=None, account=user.id)
+        result.append((email, role, password))
+    # this machine's sign-in throttle, so a newcomer who mistyped can sign in at once
+    db.session.execute(delete(LoginFailure))
+    db.session.commit()
+    return result

@@ -8,7 +8,9 @@ the words of an unticked checkbox, and the rows of each step: only the questions
 of the definition. An unticked checkbox ("I don't take any medicines") is a deliberate answer, "No", on a page the
 patient answered: the box is the answer to a yes-or-no statement and leaving it empty is how "no" is given (the
 medicines list is then required), so "Not answered" would tell the clinician the patient skipped it; on a page the
-patient never saw (sent early from the support page) it is "Not answered" like everything there.
+patient never saw (sent early from the support page) it is "Not answered" like everything there. A box that states
+something about the patient reads as a question answered in sentences (``STATEMENTS``): "Do you take any medicines?"
+"I don't take any medicines" or "I take medicines", never a bare "Yes" or "No" under a statement.
 
 Pure: the standard library and ``screening.clinical`` only. Words are English; the web layer passes its gettext as
 ``translate`` (the English words are the message ids, as for the labels of ``questionnaire``).
@@ -43,6 +45,22 @@ NO = "No"
 
 
 @dataclass(frozen=True, slots=True)
+class Statement:
+    """A tick box that states something about the patient, as a row: ``question`` is its label, ``ticked`` and
+    ``unticked`` the answers in words (an unticked box on a page the patient answered is a deliberate answer)."""
+
+    question: str
+    ticked: str
+    unticked: str
+
+
+#: per-question words for a statement tick box, on every surface (check your answers, staff page, CSV)
+STATEMENTS: Mapping[str, Statement] = {
+    "no_medications": Statement("Do you take any medicines?", "I don't take any medicines", "I take medicines"),
+}
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerRow:
     """One shown question and its answer in words. ``items`` holds the labels of a multiple choice answer (``text``
     joins them with "; "); ``multiline`` marks free text whose line breaks matter; ``answered`` is False for a shown
@@ -58,8 +76,9 @@ class AnswerRow:
 
     @property
     def label(self) -> str:
-        """The question as the patient read it."""
-        return self.question.label_in(self.locale)
+        """The question as the patient read it (a statement tick box: asked as a question, ``STATEMENTS``)."""
+        statement = STATEMENTS.get(self.question.id)
+        return statement.question if statement else self.question.label_in(self.locale)
 
     @property
     def short(self) -> str:
@@ -102,10 +121,13 @@ def present(
 ) -> AnswerRow:
     """A valid stored ``value`` of ``question`` (or None: not answered) as an ``AnswerRow`` in words.
     ``page_answered`` is False for a page the patient skipped, where an unticked checkbox is not an answer."""
+    statement = STATEMENTS.get(question.id) if question.type is QType.CHECKBOX else None
     if value is None:
         if question.type is QType.CHECKBOX and page_answered:  # an unticked box is an answer (module docstring)
-            return AnswerRow(question, translate(NO), locale=locale)
+            return AnswerRow(question, translate(statement.unticked if statement else NO), locale=locale)
         return AnswerRow(question, translate(NOT_ANSWERED), answered=False, locale=locale)
+    if statement is not None:
+        return AnswerRow(question, translate(statement.ticked if value is True else statement.unticked), locale=locale)
     if question.type is QType.MULTI:
         items = tuple(_option(question, str(code), locale, translate) for code in value)
         return AnswerRow(question, "; ".join(items), items, locale=locale)

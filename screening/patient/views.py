@@ -104,8 +104,8 @@ def start() -> ResponseReturnValue:
             forget_progress()
             session[SESSION_DRAFT] = token
             session.permanent = True
-        return redirect(url_for(".step", step_id=_resume(draft)))
-    resume = url_for(".step", step_id=_resume(draft)) if draft else None
+        return redirect(_resume(draft))
+    resume = _resume(draft) if draft else None
     return page(
         "patient/start.html",
         form=form,
@@ -116,8 +116,10 @@ def start() -> ResponseReturnValue:
 
 
 def _resume(draft: Draft) -> str:
-    step_id = journey.first_incomplete(draft.completed_steps, draft.answers)
-    return step_id or journey.QUESTION_STEPS[-1].id
+    """Where "Continue where you left off" leads: the first page not yet answered or, when the patient had reached
+    check your answers (every page answered, or "Send my answers now" chosen), check your answers (which itself
+    sends them on to any page that still needs an answer)."""
+    return url_for(".check") if sending_early() else _where_now(draft)
 
 
 def forget_progress() -> None:
@@ -302,13 +304,14 @@ def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return redirect(url_for(".start"))
     if request.blueprint == "patient":
         form = forms.step_form_class("start")()
-        resume = url_for(".step", step_id=_resume(draft)) if draft else None  # e.g. "Start again" timed out
+        resume = _resume(draft) if draft else None  # e.g. "Start again" timed out
         return page(
             "patient/start.html", form=form, nodes=forms.layout("start", {}), resume_url=resume, notice=TIMED_OUT
         ), 400
     return render_template("errors/400.html", status=400, description=error.description), 400
 
 
-# Check your answers, submit and the confirmation: routes of ``bp`` in their own module. It imports the helpers
-# above, so it is imported last (Flask's pattern for views split over modules).
-from screening.patient import sending  # noqa: E402, F401
+# Check your answers, submit and the confirmation (``sending``), and the privacy, accessibility and cookie pages
+# (``info_views``): routes of ``bp`` in their own modules. They import the helpers above, so they are imported last
+# (Flask's pattern for views split over modules).
+from screening.patient import info_views, sending  # noqa: E402, F401

@@ -1,14 +1,25 @@
 // Screening's progressive enhancement. Every page works without this file: it only improves pages.
 // Loaded by base.html as <script type="module">, so browsers too old for ES modules never run it (and get the
 // plain, non-JavaScript versions of GOV.UK components, as GOV.UK Frontend intends).
-import { initAll } from './govuk-frontend.min.js'
+import { CharacterCount, initAll } from './govuk-frontend.min.js'
 
 // The same breakpoint as GOV.UK Frontend's "desktop" ($govuk-breakpoints), where the aside sits beside the form.
 const DESKTOP = '(min-width: 48.0625em)'
 
 document.body.classList.add('govuk-frontend-supported')
+countCodePoints()
 initAll()
 initArticlePanels()
+
+// GOV.UK's character count counts UTF-16 code units (an emoji is 2), but the server counts characters (code points:
+// Python's len(), screening/clinical/validation.py), so the counter counts code points too and agrees with the
+// server's "at most N characters". The server normalises line breaks to one "\n", as textarea.value has them.
+function countCodePoints () {
+  const count = CharacterCount.prototype.count
+  CharacterCount.prototype.count = function (text) {
+    return this.config.maxwords ? count.call(this, text) : Array.from(text).length
+  }
+}
 
 // The educational article is one <details> inside <aside data-app-article> (templates/patient/_article.html).
 // On wide screens it is shown open as a side panel that scrolls on its own; on narrow ones it stays a closed

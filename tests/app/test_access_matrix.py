@@ -50,6 +50,9 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "patient.confirmation": PUBLIC,
     "patient.important": PUBLIC,  # the act-now page after a step whose answers mean "act now"
     "patient.finish": PUBLIC,  # "Finish and clear this page" on the confirmation
+    "patient.privacy": PUBLIC,  # the privacy notice, accessibility statement and cookie page (info_views.py)
+    "patient.accessibility": PUBLIC,
+    "patient.cookies": PUBLIC,
     # signing in: the password and second steps are reached before there is a signed-in user
     "auth.login": PUBLIC,
     "auth.mfa": PUBLIC,

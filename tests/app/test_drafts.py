@@ -348,6 +348,33 @@ def test_return_after_closing_the_tab_resumes_where_the_patient_left_off(
     assert filled(again.get("/questionnaire/pain")) == expected_values("pain", EVERY_FOLLOW_UP)
 
 
+def test_continue_where_you_left_off_lands_on_check_your_answers_once_the_patient_reached_it(
+    app: Flask, client: FlaskClient, browser: Browser
+) -> None:
+    """Issue 13, item 8: "Continue where you left off" used to skip past check your answers to the last step."""
+    start(browser)
+    fill_every_step(browser, EVERY_FOLLOW_UP)
+    assert browser.location.endswith("/questionnaire/check")
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
+    returning = app.test_client()  # the tab closed: a new browser process with the stored cookie
+    returning.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie.value)
+    again = Browser(returning)
+    page = again.get("/")
+    assert "Continue where you left off" in page
+    links = Html(page).links()
+    assert "/questionnaire/check" in links and not any(link.startswith("/questionnaire/support") for link in links)
+    again.get("/questionnaire/check")
+    assert again.status == 200 and "Check your answers before sending them" in again.page
+
+
+def test_continue_before_check_your_answers_lands_on_the_first_unanswered_page(browser: Browser) -> None:
+    start(browser)
+    fill_until(browser, EVERY_FOLLOW_UP, "treatments")
+    links = Html(browser.get("/")).links()
+    assert "/questionnaire/medications" in links and "/questionnaire/check" not in links
+
+
 def test_draft_cookie_lives_no_longer_than_the_draft(app: Flask, client: FlaskClient, browser: Browser) -> None:
     start(browser)
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])

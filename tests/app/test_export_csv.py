@@ -131,7 +131,7 @@ def test_export_with_answers_quotes_per_rfc_4180_and_neutralises_formulas(app: F
     assert values["consent_store"] == "Yes"
     assert values["date_of_birth"] == "14 March 1985"
     assert values["phq9_1"] == "Not at all"
-    assert values["no_medications"] == "Yes"  # the baseline ticks "I don't take any medicines"
+    assert values["no_medications"] == "I don't take any medicines"  # the baseline ticks it (presenter.STATEMENTS)
     assert values["current_medications"] == ""  # so the list is not asked
     assert values["referrer_name"] == ""  # not asked (found us themselves): an empty cell, never "Not answered"
     raw = response.get_data(as_text=True)  # type: ignore[attr-defined]

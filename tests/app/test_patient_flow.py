@@ -246,7 +246,7 @@ def test_check_your_answers_the_staff_page_the_summary_and_the_csv_word_every_an
     answers_part = page[page.index('id="answers-heading"') :]
     listed = definitions(answers_part[: answers_part.index("</section>")])
     assert listed == checked
-    assert ("I don't take any medicines", "No") in listed
+    assert ("Do you take any medicines?", "I take medicines") in listed  # a sentence, never a bare "No"
     labels = [label for label, _answer in listed]
     assert labels.index("Your last blood pressure reading: top number (optional)") < labels.index(
         "Have you had a heart attack in the past 6 months?"
@@ -272,3 +272,32 @@ def test_check_your_answers_the_staff_page_the_summary_and_the_csv_word_every_an
     cells = dict(zip(header, record, strict=True))
     in_csv = [re.sub(r"\s+", " ", cells[question_id]) for question_id in QUESTIONS if cells[question_id]]
     assert in_csv == ["Yes", *(answer for _label, answer in listed)]  # consent to store first; line breaks folded
+
+
+def test_check_your_answers_says_i_dont_take_any_medicines_as_a_sentence(app: Flask, browser: Browser) -> None:
+    """Issue 13, item 8: the ticked box reads as the patient's own sentence under a question, not "Yes" or "No"."""
+    start(browser)
+    fill_every_step(browser, answers())  # the baseline ticks "I don't take any medicines"
+    check = browser.get("/questionnaire/check")
+    listed = definitions(check[: check.index("Now send your answers")])
+    assert ("Do you take any medicines?", "I don't take any medicines") in listed
+    assert "Change do you take any medicines?" in _words(check)
+
+
+@pytest.mark.parametrize(
+    ("medicines", "rows"),
+    [
+        (["Lyrica 150mg"], 5),  # at least five rows
+        ([f"Medicine {n}" for n in range(1, 13)], 13),  # a row per line and one to spare
+        (["x" * 150], 5),  # a long line counts a row per 60 characters
+        ([f"Medicine {n}" for n in range(1, 60)], 25),  # at most 25 rows; then the box scrolls
+    ],
+)
+def test_medicines_box_grows_with_its_content_without_javascript(
+    browser: Browser, medicines: list[str], rows: int
+) -> None:
+    start(browser)
+    fill_every_step(browser, answers(medicines=medicines))
+    page = browser.get("/questionnaire/medications")
+    box = re.search(r'<textarea[^>]*name="current_medications"[^>]*>', page)
+    assert box and f'rows="{rows}"' in box.group(0) and "app-textarea--grows" in box.group(0)

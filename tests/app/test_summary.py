@@ -219,7 +219,9 @@ def test_hostile_text_prints_as_text_and_triggers_no_fetch(
     assert asked == ["https://screening.invalid/static/summary/summary.css"]  # the bundled stylesheet only
     assert fetchers[0].refused == []
     text = " ".join(pages)
-    assert "<img src=file:///etc/passwd>" in flat(text) and "{{7*7}}" in text and "49" not in text
+    assert "<img src=file:///etc/passwd>" in flat(text) and "{{7*7}}" in text
+    # no template evaluated the answer: no "49" once the times ("21:49") and the random reference are set aside
+    assert "49" not in re.sub(r"\d{1,2}:\d{2}", "", text).replace(reference, "")
     assert "127.0.0.1:9" in text
     page = clinician.get(url(reference))
     assert "&lt;img src=file:///etc/passwd&gt;" in page and "<img src=file" not in page

@@ -359,6 +359,9 @@ TOUR: dict[str, Callable[[Page, Check], None]] = {
     "act-now": visit_act_now,
     "send-early": visit_send_early_and_urgent_confirmation,
     "not-found": partial(visit_path, "/questionnaire/no-such-page", "not-found", status=404),
+    "privacy": partial(visit_path, "/privacy", "privacy", heading="Privacy notice"),
+    "accessibility": partial(visit_path, "/accessibility", "accessibility", heading="Accessibility statement"),
+    "cookies": partial(visit_path, "/cookies", "cookies", heading="Cookies"),
     **STAFF_TOUR,
 }
 #: Names of the TOUR entries this process has been through completely (test_valid_html.py renders the others).

@@ -44,8 +44,8 @@ def words(question_id: str, value: Any, **options: Any) -> str:
         ("full_name", "Sam Typical", "Sam Typical"),
         ("pain_description", "Burning\nat night", "Burning\nat night"),
         ("consent_store", True, "Yes"),
-        ("no_medications", True, "Yes"),
-        ("no_medications", None, "No"),  # unticked on a page the patient answered: a deliberate "no"
+        ("no_medications", True, "I don't take any medicines"),  # a statement box reads as a sentence
+        ("no_medications", None, "I take medicines"),  # unticked on a page the patient answered: a deliberate "no"
         ("other_allergies", None, "Not answered"),
         ("bp_controlled", None, "Not answered"),
     ],
@@ -70,7 +70,7 @@ def test_every_date_in_words_comes_from_the_one_formatter() -> None:
 
 def test_an_unticked_checkbox_is_no_on_an_answered_page_and_not_answered_on_a_skipped_one() -> None:
     question = QUESTIONS["no_medications"]
-    assert presenter.present(question, None).text == "No" and presenter.present(question, None).answered
+    assert presenter.present(question, None).text == "I take medicines" and presenter.present(question, None).answered
     skipped = presenter.present(question, None, page_answered=False)
     assert (skipped.text, skipped.answered) == ("Not answered", False)
     rows = presenter.answer_rows(answers(medicines=["Lyrica"]), skipped=("medications",))
@@ -276,11 +276,27 @@ def test_the_locale_and_date_order_reach_every_surface(
     assert shown["check"] == shown["staff"] == [expected] and shown["csv"] == expected
 
 
-def test_an_unticked_no_medicines_box_reads_no_on_every_surface_that_lists_it() -> None:
+def test_an_unticked_no_medicines_box_reads_as_a_sentence_on_every_surface_that_lists_it() -> None:
     values = answers(medicines=["Lyrica 150mg twice a day"])
     shown = surfaces(values, "no_medications")
-    assert shown["check"] == shown["staff"] == ["No"] and shown["csv"] == "No"
+    assert shown["check"] == shown["staff"] == ["I take medicines"] and shown["csv"] == "I take medicines"
     assert shown["summary"] == []  # the Medicines section prints the list instead
+    ticked = surfaces(answers(), "no_medications")
+    assert ticked["check"] == ticked["staff"] == ["I don't take any medicines"]
+    assert ticked["csv"] == "I don't take any medicines"
+
+
+def test_a_statement_box_is_asked_as_a_question_on_every_surface_and_never_reads_yes_or_no() -> None:
+    for question_id, statement in presenter.STATEMENTS.items():
+        question = QUESTIONS[question_id]
+        assert question.type is QType.CHECKBOX
+        rows = [presenter.present(question, value) for value in (True, None)]
+        assert [row.text for row in rows] == [statement.ticked, statement.unticked]
+        assert {row.label for row in rows} == {statement.question}
+        assert not {row.text for row in rows} & {presenter.YES, presenter.NO}
+    view = staff_display.submission_view(stored(answers()), zone=UTC, today=TODAY)
+    labels = [row.label for section in view.answers for row in section.rows if row.question.id == "no_medications"]
+    assert labels == ["Do you take any medicines?"]
 
 
 def test_every_surface_lists_the_shown_questions_in_the_same_order() -> None:
