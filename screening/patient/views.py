@@ -1,7 +1,8 @@
 """The patient blueprint and its question pages: the start page (consent), the questionnaire's steps, the "act now"
-page, "Start again", and the CSRF error handler; plus the session keys and page helpers the blueprint's last pages
-share. Check your answers, submit and the confirmation are routes of the same blueprint in ``sending``, imported
-at the end of this module so that registering ``bp`` registers them too.
+page, "Start again" (an "are you sure?" page, then a POST deletes the draft), and the CSRF error handler; plus the
+session keys and page helpers the blueprint's last pages share. Check your answers, submit and the confirmation are
+routes of the same blueprint in ``sending``, imported at the end of this module so that registering ``bp`` registers
+them too.
 
 The browser holds only a random draft token in its session cookie; answers live in the server-side
 draft (``services``). No answers in URLs, cookies, logs or flash messages. Every page that shows answers
@@ -56,10 +57,13 @@ SEND_EARLY_BUTTON = "send_now"
 #: How long the confirmation page (reference, and any message about self-harm) stays viewable in this browser.
 CONFIRMATION_MINUTES = 30
 TIMED_OUT = "Your session timed out, so that page was not saved. Check your answers and select Continue."
+START_AGAIN_TIMED_OUT = (
+    "Your session timed out, so your answers were not deleted. Select the button again to delete them."
+)
 
 
 class StartAgainForm(FlaskForm):
-    """A CSRF-only form for the "Start again" button (it deletes the draft)."""
+    """A CSRF-only form for the "Yes, delete my answers" button of the start-again page (it deletes the draft)."""
 
 
 def settings() -> dict[str, Any]:
@@ -133,10 +137,47 @@ def forget_sent() -> None:
     session.pop(SESSION_SENT_AT, None)
 
 
+def _came_from(draft: Draft) -> str:
+    """Where "No, go back to my answers" leads: the page the patient came from (``?page=`` a step shown for their
+    answers, ``check`` or ``start``, with ``return_to=check`` kept), else where "Continue where you left off" would.
+    Only known pages: the address never redirects anywhere else."""
+    came_from = request.args.get("page", "")
+    if came_from == "start":
+        return url_for(".start")
+    if came_from == "check":
+        return url_for(".check")
+    if came_from in STEP_IDS and journey.step_is_shown(came_from, draft.answers):
+        return_to = "check" if request.args.get("return_to") == "check" else None
+        return url_for(".step", step_id=came_from, return_to=return_to)
+    return _resume(draft)
+
+
+def _confirm_start_again(draft: Draft, *, notice: str | None = None) -> str:
+    return page(
+        "patient/start_again.html",
+        form=StartAgainForm(),
+        back_url=_came_from(draft),
+        notice=notice,
+        start_again_form=None,
+        article=None,
+    )
+
+
+@bp.get("/start-again")
+@public
+def confirm_start_again() -> ResponseReturnValue:
+    """The start-again page, where "Start again" (every page with a draft) and "This isn't me" (the start page) lead:
+    are you sure? It changes nothing; its "Yes" button POSTs to ``start_again``, which deletes the draft."""
+    draft = current_draft()
+    if draft is None:
+        return redirect(url_for(".start"))
+    return _confirm_start_again(draft)
+
+
 @bp.post("/start-again")
 @public
 def start_again() -> ResponseReturnValue:
-    """Delete the draft and go back to the start page."""
+    """Delete the draft and go back to the start page (the start-again page's "Yes" button)."""
     if StartAgainForm().validate_on_submit() and (draft := current_draft()) is not None:
         services.delete_draft(draft)
     session.pop(SESSION_DRAFT, None)
@@ -299,12 +340,14 @@ def csrf_error(error: CSRFError) -> ResponseReturnValue:
         ), 400
     if request.endpoint == "patient.submit" and draft is not None:
         return redirect(url_for(".check"))
+    if request.endpoint == "patient.start_again" and draft is not None:  # nothing deleted: ask again
+        return _confirm_start_again(draft, notice=START_AGAIN_TIMED_OUT), 400
     if request.endpoint == "patient.finish":  # a stale token must not leave the confirmation showing
         forget_sent()
         return redirect(url_for(".start"))
     if request.blueprint == "patient":
         form = forms.step_form_class("start")()
-        resume = _resume(draft) if draft else None  # e.g. "Start again" timed out
+        resume = _resume(draft) if draft else None
         return page(
             "patient/start.html", form=form, nodes=forms.layout("start", {}), resume_url=resume, notice=TIMED_OUT
         ), 400

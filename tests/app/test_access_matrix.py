@@ -44,6 +44,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     # the patient questionnaire (no account)
     "patient.start": PUBLIC,
     "patient.start_again": PUBLIC,
+    "patient.confirm_start_again": PUBLIC,
     "patient.step": PUBLIC,
     "patient.check": PUBLIC,
     "patient.submit": PUBLIC,

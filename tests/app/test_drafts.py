@@ -438,12 +438,97 @@ def test_start_again_deletes_the_draft_and_forgets_the_token(app: Flask, client:
 def test_start_again_without_a_csrf_token_deletes_nothing(app: Flask, client: FlaskClient, browser: Browser) -> None:
     start(browser)
     fill_until(browser, answers(), "about_you")
-    response = client.post("/start-again", data={})
-    assert response.status_code == 400
+    for token in ({}, {"csrf_token": "expired"}):
+        page = Html(browser.post("/start-again", token, csrf=False))
+        assert browser.status == 400
+        assert draft_count(app) == 1
+        assert "Your session timed out, so your answers were not deleted" in page.source  # asked again, fresh token
+        assert "Are you sure you want to start again?" in page.source and "/questionnaire/pain" in page.links()
+    browser.post("/start-again", {})  # the re-shown page's own token works
+    assert browser.location == "/" and draft_count(app) == 0
+
+
+START_AGAIN_QUESTION = "Are you sure you want to start again?"
+
+
+def _start_again_link(page: str) -> str:
+    links = [link for link in Html(page).links() if link.startswith("/start-again")]
+    assert len(links) == 1, links
+    return links[0]
+
+
+def test_the_start_again_button_asks_first_on_its_own_page(app: Flask, client: FlaskClient, browser: Browser) -> None:
+    start(browser)
+    fill_until(browser, answers(), "pain")
+    page = browser.get("/questionnaire/treatments")
+    assert 'action="/start-again"' not in page  # a link now, not a form that deletes
+    link = _start_again_link(page)
+    assert link == "/start-again?page=treatments"
+    page = browser.get(link)
+    assert browser.status == 200
+    assert START_AGAIN_QUESTION in page and "Your answers so far will be deleted." in page
+    assert "Yes, delete my answers and start again" in page
+    assert Html(page).find("form", action="/start-again", method="post")
+    assert 'name="csrf_token"' in page
+    assert draft_count(app) == 1  # looking is not deleting
+    assert "draft" in session_data(app, client)
+    no = [link for link in Html(page).find("a") if "No, go back to my answers" in link.clean_text()]
+    assert [link.attrs["href"] for link in no] == ["/questionnaire/treatments"]
+    assert browser.get("/questionnaire/treatments") and browser.status == 200
+
+
+def test_no_goes_back_to_where_the_patient_was(app: Flask, browser: Browser) -> None:
+    start(browser)
+    fill_until(browser, answers(), "pain")
+
+    def no_link(url: str) -> str:
+        page = Html(browser.get(url))
+        assert browser.status == 200, url
+        (link,) = [link.attrs["href"] for link in page.find("a") if "No, go back to my answers" in link.clean_text()]
+        return str(link)
+
+    assert no_link("/start-again?page=pain") == "/questionnaire/pain"
+    assert no_link("/start-again?page=pain&return_to=check") == "/questionnaire/pain?return_to=check"
+    assert no_link("/start-again?page=start") == "/"
+    assert no_link("/start-again?page=check") == "/questionnaire/check"
+    for unknown in ("", "?page=https://example.com/", "?page=//example.com", "?page=support"):
+        assert no_link(f"/start-again{unknown}") == "/questionnaire/treatments", unknown  # where Continue leads
     assert draft_count(app) == 1
-    page = Html(response.get_data(as_text=True))
-    assert "Continue where you left off" in page.source and "/questionnaire/pain" in page.links()
-    assert client.get("/questionnaire/pain").status_code == 200
+    browser.get("/questionnaire/pain?return_to=check")
+    assert _start_again_link(browser.page) == "/start-again?page=pain&return_to=check"
+
+
+def test_yes_deletes_the_draft_from_the_start_again_page(app: Flask, client: FlaskClient, browser: Browser) -> None:
+    start(browser)
+    fill_until(browser, answers(), "pain")
+    browser.get("/questionnaire/check")  # the check page's link too (it redirects to the first unanswered page)
+    browser.get("/questionnaire/treatments")
+    browser.get(_start_again_link(browser.page))
+    browser.post("/start-again", {})
+    assert browser.status == 302 and browser.location == "/"
+    assert draft_count(app) == 0
+    assert "draft" not in session_data(app, client)
+    browser.get("/start-again")
+    assert browser.status == 302 and browser.location == "/"  # nothing to delete: back to the start page
+
+
+def test_the_start_page_offers_this_isnt_me_with_continue(app: Flask, client: FlaskClient, browser: Browser) -> None:
+    page = browser.get("/")
+    assert "start a new form" not in page  # no draft: nothing to offer
+    start(browser)
+    fill_until(browser, answers(), "about_you")
+    page = browser.get("/")
+    assert "Continue where you left off" in page
+    (link,) = [a.attrs["href"] for a in Html(page).find("a") if a.clean_text() == "This isn't me — start a new form"]
+    page = browser.get(link)
+    assert START_AGAIN_QUESTION in page
+    (no,) = [a.attrs["href"] for a in Html(page).find("a") if "No, go back to my answers" in a.clean_text()]
+    assert no == "/"
+    assert draft_count(app) == 1
+    browser.post("/start-again", {})
+    assert draft_count(app) == 0 and browser.location == "/"
+    page = browser.get("/")
+    assert "start a new form" not in page and 'name="consent_store"' in page
 
 
 def test_purge_expired_deletes_expired_drafts_and_keeps_live_ones(app: Flask) -> None:

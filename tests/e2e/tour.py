@@ -357,6 +357,13 @@ TOUR: dict[str, Callable[[Page, Check], None]] = {
     "about_you-notices": visit_about_you_notices,
     "check-and-confirmation": visit_check_and_confirmation,
     "act-now": visit_act_now,
+    "start-again": partial(
+        visit_path,
+        "/start-again?page=pain",
+        "start-again",
+        before=lambda page: seed(page, EVERY_FOLLOW_UP, until="pain"),
+        heading="Are you sure you want to start again?",
+    ),
     "send-early": visit_send_early_and_urgent_confirmation,
     "not-found": partial(visit_path, "/questionnaire/no-such-page", "not-found", status=404),
     "privacy": partial(visit_path, "/privacy", "privacy", heading="Privacy notice"),
