@@ -71,7 +71,7 @@ def parse(text: str) -> Article:
     fields, body = _split_front_matter(text)
     if not body.strip():
         raise ArticleError("the article has no body after its front matter")
-    rendered, sections = _render(body)
+    rendered, sections = render_markdown(body)
     return Article(
         title=fields["title"],
         version=fields["version"],
@@ -174,7 +174,9 @@ def slugify(value: str, separator: str = "-") -> str:
     return f"article-{slug or 'section'}"
 
 
-def _render(body: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+def render_markdown(body: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The one Markdown renderer: sanitised HTML and the (anchor, heading) of each ## section (the article and
+    the content pages)."""
     md: Any = markdown.Markdown(
         extensions=["toc", "sane_lists"],
         extension_configs={"toc": {"slugify": slugify, "toc_depth": "2-3", "marker": ""}},

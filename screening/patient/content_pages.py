@@ -116,5 +116,5 @@ def load(name: str, directory: str = "") -> _Source:
     except (OSError, ValueError) as error:  # UnicodeDecodeError is a ValueError
         raise ValueError(f"{where}: {error}") from error
     body = text.removeprefix("\ufeff").lstrip().split("\n", 1)
-    rendered, _sections = article._render(body[1] if len(body) > 1 else "")
+    rendered, _sections = article.render_markdown(body[1] if len(body) > 1 else "")
     return _Source(title=title, html=rendered)

@@ -164,7 +164,7 @@ def confirmation() -> ResponseReturnValue:
         crisis=crisis(),
         reply_time=None if urgent else settings()["REPLY_TIME"],
         urgent_reply_time=settings()["URGENT_REPLY_TIME"] if urgent else None,
-        start_again_form=None,
+        can_start_again=False,
         finish_form=FinishForm(),
         confirmation_minutes=CONFIRMATION_MINUTES,
     )

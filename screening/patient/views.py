@@ -90,7 +90,7 @@ def page(template: str, **context: Any) -> str:
     """A patient page: never cached, with the article beside it and "Start again" while there is a draft."""
     g.no_store = True
     context.setdefault("article", current_article())
-    context.setdefault("start_again_form", StartAgainForm() if session.get(SESSION_DRAFT) else None)
+    context.setdefault("can_start_again", bool(session.get(SESSION_DRAFT)))
     return render_template(template, locale=settings()["LOCALE"], **context)
 
 
@@ -158,7 +158,7 @@ def _confirm_start_again(draft: Draft, *, notice: str | None = None) -> str:
         form=StartAgainForm(),
         back_url=_came_from(draft),
         notice=notice,
-        start_again_form=None,
+        can_start_again=False,
         article=None,
     )
 

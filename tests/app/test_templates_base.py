@@ -32,7 +32,7 @@ CLINIC = "Riverside Pain Clinic"
 PHONE = "01632 960 000"
 
 PAGE = """{% extends "base.html" %}
-{% from "macros/layout.html" import error_summary, back_link, page_heading, start_again %}
+{% from "macros/layout.html" import error_summary, back_link, page_heading %}
 {% block title %}How bad is your pain?{% endblock %}
 {% block before_content %}{{ back_link("/questionnaire/about_you") }}{% endblock %}
 {% block content %}
@@ -372,26 +372,6 @@ def test_page_heading_without_caption(template_app: Flask) -> None:
 
     assert page.h1 == ["Hello"]
     assert not page.find("span", class_="govuk-caption-l")
-
-
-@pytest.mark.parametrize("use_field", [True, False])
-def test_start_again_is_a_post_form_with_the_csrf_token(template_app: Flask, use_field: bool) -> None:
-    source = (
-        '{% extends "base.html" %}{% from "macros/layout.html" import start_again %}'
-        '{% block header_actions %}{{ start_again("/start-again", token) }}{% endblock %}'
-        '{% block content %}<h1>Step</h1><form method="post">{{ form.csrf_token }}</form>{% endblock %}'
-    )
-    with template_app.test_request_context("/"):
-        form = NameForm()
-        token = form.csrf_token if use_field else form.csrf_token.current_token
-        page = Page(render_template_string(source, form=form, token=token))
-
-    start = page.find("form", action="/start-again", method="post")
-    assert len(start) == 1
-    assert page.find("input", type="hidden", name="csrf_token", value=form.csrf_token.current_token)
-    assert page.find("button", type="submit", class_="app-link-button")
-    assert "Start again" in page.source
-    assert_unique_ids(page)
 
 
 def test_summary_card_renders_a_titled_summary_list(template_app: Flask) -> None:
