@@ -64,6 +64,9 @@ run: export SCREENING_ALERT_FILE ?= $(CURDIR)/instance/alerts.log
 run: export SCREENING_URGENT_ESCALATE_MINUTES ?= 5
 run: export SCREENING_OPENING_HOURS ?= always
 run: export SCREENING_BASE_URL ?= http://127.0.0.1:$(PORT)
+run: export SCREENING_PATIENT_EMAILS ?= on
+run: export SCREENING_EMAIL_RECEIPT ?= on
+run: export SCREENING_PATIENT_MAIL_FILE ?= $(CURDIR)/instance/patient-mail.log
 run: $(STAMP) assets ## Install and run the app on SQLite with demo data at http://127.0.0.1:5000, with the alert worker
 	@fresh=$$([ -f instance/screening.sqlite3 ] || echo yes); \
 	$(FLASK) db upgrade && if [ -n "$$fresh" ]; then echo "Demo submissions:"; $(FLASK) demo-data; fi

@@ -90,6 +90,13 @@ DEFAULTS: Mapping[str, Any] = {
     "BASE_URL": "",  # where staff reach the app, e.g. https://screening.example.org (the link in emails)
     "PROXY_HOPS": 0,  # trusted reverse proxies in front of the app (X-Forwarded-For/-Proto/-Host); 0: none
     "RETENTION_DAYS": None,  # the default for `flask purge --older-than` (retention.py); None: give it each time
+    # emails to patients (patient/mail.py): never any answers, only a link, a reference and what happens next
+    "PATIENT_EMAILS": False,  # offer to email a "come back later" link to a patient who gave an email address
+    "EMAIL_RECEIPT": False,  # email the reference and what happens next after sending (if they gave an address)
+    "PATIENT_MAIL_FILE": "",  # development only: patient emails appended to this file instead of sent
+    # the clinic's brand (brand.py): a logo image and a primary colour (#RRGGBB, checked for WCAG AA contrast)
+    "LOGO_PATH": "",
+    "BRAND_COLOUR": "",
 }
 # A newcomer's first run: outside production, clearly fictional contact details (Ofcom's drama range; the 555-01xx
 # numbers set aside for fiction; example.org) so every page reads complete. Production still needs the real ones.
@@ -253,6 +260,8 @@ _PARSERS: Mapping[str, Callable[[str], Any]] = {
     "SMTP_STARTTLS": _boolean,
     "RETENTION_DAYS": _days,
     "URGENT_ALERTS": _boolean,
+    "PATIENT_EMAILS": _boolean,
+    "EMAIL_RECEIPT": _boolean,
     "URGENT_ESCALATE_MINUTES": _minutes,
     "OPENING_HOURS": _opening_hours,
     "DATABASE_URL": _database_url,
@@ -300,6 +309,20 @@ def _check_mail(settings: Mapping[str, Any]) -> None:
     local = settings["SMTP_HOST"] in ("127.0.0.1", "::1", "localhost")
     if settings["SMTP_USERNAME"] and not settings["SMTP_STARTTLS"] and not local:
         raise ConfigError("SCREENING_SMTP_STARTTLS must be true to sign in to a mail server on another machine")
+
+
+def _check_patient_mail(settings: Mapping[str, Any]) -> None:
+    """Production: emails to patients need a mail server, a sender and the address patients reach the app at; a file
+    is a development convenience that reaches no one."""
+    if settings["PATIENT_MAIL_FILE"]:
+        raise ConfigError("SCREENING_PATIENT_MAIL_FILE is for development only: a file reaches no patient")
+    if not (settings["PATIENT_EMAILS"] or settings["EMAIL_RECEIPT"]):
+        return
+    missing = [f"SCREENING_{name}" for name in ("MAIL_FROM", "SMTP_HOST") if not settings[name]]
+    if missing:
+        raise ConfigError(f"Emails to patients are switched on, so production also needs: {', '.join(missing)}")
+    if not str(settings["BASE_URL"]).startswith("https://"):
+        raise ConfigError("SCREENING_BASE_URL must be set and start with https:// (it is the link in patient emails)")
 
 
 MIN_WEBHOOK_SECRET = 32
@@ -406,6 +429,7 @@ def build(instance_path: Path, environ: Mapping[str, str], overrides: Mapping[st
         if missing:
             raise ConfigError(f"Production needs these settings: {', '.join(missing)}")
         _check_alerts(settings)
+        _check_patient_mail(settings)
     else:
         for name, example in EXAMPLE_CONTACT[locale].items():
             settings[name] = settings[name] or example

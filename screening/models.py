@@ -203,6 +203,29 @@ class LoginFailure(db.Model):  # type: ignore[name-defined,misc]
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+class ResumeFailure(db.Model):  # type: ignore[name-defined,misc]
+    """A wrong resume code or date of birth, kept briefly to limit tries per address (the per-code count is on
+    Draft)."""
+
+    __tablename__ = "resume_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    remote_addr: Mapped[str] = mapped_column(String(45), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ClinicSetting(db.Model):  # type: ignore[name-defined,misc]
+    """A setting an administrator changes in the app, not in the environment (e.g. ``intake_paused``: new forms are
+    paused, with the clinic's message). One row per key; no row means the default."""
+
+    __tablename__ = "clinic_setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+
+
 class Draft(db.Model):  # type: ignore[name-defined,misc]
     """A questionnaire in progress. The browser holds only a random token (in its session cookie); the
     database keeps a SHA-256 of it, so a leaked database cannot be used to resume someone's draft."""
@@ -219,6 +242,12 @@ class Draft(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # "Save and come back later" (patient/resume.py): the resume code and the emailed link's token, each stored only
+    # as a hash; wrong tries against this draft's code, and until when it is locked after too many
+    resume_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    resume_link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    resume_failures: Mapped[int] = mapped_column(default=0)
+    resume_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined,misc]

@@ -135,7 +135,7 @@ def compose(notification: Notification) -> EmailMessage:
     return message
 
 
-def _connect() -> smtplib.SMTP:
+def connect_smtp() -> smtplib.SMTP:
     settings = _settings()
     smtp = smtplib.SMTP(settings["SMTP_HOST"], settings["SMTP_PORT"], timeout=SMTP_TIMEOUT_SECONDS)
     try:
@@ -149,7 +149,7 @@ def _connect() -> smtplib.SMTP:
     return smtp
 
 
-def _quit(smtp: smtplib.SMTP) -> None:
+def quit_smtp(smtp: smtplib.SMTP) -> None:
     try:
         smtp.quit()
     except (OSError, smtplib.SMTPException):
@@ -274,7 +274,7 @@ def pending_count() -> int:
 def _deliver(notification: Notification, smtp: smtplib.SMTP | None) -> smtplib.SMTP | None:
     """Send one alert on its channel; returns the SMTP connection to reuse for the next email (or None)."""
     if notification.channel == EMAIL:
-        smtp = smtp or _connect()
+        smtp = smtp or connect_smtp()
         smtp.send_message(compose(notification))
     elif notification.channel == WEBHOOK:
         _post_webhook(notification)
@@ -297,7 +297,7 @@ def send_test() -> dict[str, str | None]:
         try:
             smtp = _deliver(probe, None)
             if smtp is not None:
-                _quit(smtp)
+                quit_smtp(smtp)
             results[channel] = None
         except Exception as error:  # reported to whoever runs the check
             results[channel] = describe(error)
@@ -331,7 +331,7 @@ def send_pending(*, limit: int = 20, reference: str | None = None) -> Outcome:
                 _failed(notification, error)
     finally:
         if smtp is not None:
-            _quit(smtp)
+            quit_smtp(smtp)
     return Outcome(sent=sent, failed=failed, pending=pending_count())
 
 
