@@ -74,6 +74,7 @@ run: $(STAMP) assets ## Install and run the app on SQLite with demo data at http
 	@echo "(make demo-accounts shows the demo staff accounts again and resets their passwords and authenticators)"
 	@echo "Urgent alerts: written to $$SCREENING_ALERT_FILE and printed below by the alert worker;"
 	@echo "an urgent submission nobody picks up is escalated after $$SCREENING_URGENT_ESCALATE_MINUTES minutes."
+	@echo "Emails to patients (come-back links, receipts): written to $$SCREENING_PATIENT_MAIL_FILE."
 	@$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 

@@ -47,6 +47,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_templates(app)
     register_blueprints(app)
+    from screening.brand_views import register_brand
+
+    register_brand(app)
     register_commands(app)
     from screening.security import register_security
 

@@ -95,10 +95,18 @@ def auditc(*items: int) -> dict[str, str]:
     return {f"auditc_{n}": str(value) for n, value in enumerate(items, start=1)}
 
 
+#: Five different people (each their own date of birth and email), so none shows as a repeat of another.
 DEMO_PATIENTS: tuple[dict[str, Any], ...] = (
-    {"full_name": "Demo Patient One", "pain_conditions": ["crps"], "medicines": ["Lyrica 150mg twice a day"]},
+    {
+        "full_name": "Demo Patient One",
+        "date_of_birth": "1979-06-21",
+        "email": "one@example.org",
+        "pain_conditions": ["crps"],
+        "medicines": ["Lyrica 150mg twice a day"],
+    },
     {
         "full_name": "Demo Patient Two",
+        "email": "two@example.org",
         "sex_at_birth": "male",
         "date_of_birth": "1968-02-03",
         "heart_conditions": ["high_blood_pressure", "heart_attack"],
@@ -113,6 +121,8 @@ DEMO_PATIENTS: tuple[dict[str, Any], ...] = (
     },
     {
         "full_name": "Demo Patient Three",
+        "date_of_birth": "1991-11-02",
+        "email": "three@example.org",
         "phq9_9": 1,
         "self_harm_intent": "no",
         "self_harm_recent_attempt": "no",
@@ -121,6 +131,8 @@ DEMO_PATIENTS: tuple[dict[str, Any], ...] = (
     },
     {
         "full_name": "Demo Patient Four",
+        "date_of_birth": "1988-04-30",
+        "email": "four@example.org",
         "pregnancy_status": "breastfeeding",
         "mania_recent": "yes",
         "mental_health_history": ["bipolar"],
@@ -129,6 +141,8 @@ DEMO_PATIENTS: tuple[dict[str, Any], ...] = (
     # urgent: shows the alert (make run: instance/alerts.log), the staff counter, and the escalation after 5 minutes
     {
         "full_name": "Demo Patient Five",
+        "date_of_birth": "1972-09-09",
+        "email": "five@example.org",
         "phq9_9": 2,
         "self_harm_intent": "yes",
         "self_harm_recent_attempt": "no",

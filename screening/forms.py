@@ -30,8 +30,9 @@ from screening.patient.fields import (
     QuestionField,
     email_valid,
     not_typed,
-    problem_text,
 )
+from screening.patient.measures import MeasureField
+from screening.patient.phones import phone_kind
 
 __all__ = ["Node", "StepForm", "first_invalid_step", "form_for", "layout", "step_form_class"]
 
@@ -84,6 +85,7 @@ class StepForm(FlaskForm):
             today=today,
             min_age=min_age,
             email_valid=email_valid,
+            phone_kind=phone_kind,
             unread=unread,
         )
         for question, question_field in fields:
@@ -100,7 +102,7 @@ class StepForm(FlaskForm):
         return valid
 
     def _show(self, question_field: QuestionField, problem: validation.Problem) -> None:
-        question_field.errors = [problem_text(problem, self.locale)]
+        question_field.errors = [question_field.problem_message(problem, self.locale)]
         if isinstance(question_field, DateQuestionField) and problem.code != "required":
             question_field.error_parts = DATE_PARTS  # the date as a whole is wrong: every input is marked
         if problem.code == "under_age":
@@ -126,7 +128,8 @@ def step_form_class(step_id: str) -> type[StepForm]:
     for question in step:
         if hasattr(StepForm, question.id):
             raise ValueError(f"question id {question.id!r} clashes with a form attribute")
-        fields[question.id] = FIELD_CLASSES[question.type](question, validators=validators_for(question))
+        field_class = MeasureField if question.type is QType.MEASURE else FIELD_CLASSES[question.type]
+        fields[question.id] = field_class(question, validators=validators_for(question))
     return type(_class_name(step_id), (StepForm,), {"step": step, "__module__": __name__, **fields})
 
 
@@ -142,9 +145,11 @@ def first_invalid_step(
 ) -> str | None:
     """The first shown step whose stored answers have a problem (a required answer missing, an invalid or
     wrongly typed value, a failed check, under age), or None when every step passes: ``validation``'s check with
-    the email rule of the forms, so that a page and submit agree. ``skip``: ids of steps not checked (the pages a
-    patient who sends early has not answered)."""
-    return validation.first_invalid_step(answers, today=today, min_age=min_age, skip=skip, email_valid=email_valid)
+    the email and phone rules of the forms, so that a page and submit agree. ``skip``: ids of steps not checked
+    (the pages a patient who sends early has not answered)."""
+    return validation.first_invalid_step(
+        answers, today=today, min_age=min_age, skip=skip, email_valid=email_valid, phone_kind=phone_kind
+    )
 
 
 # --- layout --------------------------------------------------------------------------------------

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
-from screening.clinical import journey
+from screening.clinical import journey, units
 from screening.clinical.dates import date_words, parse_date
 from screening.clinical.questionnaire import (
     DEFAULT_LOCALE,
@@ -110,6 +112,15 @@ def _number(question: Question, value: int) -> str:
     return f"{value} {question.unit}" if question.unit else str(value)
 
 
+def _measure(question: Question, value: int | float, locale: str, translate: Translate) -> str:
+    """A height or weight in its metric unit, then in the locale's everyday imperial unit: "170.2 cm (5 feet 7
+    inches)", "77.6 kg (12 stone 3 pounds)" (en-GB) or "(171 pounds)" (en-US)."""
+    metric = Fraction(value) if isinstance(value, int) else Fraction(Decimal(repr(value)))
+    imperial = units.IMPERIAL.get(locale, units.IMPERIAL[DEFAULT_LOCALE]).get(question.unit)
+    text = f"{units.number_text(metric)} {question.unit}"
+    return f"{text} ({units.metric_words(imperial, metric)})" if imperial else text
+
+
 def present(
     question: Question,
     value: Any,
@@ -140,6 +151,8 @@ def present(
         return AnswerRow(question, _option(question, str(value), locale, translate), locale=locale)
     if question.type is QType.INT:
         return AnswerRow(question, _number(question, value), locale=locale)
+    if question.type is QType.MEASURE:
+        return AnswerRow(question, _measure(question, value, locale, translate), locale=locale)
     return AnswerRow(question, str(value), multiline=question.type is QType.TEXTAREA, locale=locale)
 
 

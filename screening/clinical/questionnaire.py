@@ -9,9 +9,11 @@ The file is long because it is the whole questionnaire as plain data; the logic 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -22,7 +24,7 @@ from screening.clinical.dates import parse_date
 #: and porphyria ticks; breathlessness with heart failure or valve disease; the distressing-reaction question also
 #: after "not sure" to previous ketamine and after ketamine use; the opioid-addiction tick excludes low-dose
 #: naltrexone for pain.
-QUESTIONNAIRE_VERSION = "3"
+QUESTIONNAIRE_VERSION = "4"
 CONSENT_VERSION = "1"
 MAX_AGE_YEARS = 110
 
@@ -36,6 +38,7 @@ class QType(StrEnum):
     TEL = "tel"
     DATE = "date"
     INT = "int"
+    MEASURE = "measure"  # a height or weight: a number to one decimal in the metric ``unit`` (cm, kg)
     CHOICE = "choice"
     MULTI = "multi"
     YESNO = "yesno"
@@ -114,7 +117,7 @@ class Question:
         return localise(self.label, locale)
 
 
-CheckKind = Literal["one_of_required", "required_when", "both_or_neither", "less_than", "not_both"]
+CheckKind = Literal["one_of_required", "required_when", "both_or_neither", "less_than", "not_both", "mobile_when"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +125,8 @@ class Check:
     """A rule between several answers of one step, with the message shown next to ``questions[0]``.
 
     one_of_required: at least one of ``questions``; required_when: ``questions[0]`` when ``condition``;
-    both_or_neither; less_than: ``questions[0] < questions[1]``; not_both: never both answered.
+    both_or_neither; less_than: ``questions[0] < questions[1]``; not_both: never both answered; mobile_when: the
+    phone number ``questions[0]`` can get text messages when ``condition`` (the web layer tells, with phonenumbers).
     """
 
     kind: CheckKind
@@ -374,15 +378,8 @@ ABOUT_YOU = Step(
                 ("other", "Someone else"),
             ),
         ),
-        _optional_text(
-            "referrer_name",
-            QType.TEXT,
-            "Name of the person or service who suggested us (optional)",
-            "Referrer",
-            200,
-            enable_when=when("referral_source", "!=", "self"),
-            name="The name of who suggested us",
-        ),
+        # Version 4 (issue 13): referrer_name follows four of the five options, and a GOV.UK reveal sits under one
+        # option only, so it is asked on the last page ("practicalities"), once this answer is known.
     ),
     checks=(
         Check(
@@ -401,6 +398,12 @@ ABOUT_YOU = Step(
             ("phone",),
             "Enter your phone number, or choose another way for us to contact you",
             any_of("preferred_contact", "=", ("phone", "text")),
+        ),
+        Check(
+            "mobile_when",
+            ("phone",),
+            "Enter a mobile number to get text messages, or choose another way for us to contact you",
+            when("preferred_contact", "=", "text"),
         ),
     ),
 )
@@ -920,12 +923,14 @@ HEALTH = Step(
             enable_when=when("other_conditions", "has", "sleep_apnoea"),
             topic=Topic.HEALTH,
         ),
+        # Given in cm or feet and inches, weight in kg or stones and pounds (pounds in en-US): the form converts
+        # to the metric unit stored (units.py); the range applies after converting.
         Question(
             "height_cm",
-            QType.INT,
-            "Your height in centimetres (optional)",
+            QType.MEASURE,
+            "Your height (optional)",
             "Height (cm)",
-            hint="For example, 170. 5 feet 7 inches is about 170 cm.",
+            hint="Choose the unit you know it in.",
             required=False,
             min_value=100,
             max_value=250,
@@ -934,10 +939,10 @@ HEALTH = Step(
         ),
         Question(
             "weight_kg",
-            QType.INT,
-            "Your weight in kilograms (optional)",
+            QType.MEASURE,
+            "Your weight (optional)",
             "Weight (kg)",
-            hint="For example, 75. 12 stone or 165 pounds is about 75 kg.",
+            hint="Choose the unit you know it in.",
             required=False,
             min_value=30,
             max_value=350,
@@ -1059,20 +1064,8 @@ MOOD = Step(
             "beliefs others found very strange",
             topic=Topic.MENTAL_HEALTH,
         ),
-        _yesno(
-            "psychosis_current",
-            "Is this happening now, or did it happen in the past month?",
-            "Psychotic experiences now or past month",
-            "Select yes if this is happening now or happened in the past month",
-            enable_when=When(
-                (
-                    Condition("psychosis_ever", "=", "yes"),
-                    Condition("mental_health_history", "has", "schizophrenia_psychosis"),
-                ),
-                "any",
-            ),
-            topic=Topic.MENTAL_HEALTH,
-        ),
+        # Version 4 (issue 13): psychosis_current follows either of two answers of this page, so no reveal can hold
+        # it: it is asked on the next page, "experiences" (below), once both answers are known.
         _yesnounsure(
             "psychosis_family",
             "Has a parent, brother, sister or child of yours had schizophrenia or psychosis?",
@@ -1127,6 +1120,34 @@ MOOD = Step(
     "permission required to reproduce, translate, display or distribute.",
 )
 
+# --- 6a. experiences (only after psychotic experiences or a diagnosis of psychosis on the mood page) ----------
+_PSYCHOSIS_EVER = When(
+    (
+        Condition("psychosis_ever", "=", "yes"),
+        Condition("mental_health_history", "has", "schizophrenia_psychosis"),
+    ),
+    "any",
+)
+EXPERIENCES = Step(
+    "experiences",
+    "Your experiences",
+    "You told us that you have seen or heard things that other people could not, or had beliefs that others found "
+    "very strange, or that you have been diagnosed with schizophrenia or psychosis.",
+    (
+        _yesno(
+            "psychosis_current",
+            "Is this happening now, or did it happen in the past month?",
+            "Psychotic experiences now or past month",
+            "Select yes if this is happening now or happened in the past month",
+            "For example, seeing or hearing things that other people cannot, or having beliefs that others find very "
+            "strange.",
+            enable_when=_PSYCHOSIS_EVER,
+            topic=Topic.MENTAL_HEALTH,
+        ),
+    ),
+    enable_when=_PSYCHOSIS_EVER,
+)
+
 # --- 6b. support (only when PHQ-9 item 9 is above 0) --------------------------------------------
 SUPPORT = Step(
     "support",
@@ -1170,6 +1191,10 @@ SUPPORT = Step(
 
 # --- 7. substances -----------------------------------------------------------------------------
 _DRINKS = when("auditc_1", "!=", "0")
+_AUDITC_ATTRIBUTION = (
+    "AUDIT-C: Bush K et al., Arch Intern Med 1998 (public domain). UK version: Office for Health "
+    "Improvement and Disparities (Open Government Licence)."
+)
 SUBSTANCES = Step(
     "substances",
     "Alcohol and drugs",
@@ -1190,39 +1215,9 @@ SUBSTANCES = Step(
                 ("4", "4 or more times a week"),
             ),
         ),
-        # Items 2 and 3 are worded by locale (LOCALE_WORDS: UK units or US standard drinks); the codes are the same.
-        Question(
-            "auditc_2",
-            QType.CHOICE,
-            "{auditc_2_label}",
-            "AUDIT-C 2: amount on a typical day",
-            "Select {auditc_2_error}",
-            "{standard_drink}",
-            options=_options(
-                ("0", "{auditc_2_0}"),
-                ("1", "{auditc_2_1}"),
-                ("2", "{auditc_2_2}"),
-                ("3", "7 to 9"),
-                ("4", "10 or more"),
-            ),
-            enable_when=_DRINKS,
-        ),
-        Question(
-            "auditc_3",
-            QType.CHOICE,
-            "{auditc_3_label}",
-            "AUDIT-C 3: heavy drinking occasions",
-            "Select {auditc_3_error}",
-            "{standard_drink}",
-            options=_options(
-                ("0", "Never"),
-                ("1", "Less than monthly"),
-                ("2", "Monthly"),
-                ("3", "Weekly"),
-                ("4", "Daily or almost daily"),
-            ),
-            enable_when=_DRINKS,
-        ),
+        # Version 4 (issue 13): items 2 and 3 follow four of the five answers to item 1, and a GOV.UK reveal sits
+        # under one option only, so they are asked on the next page, "alcohol" (below), only when item 1 is not
+        # "Never": the published scoring counts them 0 then, unasked (Bush 1998; clinical-rules.md, AUDIT-C).
         Question(
             "drugs_past_year",
             QType.MULTI,
@@ -1291,8 +1286,51 @@ SUBSTANCES = Step(
             topic=Topic.SUBSTANCES,
         ),
     ),
-    attribution="AUDIT-C: Bush K et al., Arch Intern Med 1998 (public domain). UK version: Office for Health "
-    "Improvement and Disparities (Open Government Licence).",
+    attribution=_AUDITC_ATTRIBUTION,
+)
+
+# --- 7a. alcohol (only when the answer to AUDIT-C item 1 is not "Never") ------------------------------------
+ALCOHOL = Step(
+    "alcohol",
+    "Your drinking",
+    "You told us that you drink alcohol. These 2 questions are about how much.",
+    (
+        # Items 2 and 3 are worded by locale (LOCALE_WORDS: UK units or US standard drinks); the codes are the same.
+        Question(
+            "auditc_2",
+            QType.CHOICE,
+            "{auditc_2_label}",
+            "AUDIT-C 2: amount on a typical day",
+            "Select {auditc_2_error}",
+            "{standard_drink}",
+            options=_options(
+                ("0", "{auditc_2_0}"),
+                ("1", "{auditc_2_1}"),
+                ("2", "{auditc_2_2}"),
+                ("3", "7 to 9"),
+                ("4", "10 or more"),
+            ),
+            enable_when=_DRINKS,
+        ),
+        Question(
+            "auditc_3",
+            QType.CHOICE,
+            "{auditc_3_label}",
+            "AUDIT-C 3: heavy drinking occasions",
+            "Select {auditc_3_error}",
+            "{standard_drink}",
+            options=_options(
+                ("0", "Never"),
+                ("1", "Less than monthly"),
+                ("2", "Monthly"),
+                ("3", "Weekly"),
+                ("4", "Daily or almost daily"),
+            ),
+            enable_when=_DRINKS,
+        ),
+    ),
+    enable_when=_DRINKS,
+    attribution=_AUDITC_ATTRIBUTION,
 )
 
 # --- 8. practicalities -------------------------------------------------------------------------
@@ -1326,6 +1364,17 @@ PRACTICALITIES = Step(
             options=_options(("mornings", "Mornings"), ("afternoons", "Afternoons"), ("evenings", "Evenings")),
             topic=Topic.PRACTICALITIES,
         ),
+        # Version 4: asked here, after "Who suggested you contact us?" on the first page is known (see about_you).
+        _optional_text(
+            "referrer_name",
+            QType.TEXT,
+            "Name of the person or service who suggested us (optional)",
+            "Referrer",
+            200,
+            "You told us that someone suggested you contact us.",
+            enable_when=when("referral_source", "!=", "self"),
+            name="The name of who suggested us",
+        ),
         Question(
             "consent_not_decision",
             QType.CONSENT,
@@ -1346,8 +1395,10 @@ STEPS: tuple[Step, ...] = (
     MEDICATIONS,
     HEALTH,
     MOOD,
+    EXPERIENCES,
     SUPPORT,
     SUBSTANCES,
+    ALCOHOL,
     PRACTICALITIES,
 )
 
@@ -1385,6 +1436,19 @@ def _valid_int(question: Question, value: object) -> int | None:
     return value
 
 
+def _valid_measure(question: Question, value: object) -> int | float | None:
+    """A height or weight in its metric unit, rounded half up to one decimal (a whole number stays an int, as
+    stored before decimals were allowed), within the question's range."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        return None
+    tenths = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    if question.min_value is not None and tenths < question.min_value:
+        return None
+    if question.max_value is not None and tenths > question.max_value:
+        return None
+    return int(tenths) if tenths == tenths.to_integral_value() else float(tenths)
+
+
 def _valid_multi(question: Question, value: object) -> list[str] | None:
     if not isinstance(value, list | tuple):
         return None
@@ -1416,6 +1480,7 @@ def _valid_tick(question: Question, value: object) -> bool | None:
 _VALIDATORS: dict[QType, Callable[[Question, object], Any]] = {
     **dict.fromkeys(TEXT_TYPES, _valid_text),
     **dict.fromkeys(INTEGER_TYPES, _valid_int),
+    QType.MEASURE: _valid_measure,
     **dict.fromkeys(CODED_TYPES, _valid_code),
     QType.MULTI: _valid_multi,
     QType.DATE: _valid_date,

@@ -7,9 +7,12 @@ A missing item is never filled with 0: a score is complete, a minimum (``lower_b
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
 
@@ -241,12 +244,16 @@ def age(answers: Answers, *, today: date) -> Score:
 _MEASURES = (("height_cm", _HEIGHT_CM), ("weight_kg", _WEIGHT_KG))
 
 
-def _measure(answers: Answers, question_id: str, bounds: tuple[int, int]) -> int | None:
-    value = _int_item(answers, question_id, bounds[1])
-    return value if value is not None and value >= bounds[0] else None
+def _measure(answers: Answers, question_id: str, bounds: tuple[int, int]) -> Fraction | None:
+    """A height or weight (an int, or a float to one decimal: read as the decimal it was written as) in range."""
+    value = answers.get(question_id)
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        return None
+    exact = Fraction(value) if isinstance(value, int) else Fraction(Decimal(repr(value)))
+    return exact if bounds[0] <= exact <= bounds[1] else None
 
 
-def _height_weight(answers: Answers) -> tuple[int, int] | None:
+def _height_weight(answers: Answers) -> tuple[Fraction, Fraction] | None:
     height, weight = (_measure(answers, qid, bounds) for qid, bounds in _MEASURES)
     return None if height is None or weight is None else (height, weight)
 
@@ -261,7 +268,7 @@ def bmi_exact(answers: Answers) -> float | None:
     if measures is None:
         return None
     height, weight = measures
-    return weight * 10_000 / (height * height)
+    return float(weight * 10_000 / (height * height))
 
 
 def bmi(answers: Answers) -> Score:
@@ -271,8 +278,7 @@ def bmi(answers: Answers) -> Score:
     if measures is None:
         return Score(None, None, complete=False, lower_bound=False, unknown=_bmi_unknown(answers))
     height, weight = measures
-    squared = height * height
-    tenths = (2 * 100_000 * weight + squared) // (2 * squared)  # floor(10 * BMI + 1/2), exactly
+    tenths = math.floor(100_000 * weight / (height * height) + Fraction(1, 2))  # floor(10 * BMI + 1/2), exactly
     return Score(tenths / 10, None, complete=True, lower_bound=False)
 
 

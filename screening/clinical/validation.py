@@ -69,6 +69,7 @@ class Message:
     EMAIL = "Enter an email address in the correct format, like name@example.com"
     PHONE = "Enter a phone number, like 01632 960 001 or +44 808 157 0192"
     WHOLE_NUMBER = "%(short)s must be a whole number"
+    NUMBER = "%(short)s must be a number"
     RANGE = "%(short)s must be between %(min)s and %(max)s"
     CHOOSE = "Select an answer from the list"  # a code that is not an option, for a question without ``error``
     EXCLUSIVE = "Select '%(none)s' on its own, or untick it and select the answers that apply"
@@ -86,6 +87,7 @@ ProblemCode = Literal[
     "email",
     "phone",
     "whole_number",
+    "number",
     "range",
     "unknown_code",
     "exclusive",
@@ -98,6 +100,7 @@ ProblemCode = Literal[
     "both_or_neither",
     "less_than",
     "not_both",
+    "mobile_when",
 ]
 
 
@@ -119,6 +122,12 @@ class Problem:
 
 
 EmailCheck = Callable[[str], bool]
+#: What a phone number is, as a ``PhoneCheck`` reads it: "unknown" when it cannot tell (``looks_like_phone``).
+PhoneKind = Literal["mobile", "mobile_or_landline", "landline", "other", "unknown"]
+#: The kind of a typed phone number, or None when it is not one we can call.
+PhoneCheck = Callable[[str], PhoneKind | None]
+#: The kinds that can get a text message ("mobile_or_landline": US and Canadian numbers, which cannot be told apart).
+TEXTABLE: frozenset[PhoneKind] = frozenset({"mobile", "mobile_or_landline", "unknown"})
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u00a0-\U0010ffff]+"
 _LOCAL_PART = re.compile(rf"{_ATOM}(?:\.{_ATOM})*")
 _DOMAIN_LABEL = re.compile(r"(?!-)[A-Za-z0-9\-\u00a0-\U0010ffff]{1,63}(?<!-)")
@@ -151,12 +160,20 @@ def phone_number_valid(text: str) -> bool:
     return _PHONE.fullmatch(text) is not None and 7 <= sum(character.isdigit() for character in text) <= 20
 
 
+def looks_like_phone(text: str) -> PhoneKind | None:
+    """``phone_number_valid`` as a ``PhoneCheck`` ("unknown" kind): the default of ``phone_kind`` below; the web
+    forms and submit pass the ``phonenumbers`` rule for the clinic's region instead
+    (``screening.patient.phones.phone_kind``), which a pure module cannot import."""
+    return "unknown" if phone_number_valid(text) else None
+
+
 # --- one question ------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class _Context:
     today: date
     min_age: int
     email_valid: EmailCheck
+    phone_kind: PhoneCheck = looks_like_phone
 
 
 #: The date whose age limits are checked (questionnaire.md: under the minimum age cannot continue; over 110 is an
@@ -187,7 +204,7 @@ def _text(question: Question, value: object, context: _Context) -> Problem | Non
         return _problem(question, "too_long", Message.TOO_LONG, max=question.max_length)
     if question.type is QType.EMAIL and not context.email_valid(text):
         return Problem(question.id, "email", Message.EMAIL)
-    if question.type is QType.TEL and not phone_number_valid(text):
+    if question.type is QType.TEL and context.phone_kind(text) is None:
         return Problem(question.id, "phone", Message.PHONE)
     return None
 
@@ -197,6 +214,17 @@ def _whole_number(question: Question, value: object, context: _Context) -> Probl
         return _problem(question, "whole_number", Message.WHOLE_NUMBER)
     if valid_value(question, value) is None:  # out of range (every whole-number question has one: see below)
         return _problem(question, "range", Message.RANGE, min=question.min_value or 0, max=question.max_value or 0)
+    return None
+
+
+def _measure(question: Question, value: object, context: _Context) -> Problem | None:
+    """A height or weight, stored in its metric unit (a number; the web field converts what was typed): in range.
+    The range is in the metric unit here; the field words it in the unit the patient used."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return _problem(question, "number", Message.NUMBER)
+    if valid_value(question, value) is None:
+        low, high = question.min_value or 0, question.max_value or 0
+        return _problem(question, "range", Message.RANGE, min=f"{low} {question.unit}", max=f"{high} {question.unit}")
     return None
 
 
@@ -237,6 +265,7 @@ def _tick(question: Question, value: object, context: _Context) -> Problem | Non
 _BY_TYPE: Mapping[QType, Callable[[Question, object, _Context], Problem | None]] = {
     **dict.fromkeys((QType.TEXT, QType.TEXTAREA, QType.EMAIL, QType.TEL), _text),
     QType.INT: _whole_number,
+    QType.MEASURE: _measure,
     **dict.fromkeys((QType.CHOICE, QType.YESNO, QType.YESNOUNSURE, QType.SCALE, QType.LIKERT4), _code),
     QType.MULTI: _codes,
     QType.DATE: _date,
@@ -252,17 +281,23 @@ def is_missing(value: object) -> bool:
 
 
 def check_answer(
-    question: Question, value: object, *, today: date, min_age: int, email_valid: EmailCheck = looks_like_email
+    question: Question,
+    value: object,
+    *,
+    today: date,
+    min_age: int,
+    email_valid: EmailCheck = looks_like_email,
+    phone_kind: PhoneCheck = looks_like_phone,
 ) -> Problem | None:
     """The problem with one answer to a question that is shown, or None. In order: a required question must be
     answered (``Question.error``) and an optional one may be left empty; then, by type, text: no control
-    characters, at most ``max_length``, an email address (``email_valid``) or a phone number; a whole number: in
-    range; options: known codes, and "None of these" on its own; a date: real, and for the date of birth in the
-    past, ``MAX_AGE_YEARS`` ago or less and at least ``min_age`` years on ``today``; a tick: ticked. A value of
-    the wrong type (a string where a number is stored) is a problem too."""
+    characters, at most ``max_length``, an email address (``email_valid``) or a phone number (``phone_kind``); a
+    whole number or a height or weight: in range; options: known codes, and "None of these" on its own; a date:
+    real, and for the date of birth in the past, ``MAX_AGE_YEARS`` ago or less and at least ``min_age`` years on
+    ``today``; a tick: ticked. A value of the wrong type (a string where a number is stored) is a problem too."""
     if is_missing(value):
         return Problem(question.id, "required", question.error) if question.required else None
-    return _BY_TYPE[question.type](question, value, _Context(today, min_age, email_valid))
+    return _BY_TYPE[question.type](question, value, _Context(today, min_age, email_valid, phone_kind))
 
 
 # --- one step --------------------------------------------------------------------------------------------
@@ -339,6 +374,23 @@ def _not_both(
     return check.questions[0] if both else None
 
 
+def _mobile_when(phone_kind: PhoneCheck) -> _Rule:
+    """mobile_when: when ``condition`` holds, ``questions[0]`` (answered, without a problem) must be a number that
+    can get text messages (``TEXTABLE``)."""
+
+    def rule(
+        check: Check, context: Mapping[str, Any], shown: tuple[str, ...], in_error: set[str], given: Mapping[str, Any]
+    ) -> str | None:
+        qid = check.questions[0]
+        applies = check.condition is None or check.condition.holds(context)
+        number = context.get(qid)
+        if not applies or qid not in shown or not isinstance(number, str):
+            return None
+        return None if phone_kind(number) in TEXTABLE else qid
+
+    return rule
+
+
 _RULES: Mapping[str, _Rule] = {
     "one_of_required": _one_of_required,
     "required_when": _required_when,
@@ -356,6 +408,7 @@ def check_step(
     today: date,
     min_age: int,
     email_valid: EmailCheck = looks_like_email,
+    phone_kind: PhoneCheck = looks_like_phone,
     unread: Collection[str] = (),
 ) -> StepCheck:
     """Check the answers ``given`` to ``step`` (the step's question ids are read from it; it may be the whole
@@ -377,7 +430,9 @@ def check_step(
         if question.id in unread:
             continue
         value = given.get(question.id)
-        problem = check_answer(question, value, today=today, min_age=min_age, email_valid=email_valid)
+        problem = check_answer(
+            question, value, today=today, min_age=min_age, email_valid=email_valid, phone_kind=phone_kind
+        )
         if problem is not None:
             problems[question.id] = problem
         reading = None if value is None else valid_value(question, value)
@@ -386,9 +441,10 @@ def check_step(
     unread_shown = {qid for qid in shown if qid in unread}
     answers = {qid: values[qid] for qid in shown if qid in values and qid not in problems}
     context = {**before, **answers}
+    rules = {**_RULES, "mobile_when": _mobile_when(phone_kind)}
     for check in step.checks:
         in_error = set(problems) | unread_shown
-        target = _RULES[check.kind](check, context, tuple(shown), in_error, given)
+        target = rules[check.kind](check, context, tuple(shown), in_error, given)
         if target is not None and target not in in_error and target not in unread:
             problems[target] = Problem(target, check.kind, check.message)
     ordered = {question.id: problems[question.id] for question in step if question.id in problems}
@@ -402,6 +458,7 @@ def first_invalid_step(
     min_age: int,
     skip: Collection[str] = (),
     email_valid: EmailCheck = looks_like_email,
+    phone_kind: PhoneCheck = looks_like_phone,
 ) -> str | None:
     """The id of the first shown step whose stored ``answers`` have a problem (``check_step``), or None when every
     step passes: what submit checks again, and where a patient is sent when an answer became invalid (a required
@@ -413,7 +470,9 @@ def first_invalid_step(
     for step in STEPS:
         if step.id in skip or (step.enable_when is not None and not step.enable_when.holds(earlier)):
             continue
-        result = check_step(step, stored, earlier, today=today, min_age=min_age, email_valid=email_valid)
+        result = check_step(
+            step, stored, earlier, today=today, min_age=min_age, email_valid=email_valid, phone_kind=phone_kind
+        )
         if result.problems:
             return step.id
         earlier.update(result.answers)
@@ -425,11 +484,11 @@ def _check_definition() -> None:
     """Every whole-number question has a range (so a number too long to read is out of it), every check kind has
     a rule, and a step's checks name questions of that step."""
     for question in QUESTIONS.values():
-        if question.type is QType.INT and (question.min_value is None or question.max_value is None):
+        if question.type in (QType.INT, QType.MEASURE) and (question.min_value is None or question.max_value is None):
             raise ValueError(f"{question.id}: a whole-number question needs min_value and max_value")
     for step_id, step in STEP_BY_ID.items():
         for check in step.checks:
-            if check.kind not in _RULES:
+            if check.kind not in _RULES and check.kind != "mobile_when":
                 raise ValueError(f"{step_id}: no rule for the check kind {check.kind!r}")
 
 

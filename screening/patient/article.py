@@ -1,12 +1,16 @@
-"""The patient education article: front matter + Markdown -> a rendered, sanitised ``Article``.
+"""The patient education article: plain Markdown (front matter optional) -> a rendered, sanitised ``Article``.
 
-Owns parsing and safe rendering of ``content/article.md`` (or a clinic's own file). Imports the standard
-library and Python-Markdown only; the web layer decides where the article is shown.
+Owns reading ``content/article.md`` (or the clinic's own ``SCREENING_ARTICLE_PATH``), its optional front matter,
+and the one Markdown renderer of the app (``render_markdown``, also used by ``content_pages``): Python-Markdown
+with tables, then ``nh3`` (ammonia) with an explicit allow-list, so no raw HTML the file holds can reach a page.
+Errors name the line they are on; ``content_pages.check`` turns them into a ``ConfigError`` at start. Imports the
+standard library, Python-Markdown and nh3 only; the web layer decides where the article is shown.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import importlib.resources
 import os
@@ -18,75 +22,101 @@ from datetime import date
 from typing import Any
 
 import markdown
+import nh3
 
-__all__ = ["Article", "ArticleError", "load", "parse"]
+__all__ = ["Article", "ArticleError", "load", "parse", "render_markdown"]
 
-REQUIRED_FIELDS = ("title", "version", "reviewed", "summary")
 MAX_CHARS = 500_000  # the bundled article is ~12,000 characters; anything near this is a wrong file
+MAX_FIELD_CHARS = 300
+#: The front matter's fields; ``reviewed`` is the older name of ``review-date`` (the bundled article uses it).
+FIELDS = ("title", "version", "reviewed-by", "review-date", "summary")
+_ALIASES = {"reviewed": "review-date"}
 _VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 _FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)\s*:(.*)")
-_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z0-9]+);")
-_PLACEHOLDER = re.compile("<p>\x02wzxhzdk:([0-9]+)\x03</p>|\x02wzxhzdk:([0-9]+)\x03")
-_SAFE_SCHEMES = frozenset({"http", "https"})
-_EXTERNAL_REL = "noopener noreferrer"
+_H1 = re.compile(r" {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*")
+_FENCE = re.compile(r" {0,3}(```|~~~)")
+_HEADING_ID = re.compile(r"article-[a-z0-9_-]{1,80}")
+#: What nh3 leaves of a link whose address it refused (``rel`` is added to every link): unwrapped to its text.
+_HREFLESS_LINK = re.compile(r'<a rel="noopener noreferrer">(.*?)</a>', re.S)
+
+ALLOWED_TAGS = frozenset(
+    {"h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "ul", "ol", "li", "a", "strong", "em", "blockquote"}
+    | {"code", "pre", "table", "thead", "tbody", "tr", "th", "td"}
+)
+ALLOWED_ATTRIBUTES = {"a": {"href"}, "h2": {"id"}, "h3": {"id"}, "ol": {"start"}, "th": {"colspan"}, "td": {"colspan"}}
+URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+#: Removed with everything inside them (any other tag that is not allowed goes, and its text stays).
+DROPPED_WITH_CONTENT = frozenset({"script", "style", "template", "textarea", "title", "iframe", "object", "noscript"})
+#: GOV.UK Design System classes, set on the already-allowed tags (any class the file gave is dropped).
+GOVUK_CLASSES = {
+    "table": "govuk-table",
+    "thead": "govuk-table__head",
+    "tbody": "govuk-table__body",
+    "tr": "govuk-table__row",
+    "th": "govuk-table__header",
+    "td": "govuk-table__cell",
+}
 
 
 class ArticleError(ValueError):
-    """The article file is unreadable, or its front matter or body is missing or invalid."""
+    """The article file is unreadable, or its front matter or body is invalid: "<where>: line <line>: <reason>",
+    each part when known (``line`` is 1-based)."""
+
+    def __init__(self, reason: str, line: int | None = None, where: str = "") -> None:
+        super().__init__("".join((f"{where}: " if where else "", f"line {line}: " if line else "", reason)))
+        self.reason, self.line, self.where = reason, line, where
 
 
 @dataclass(frozen=True, slots=True)
 class Article:
-    """A parsed article. ``html`` is sanitised: the web layer may mark it safe (``Markup``)."""
+    """A parsed article. ``html`` is sanitised: the web layer may mark it safe (``Markup``). The review fields and
+    the summary are empty when the file does not give them."""
 
     title: str
     version: str
-    reviewed: str  # ISO date, YYYY-MM-DD
-    summary: str
     html: str
     sections: tuple[tuple[str, str], ...]  # (anchor id, heading text) of each ## heading, in order
+    summary: str = ""
+    reviewed_by: str = ""
+    review_date: str = ""  # ISO date, YYYY-MM-DD
 
 
 def parse(text: str) -> Article:
-    """Parse an article: a front matter block, then Markdown.
+    """Parse an article: an optional front matter block, then Markdown (docs/content.md).
 
-    The front matter is the first thing in the file: a line ``---``, lines ``key: value`` (blank lines
-    and lines starting with ``#`` are ignored; a value may be wrapped in matching quotes; unknown keys are
-    ignored so a clinic may add e.g. ``author``), and a closing ``---``. ``title``, ``version``
-    (letters, digits, ``.``, ``_``, ``-``; at most 40), ``reviewed`` (YYYY-MM-DD) and ``summary`` are
-    required. Raises ``ArticleError`` naming the problem.
-
-    Rendering is safe for a file the clinic controls: raw HTML is removed, never passed through (an
-    HTML block or comment disappears with its content; inline tags disappear and the text between them
-    stays; character references such as ``&amp;`` are kept); a link whose address is not http(s),
-    relative or an in-page anchor is reduced to its text; external links get ``rel="noopener noreferrer"``;
-    images are replaced by their alt text (the page's CSP allows only same-origin images, and the side
-    panel has no room for them).
-    The page owns the ``<h1>``, so a ``#`` heading is demoted to ``##`` rather than rejected: a
-    clinic's file that starts at ``#`` still renders, and its ``#`` headings count as sections. Headings
-    ``##`` and ``###`` get stable ids ``article-<slug>``.
+    Front matter: a first line ``---``, lines ``key: value`` (``title``, ``version``, ``reviewed-by``,
+    ``review-date``, ``summary``; blank lines and ``#`` lines ignored; a value may be quoted), a closing ``---``.
+    Without a ``title`` the first ``# heading`` is the title (and is not repeated in the body); without a
+    ``version`` the version is a short hash of the text, so a changed file always has a new version. Raises
+    ``ArticleError`` naming the line of the problem.
     """
+    if not text.strip():
+        raise ArticleError("the file is empty")
     if len(text) > MAX_CHARS:
-        raise ArticleError(f"the article is too long ({len(text)} characters; at most {MAX_CHARS})")
-    fields, body = _split_front_matter(text)
-    if not body.strip():
-        raise ArticleError("the article has no body after its front matter")
-    rendered, sections = render_markdown(body)
+        raise ArticleError(f"the file is too long ({len(text)} characters; at most {MAX_CHARS})")
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    fields, first_body_line = _front_matter(lines)
+    body = lines[first_body_line:]
+    title = fields.get("title") or _take_title(body, first_body_line)
+    if not "".join(body).strip():
+        raise ArticleError("the article has no text after its title and front matter", first_body_line + 1)
+    rendered, sections = render_markdown("\n".join(body))
     return Article(
-        title=fields["title"],
-        version=fields["version"],
-        reviewed=fields["reviewed"],
-        summary=fields["summary"],
+        title=title,
+        version=fields.get("version") or hashlib.sha256(text.encode("utf-8")).hexdigest()[:12],
         html=rendered,
         sections=sections,
+        summary=fields.get("summary", ""),
+        reviewed_by=fields.get("reviewed-by", ""),
+        review_date=fields.get("review-date", ""),
     )
 
 
 def load(path: str | os.PathLike[str] | None = None) -> Article:
     """Load and parse an article file (UTF-8); ``None`` means the bundled ``screening/patient/content/article.md``.
 
-    Cached per path for the life of the process (restart to pick up an edited file). Raises
-    ``ArticleError`` when the file cannot be read or is invalid.
+    Cached per path for the life of the process (restart to pick up an edited file). Raises ``ArticleError``,
+    starting with the file's name, when the file cannot be read or is invalid.
     """
     return _load(None if path is None else os.fspath(path))
 
@@ -96,44 +126,67 @@ def _load(path: str | None) -> Article:
     where = path or "the bundled article (screening/patient/content/article.md)"
     try:
         if path is None:
-            bundled = importlib.resources.files("screening.patient").joinpath("content", "article.md")
-            text = bundled.read_text(encoding="utf-8")
+            data = importlib.resources.files("screening.patient").joinpath("content", "article.md").read_bytes()
         else:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ArticleError(f"cannot read {where}: {exc}") from exc
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_CHARS * 4 + 1)
+    except OSError as exc:
+        raise ArticleError(f"cannot read the file: {exc.strerror or exc}", where=where) from exc
+    if len(data) > MAX_CHARS * 4:  # more bytes than even 4-byte characters could need: not read to the end
+        raise ArticleError(f"the file is too long (more than {MAX_CHARS} characters)", where=where)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ArticleError("the file is not UTF-8 text: save it as UTF-8", line, where) from None
     try:
         return parse(text)
     except ArticleError as exc:
-        raise ArticleError(f"{where}: {exc}") from exc
+        raise ArticleError(exc.reason, exc.line, where) from None
 
 
-# --- front matter ---------------------------------------------------------------------------------------
+# --- front matter and title -----------------------------------------------------------------------------
 
 
-def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
-    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if not lines or lines[0].strip() != "---":
-        raise ArticleError("the article must start with a front matter block: a line '---', 'key: value' lines, '---'")
-    try:
-        end = next(number for number, line in enumerate(lines[1:], start=1) if line.strip() == "---")
-    except StopIteration:
-        raise ArticleError("the front matter block has no closing '---' line") from None
+def _front_matter(lines: list[str]) -> tuple[dict[str, str], int]:
+    """The front matter's fields and the index of the first body line (0 when there is no front matter)."""
+    if lines[0].strip() != "---":
+        return {}, 0
+    end = next((index for index, line in enumerate(lines[1:], start=1) if line.strip() == "---"), None)
+    if end is None:
+        raise ArticleError("the front matter block opened here has no closing '---' line", 1)
     fields: dict[str, str] = {}
     for number, line in enumerate(lines[1:end], start=2):
         stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        match = _FIELD.fullmatch(stripped)
-        if match is None:
-            raise ArticleError(f"front matter line {number} is not 'key: value': {stripped[:60]!r}")
-        key, value = match.group(1).lower(), _unquote(match.group(2).strip())
-        if key in fields:
-            raise ArticleError(f"front matter field '{key}' is given twice (line {number})")
-        fields[key] = value
-    _check_fields(fields)
-    return fields, "\n".join(lines[end + 1 :])
+        if stripped and not stripped.startswith("#"):
+            key, value = _field(stripped, number)
+            if key in fields:
+                raise ArticleError(f"the field '{key}' is given twice", number)
+            fields[key] = value
+    return fields, end + 1
+
+
+def _field(line: str, number: int) -> tuple[str, str]:
+    match = _FIELD.fullmatch(line)
+    if match is None:
+        raise ArticleError(f"write front matter lines as 'key: value', not {line[:60]!r}", number)
+    key = match.group(1).lower()
+    key = _ALIASES.get(key, key)
+    value = _unquote(match.group(2).strip())
+    if key not in FIELDS:
+        raise ArticleError(f"unknown field '{match.group(1)}': the fields are {', '.join(FIELDS)}", number)
+    if not value:
+        raise ArticleError(f"the field '{key}' is empty", number)
+    if len(value) > MAX_FIELD_CHARS:
+        raise ArticleError(f"the field '{key}' is too long (at most {MAX_FIELD_CHARS} characters)", number)
+    if key == "version" and not _VERSION.fullmatch(value):
+        raise ArticleError(
+            f"'version' must be letters, digits, '.', '_' or '-' (at most 40), e.g. 2026-11-1; got {value[:60]!r}",
+            number,
+        )
+    if key == "review-date" and not _is_iso_date(value):
+        raise ArticleError(f"'review-date' must be a date written YYYY-MM-DD, e.g. 2026-11-24; got {value!r}", number)
+    return key, value
 
 
 def _unquote(value: str) -> str:
@@ -142,23 +195,28 @@ def _unquote(value: str) -> str:
     return value
 
 
-def _check_fields(fields: dict[str, str]) -> None:
-    for key in REQUIRED_FIELDS:
-        if not fields.get(key):
-            raise ArticleError(f"front matter field '{key}' is missing or empty")
-    if not _VERSION.fullmatch(fields["version"]):
-        raise ArticleError(
-            f"front matter field 'version' must be letters, digits, '.', '_' or '-' (at most 40), "
-            f"e.g. 2026-11-1; got {fields['version'][:60]!r}"
-        )
+def _is_iso_date(value: str) -> bool:
     try:
-        date.fromisoformat(fields["reviewed"])
+        date.fromisoformat(value)
     except ValueError:
-        raise ArticleError(
-            f"front matter field 'reviewed' must be a date YYYY-MM-DD; got {fields['reviewed'][:60]!r}"
-        ) from None
-    if len(fields["reviewed"]) != 10:  # fromisoformat also accepts 20261124 and 2026-W48-2
-        raise ArticleError(f"front matter field 'reviewed' must be a date YYYY-MM-DD; got {fields['reviewed']!r}")
+        return False
+    return len(value) == 10 and value[4] == "-"  # fromisoformat also accepts 20261124 and 2026-W48-2
+
+
+def _take_title(body: list[str], offset: int) -> str:
+    """The text of the body's first ``# heading`` (outside code blocks), removed from ``body``."""
+    in_fence = False
+    for index, line in enumerate(body):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        match = None if in_fence else _H1.fullmatch(line)
+        if match:
+            del body[index]
+            title = match.group(1).strip()
+            if len(title) > MAX_FIELD_CHARS:
+                raise ArticleError(f"the title is too long (at most {MAX_FIELD_CHARS} characters)", offset + index + 1)
+            return title
+    raise ArticleError("the article has no title: start it with a '# Title' line, or give 'title:' in front matter")
 
 
 # --- rendering ------------------------------------------------------------------------------------------
@@ -175,21 +233,44 @@ def slugify(value: str, separator: str = "-") -> str:
 
 
 def render_markdown(body: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """The one Markdown renderer: sanitised HTML and the (anchor, heading) of each ## section (the article and
-    the content pages)."""
+    """The one Markdown renderer (the article and the content pages): HTML cleaned by nh3, and the (anchor,
+    heading) of each ``##`` section. ``#`` headings become ``##`` (the page owns the only ``<h1>``)."""
     md: Any = markdown.Markdown(
-        extensions=["toc", "sane_lists"],
+        extensions=["toc", "sane_lists", "tables", "fenced_code"],
         extension_configs={"toc": {"slugify": slugify, "toc_depth": "2-3", "marker": ""}},
         output_format="html",
     )
-    # Raw HTML is still recognised (so it is never mistaken for text) but dropped instead of restored.
-    md.postprocessors.deregister("raw_html")
-    md.postprocessors.register(_DropRawHtml(md), "raw_html", 30)
-    # After the block parser, before toc (5) assigns ids; and last of all, after unescaping (0).
-    md.treeprocessors.register(_DemoteH1(), "demote_h1", 15)
-    md.treeprocessors.register(_Sanitise(), "sanitise", -10)
-    rendered: str = md.convert(body)
-    return rendered, tuple(_sections(md.toc_tokens))
+    md.treeprocessors.register(_Shape(), "screening_shape", 15)  # before toc (5), so demoted headings get ids
+    return clean(md.convert(body)), tuple(_sections(md.toc_tokens))
+
+
+def clean(rendered: str) -> str:
+    """``rendered`` HTML through nh3's allow-list: only the tags above, links to http(s), mailto, tel or a
+    relative address (with ``rel="noopener noreferrer"``; a refused link keeps its text), heading ids only of the
+    form ``article-...``, and GOV.UK classes on tables."""
+    cleaned = nh3.clean(
+        rendered,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        tag_attribute_values={"th": {"scope": {"col", "row"}}},
+        set_tag_attribute_values={tag: {"class": name} for tag, name in GOVUK_CLASSES.items()},
+        attribute_filter=_attribute_filter,
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    return _HREFLESS_LINK.sub(r"\1", cleaned)
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "id":
+        return value if _HEADING_ID.fullmatch(value) else None
+    if attribute == "colspan":
+        return value if value.isdigit() and 1 <= int(value) <= 20 else None
+    if attribute == "start":
+        return value if value.isdigit() and len(value) <= 6 else None
+    return value
 
 
 def _sections(tokens: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -202,108 +283,18 @@ def _sections(tokens: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return found
 
 
-class _DropRawHtml:
-    """Postprocessor: every stashed raw-HTML fragment becomes empty; character references are kept."""
-
-    def __init__(self, md: Any) -> None:
-        self.md = md
-
-    def run(self, text: str) -> str:
-        stash = self.md.htmlStash
-
-        def substitute(match: re.Match[str]) -> str:
-            index = int(match.group(1) or match.group(2))
-            if index >= stash.html_counter:  # pragma: no cover - Markdown strips STX/ETX from the source
-                return ""
-            raw = stash.rawHtmlBlocks[index]
-            return raw if isinstance(raw, str) and _ENTITY.fullmatch(raw) else ""
-
-        return _PLACEHOLDER.sub(substitute, text)
-
-
-class _DemoteH1:
-    """Treeprocessor: ``#`` headings become ``##`` (the page provides the only ``<h1>``)."""
+class _Shape:
+    """Before cleaning, on the tree Markdown built: ``#`` headings become ``##``, an image becomes its alt text
+    (the pages load no image from elsewhere), and a table's header cells get ``scope="col"``. A Markdown
+    treeprocessor (it needs only a ``run`` method)."""
 
     def run(self, root: etree.Element) -> None:
-        for element in root.iter("h1"):
-            element.tag = "h2"
-
-
-class _Sanitise:
-    """Treeprocessor: unsafe links lose their ``<a>``, images become alt text, ids only on h2/h3."""
-
-    def run(self, root: etree.Element) -> None:
-        for heading in ("h4", "h5", "h6"):
-            for element in root.iter(heading):
-                element.attrib.pop("id", None)
-        # Deepest first, so that what an unwrapped <a> hands to its parent has already been sanitised.
-        for parent in reversed(list(root.iter())):
-            for index in range(len(parent) - 1, -1, -1):
-                child = parent[index]
-                if child.tag == "img":
-                    _replace_with_text(parent, index, child.get("alt", ""))
-                elif child.tag == "a":
-                    kind = _link_kind(child.get("href", ""))
-                    if kind is None:
-                        _unwrap(parent, index)
-                    elif kind == "external":
-                        child.set("rel", _EXTERNAL_REL)
-
-
-def _link_kind(href: str) -> str | None:
-    """``"external"``, ``"internal"`` (relative path or anchor), or None when the link must not be kept.
-
-    The address is decoded the way a browser would before the scheme is checked: character references
-    (repeatedly, so double encoding cannot hide a scheme), then tab and newline removed and control
-    characters and spaces trimmed.
-    """
-    value = href
-    for _ in range(4):
-        decoded = html.unescape(value)
-        if decoded == value:
-            break
-        value = decoded
-    else:
-        return None
-    value = re.sub(r"[\t\n\r]", "", value).strip("".join(map(chr, range(0x21))))
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
-        return None
-    # A colon before the first / ? or # makes the start a scheme (or, if malformed, something no browser
-    # should be asked to guess about): keep only http and https.
-    head = re.split(r"[/?#\\]", value, maxsplit=1)[0]
-    if ":" in head:
-        return "external" if head.split(":", 1)[0].lower() in _SAFE_SCHEMES else None
-    return "external" if value.replace("\\", "/").startswith("//") else "internal"
-
-
-def _append_text(parent: etree.Element, index: int, text: str) -> None:
-    """Add ``text`` where ``parent[index]`` starts: after the previous sibling, or at the parent's start."""
-    if not text:
-        return
-    if index == 0:
-        parent.text = (parent.text or "") + text
-    else:
-        previous = parent[index - 1]
-        previous.tail = (previous.tail or "") + text
-
-
-def _replace_with_text(parent: etree.Element, index: int, text: str) -> None:
-    child = parent[index]
-    _append_text(parent, index, text + (child.tail or ""))
-    del parent[index]
-
-
-def _unwrap(parent: etree.Element, index: int) -> None:
-    """Replace ``parent[index]`` by its content (text and children), keeping its tail."""
-    child = parent[index]
-    grandchildren = list(child)
-    tail = child.tail or ""
-    _append_text(parent, index, child.text or "")
-    del parent[index]
-    for offset, grandchild in enumerate(grandchildren):
-        parent.insert(index + offset, grandchild)
-    if grandchildren:
-        last = grandchildren[-1]
-        last.tail = (last.tail or "") + tail
-    else:
-        _append_text(parent, index, tail)
+        for element in root.iter():
+            if element.tag == "h1":
+                element.tag = "h2"
+            elif element.tag == "th":
+                element.set("scope", "col")
+            elif element.tag == "img":
+                alt, tail = element.get("alt", ""), element.tail
+                element.clear()
+                element.tag, element.text, element.tail = "span", alt, tail  # nh3 drops the span, keeps the text

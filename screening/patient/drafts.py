@@ -24,8 +24,10 @@ from screening.audit import audit
 from screening.clinical import dates, journey, questionnaire, validation
 from screening.extensions import db, utcnow
 from screening.models import NO_FLAGS_PRIORITY, Draft, FlagRecord, Submission, new_reference
+from screening.patient import resume
 from screening.patient.article import Article
 from screening.patient.fields import email_valid
+from screening.patient.phones import phone_kind
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +102,11 @@ def delete_draft(draft: Draft) -> None:
 
 
 def purge_expired_drafts(*, now: datetime | None = None) -> int:
-    """Delete every expired draft. Commits. Returns how many were deleted."""
-    result = db.session.execute(delete(Draft).where(Draft.expires_at <= (now or utcnow())))
+    """Delete every expired draft, and the wrong tries to resume one that no longer count (``resume``). Commits.
+    Returns how many drafts were deleted."""
+    now = now or utcnow()
+    result = db.session.execute(delete(Draft).where(Draft.expires_at <= now))
+    resume.purge_old_failures(now=now)
     db.session.commit()
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -206,7 +211,7 @@ def submit(
     if identity in skipped:  # a submission needs a name and a date of birth
         raise SubmitError(identity)
     step_id = validation.first_invalid_step(
-        draft.answers, today=today, min_age=min_age, skip=skipped, email_valid=email_valid
+        draft.answers, today=today, min_age=min_age, skip=skipped, email_valid=email_valid, phone_kind=phone_kind
     )
     if step_id is not None:
         raise SubmitError(step_id)

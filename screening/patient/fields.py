@@ -159,6 +159,11 @@ class QuestionField:
         """Extra govukInput parameters for a one-line input (type, width, autocomplete)."""
         return {}
 
+    def problem_message(self, problem: Problem, locale: str = DEFAULT_LOCALE) -> str:
+        """A problem of ``validation`` with this answer, in the patient's words (``problem_text``; a height or
+        weight words its range in the unit the patient used: ``measures.MeasureField``)."""
+        return problem_text(problem, locale)
+
     def error_text(self) -> str:
         return str(self.errors[0]) if self.errors else ""
 

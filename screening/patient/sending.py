@@ -1,5 +1,6 @@
 """The patient blueprint's last pages: check your answers (every answer as ``presenter`` words it, with a change
-link), submit (once, by the draft's one-time token, then the urgent notification), the confirmation with the
+link), submit (once, by the draft's one-time token, then the urgent notification and, when the clinic
+switched it on, the patient's email receipt: ``receipt``), the confirmation with the
 reference (for ``CONFIRMATION_MINUTES`` in this browser) and "Finish and clear this page". The blueprint, the
 session keys and the helpers it shares with the question pages are in ``views``, which imports this module to
 register these routes.
@@ -24,6 +25,7 @@ from screening.clinical import journey, presenter, questionnaire
 from screening.extensions import db
 from screening.models import Submission
 from screening.patient import drafts as services
+from screening.patient import receipt
 from screening.patient.views import (
     CONFIRMATION_MINUTES,
     SESSION_DRAFT,
@@ -72,15 +74,16 @@ def check() -> ResponseReturnValue:
     form = SubmitForm(submission_token=draft.submission_token)
     return page(
         "patient/check.html",
-        sections=_sections(draft.answers, skip=skipped),
+        sections=patient_sections(draft.answers, skip=skipped),
         form=form,
         skipped=[questionnaire.STEP_BY_ID[step_id] for step_id in skipped],
     )
 
 
-def _sections(answers: dict[str, Any], *, skip: list[str]) -> list[presenter.AnswerSection]:
+def patient_sections(answers: dict[str, Any], *, skip: list[str]) -> list[presenter.AnswerSection]:
     """The pages the patient answered, each with its shown questions in the definition's order and every answer in
-    the words the staff page, the summary and the CSV use too (``presenter``), translated for the patient."""
+    the words the staff page, the summary and the CSV use too (``presenter``), translated for the patient: check your
+    answers and the patient's copy of them (``copy_views``)."""
     return presenter.answer_sections(
         answers,
         locale=settings()["LOCALE"],
@@ -117,6 +120,7 @@ def submit() -> ResponseReturnValue:
     except services.SubmitError as problem:
         return redirect(url_for(".step", step_id=problem.step_id, return_to="check"))
     notifications.send_after_submit(submission.reference)
+    receipt.send_after_submit(submission, settings())  # at most once per submission; never raises
     return _confirmed(submission)
 
 
@@ -129,8 +133,9 @@ def _confirmed(submission: Submission) -> ResponseReturnValue:
     return redirect(url_for(".confirmation"))
 
 
-def _sent_submission() -> Submission | None:
-    """The submission this browser sent in the last ``CONFIRMATION_MINUTES``; None (and forgotten) after that."""
+def sent_submission() -> Submission | None:
+    """The submission this browser sent in the last ``CONFIRMATION_MINUTES``; None (and forgotten) after that. The
+    confirmation and the patient's copy of their answers (``copy_views``) are shown only for it."""
     reference, sent_at = session.get(SESSION_REFERENCE), session.get(SESSION_SENT_AT)
     if not isinstance(reference, str) or not isinstance(sent_at, int | float) or isinstance(sent_at, bool):
         forget_sent()
@@ -150,7 +155,7 @@ def confirmation() -> ResponseReturnValue:
     """The reference, what happens next, and (calm, first) any message the rules have for the patient. When an
     urgent rule fired, the clinic's urgent promise (``URGENT_REPLY_TIME``), never the routine reply time, with
     the numbers to call above it. Viewable for ``CONFIRMATION_MINUTES`` after sending; then the start page."""
-    submission = _sent_submission()
+    submission = sent_submission()
     if submission is None:
         return redirect(url_for(".start"))
     fired = [rules.RULES_BY_ID[flag.rule_id] for flag in submission.flags if flag.rule_id in rules.RULES_BY_ID]

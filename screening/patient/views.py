@@ -28,7 +28,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 
-from screening import clock, forms
+from screening import clock, forms, intake
 from screening.access import public
 from screening.clinical import act_now, journey, questionnaire
 from screening.models import Draft
@@ -54,6 +54,8 @@ SESSION_EARLY = "send_early"  # True: the patient chose "Send my answers now" an
 #: The page that offers "Send my answers now".
 SEND_EARLY_FROM = "support"
 SEND_EARLY_BUTTON = "send_now"
+#: Posted by a page shown again to say what typed text will not be kept: the ids of those questions (no answers).
+UNKEPT_SEEN = "unkept_seen"
 #: How long the confirmation page (reference, and any message about self-harm) stays viewable in this browser.
 CONFIRMATION_MINUTES = 30
 TIMED_OUT = "Your session timed out, so that page was not saved. Check your answers and select Continue."
@@ -95,11 +97,21 @@ def page(template: str, **context: Any) -> str:
 
 
 # --- start ----------------------------------------------------------------------------------------
+def _paused_page() -> str | None:
+    """The page shown instead of the start page while new forms are paused (``intake``), or None when they are not."""
+    pause = intake.paused()
+    return None if pause is None else page("patient/paused.html", pause=pause, crisis=crisis(), article=None)
+
+
 @bp.route("/", methods=["GET", "POST"])
 @public
 def start() -> ResponseReturnValue:
-    """The start page: what the service is, the article, and consent before anything is stored."""
+    """The start page: what the service is, the article, and consent before anything is stored. While new forms are
+    paused (``intake``), someone with no form started sees the clinic's message instead, and no draft is made; a form
+    already started carries on."""
     draft = current_draft()
+    if draft is None and (paused := _paused_page()) is not None:
+        return paused
     form = forms.step_form_class("start")()
     if request.method == "POST" and form.validate_step({}, today=today(), min_age=settings()["MIN_AGE"]):
         if draft is None:
@@ -194,7 +206,13 @@ def _back_url(step_id: str, answers: dict[str, Any], return_to_check: bool) -> s
 
 
 def render_step(
-    step_id: str, draft: Draft, form: forms.StepForm, *, return_to_check: bool, notice: str | None = None
+    step_id: str,
+    draft: Draft,
+    form: forms.StepForm,
+    *,
+    return_to_check: bool,
+    notice: str | None = None,
+    unkept: tuple[journey.Unkept, ...] = (),
 ) -> str:
     step = questionnaire.STEP_BY_ID[step_id]
     number, total = journey.position(step_id)
@@ -208,6 +226,8 @@ def render_step(
         return_to_check=return_to_check,
         has_errors=bool(form.errors),
         notice=notice,
+        unkept=unkept,
+        unkept_seen=_ids(unkept),
         crisis=crisis() if step_id == SEND_EARLY_FROM else None,
         send_early_button=SEND_EARLY_BUTTON if step_id == SEND_EARLY_FROM else None,
     )
@@ -232,6 +252,8 @@ def step(step_id: str) -> ResponseReturnValue:
     form = forms.step_form_class(step_id)()
     if not form.validate_step(draft.answers, today=today(), min_age=settings()["MIN_AGE"], locale=settings()["LOCALE"]):
         return render_step(step_id, draft, form, return_to_check=return_to_check)
+    if unkept := _unkept(step_id, draft, form):  # told first, then Continue again saves without it
+        return render_step(step_id, draft, form, return_to_check=return_to_check, unkept=unkept)
     services.save_step(draft, step_id, form.answers(), draft_days=settings()["DRAFT_DAYS"])
     if step_id == SEND_EARLY_FROM and request.form.get(SEND_EARLY_BUTTON):
         session[SESSION_EARLY] = True  # "Send my answers now": check what was answered, then send
@@ -241,6 +263,18 @@ def step(step_id: str) -> ResponseReturnValue:
     if _act_now(step_id, draft):
         return redirect(url_for(".important"))  # PRG to a neutral address: what to do now, before going on
     return redirect(_after(step_id, draft, return_to_check=return_to_check))
+
+
+def _ids(unkept: tuple[journey.Unkept, ...]) -> str:
+    return ",".join(item.question.id for item in unkept)
+
+
+def _unkept(step_id: str, draft: Draft, form: forms.StepForm) -> tuple[journey.Unkept, ...]:
+    """What saving this valid page would not keep of what the patient typed (``journey.unkept_typing``), unless the
+    page already told them (it is shown again with a notice and ``UNKEPT_SEEN``): nothing typed is dropped silently."""
+    given = {question.id: question_field.answer() for question, question_field in form.question_fields()}
+    unkept = journey.unkept_typing(step_id, given, form.answers(), draft.answers)
+    return () if request.form.get(UNKEPT_SEEN) == _ids(unkept) else unkept
 
 
 def _act_now(step_id: str, draft: Draft) -> tuple[act_now.ActNow, ...]:
@@ -345,7 +379,11 @@ def csrf_error(error: CSRFError) -> ResponseReturnValue:
     if request.endpoint == "patient.finish":  # a stale token must not leave the confirmation showing
         forget_sent()
         return redirect(url_for(".start"))
+    if request.endpoint in resume_views.TIMED_OUT_PAGES:  # save for later, resume, "This isn't me"
+        return resume_views.timed_out()
     if request.blueprint == "patient":
+        if draft is None and (paused := _paused_page()) is not None:  # a start page from before the pause
+            return paused, 400
         form = forms.step_form_class("start")()
         resume = _resume(draft) if draft else None
         return page(
@@ -357,4 +395,4 @@ def csrf_error(error: CSRFError) -> ResponseReturnValue:
 # Check your answers, submit and the confirmation (``sending``), and the privacy, accessibility and cookie pages
 # (``info_views``): routes of ``bp`` in their own modules. They import the helpers above, so they are imported last
 # (Flask's pattern for views split over modules).
-from screening.patient import info_views, sending  # noqa: E402, F401
+from screening.patient import copy_views, info_views, resume_views, sending  # noqa: E402, F401

@@ -412,3 +412,8 @@ def staff_reactivate(staff_id: int) -> ResponseReturnValue:
 def staff_reset_mfa(staff_id: int) -> ResponseReturnValue:
     """Forget the account's authenticator: it enrols again at its next sign-in."""
     return _account_change(staff_id, "reset_mfa")
+
+
+# Pausing new forms (``intake_views``): routes of ``bp`` in their own module, which imports the helpers above, so it is
+# imported last (Flask's pattern for views split over modules).
+from screening.staff import intake_views  # noqa: E402, F401

@@ -93,7 +93,7 @@ class SearchForm(FlaskForm):
     q = StringField(
         filters=[_newlines],
         validators=[
-            DataRequired("Enter a reference, name, date of birth or email address"),
+            DataRequired("Enter a reference, name, date of birth, phone number or email address"),
             Length(max=review_queue.SEARCH_MAX_LENGTH, message="Enter 254 characters or fewer"),
             NoControlCharacters(multiline=True),  # new lines and tabs are fine in a note
         ],

@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 from flask import Blueprint, current_app, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from screening import clock
+from screening import brand_views, clock
 from screening.access import ALL_STAFF, roles
 from screening.models import Submission
 from screening.staff import pdf, review, summary
@@ -44,8 +44,11 @@ def pdf_stylesheets(paper: str) -> dict[str, bytes]:
     resolved against ``pdf.BASE_URL``) -> its bytes. Needs an app context."""
     static_folder = current_app.static_folder or ""
     return {
-        urljoin(pdf.BASE_URL, url_for("static", filename=name)): _stylesheet(static_folder, name)
-        for name in STYLESHEETS[paper]
+        **{
+            urljoin(pdf.BASE_URL, url_for("static", filename=name)): _stylesheet(static_folder, name)
+            for name in STYLESHEETS[paper]
+        },
+        **brand_views.pdf_stylesheets(pdf.BASE_URL),  # the clinic's colour, when set
     }
 
 
@@ -93,7 +96,9 @@ def pdf_download(reference: str) -> ResponseReturnValue:
     html = _html(submission, paper, for_pdf=True)
     g.no_store = True
     try:
-        rendered = pdf.render(html, pdf_stylesheets(paper))
+        stylesheets = pdf_stylesheets(paper)
+        fetcher = brand_views.pdf_fetcher(stylesheets, pdf.BASE_URL)  # with a logo: also serves the logo
+        rendered = pdf.render(html, stylesheets) if fetcher is None else pdf.render(html, stylesheets, fetcher=fetcher)
     except pdf.RenderRefused as refusal:
         log.warning("summary PDF refused: %s", refusal)  # the reason only: no patient data in logs
         return (

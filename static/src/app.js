@@ -10,6 +10,7 @@ document.body.classList.add('govuk-frontend-supported')
 countCodePoints()
 initAll()
 initArticlePanels()
+initPrintButtons()
 
 // GOV.UK's character count counts UTF-16 code units (an emoji is 2), but the server counts characters (code points:
 // Python's len(), screening/clinical/validation.py), so the counter counts code points too and agrees with the
@@ -53,4 +54,25 @@ function setPanelMode (aside, wide, initial) {
   } else {
     aside.removeAttribute('tabindex')
   }
+}
+
+// "Print this page" (the patient's copy of their answers, templates/patient/your_answers.html): the button is in a
+// hidden [data-app-print] box, shown only here, where it can work; the hint about the browser's own Print command
+// ([data-app-print-hint]) is for pages without JavaScript. No inline script: the CSP forbids it.
+function initPrintButtons () {
+  if (typeof window.print !== 'function') {
+    return
+  }
+  document.querySelectorAll('[data-app-print]').forEach((box) => {
+    const button = box.querySelector('[data-app-print-button]')
+    if (!button) {
+      return
+    }
+    button.addEventListener('click', () => window.print())
+    box.hidden = false
+    const hint = box.parentElement && box.parentElement.querySelector('[data-app-print-hint]')
+    if (hint) {
+      hint.hidden = true
+    }
+  })
 }

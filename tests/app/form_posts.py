@@ -31,6 +31,8 @@ def form_data(step_id: str, answers: Mapping[str, Any]) -> dict[str, Any]:
             data[question.id] = list(value)
         elif question.type in (QType.CONSENT, QType.CHECKBOX):
             data[question.id] = "y"
+        elif question.type is QType.MEASURE:  # a height or weight, given in its metric unit (cm, kg)
+            data.update({f"{question.id}-unit": question.unit, question.id: str(value)})
         else:
             data[question.id] = str(value)
     return data

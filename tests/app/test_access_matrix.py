@@ -7,6 +7,7 @@
 | notes; statuses in_review, awaiting_patient, withdrawn        | yes       | yes       | yes   |
 | statuses consult_offered, not_suitable; acknowledge flags     | no        | yes       | no    |
 | CSV and FHIR export, audit log, staff accounts, purge         | no        | no        | yes   |
+| mark a submission as superseded by a repeat (and undo it)     | no        | yes       | yes   |
 
 plus the patient questionnaire and the sign-in steps (public) and sign-out / password change (every staff
 role). The status endpoint is open to every role because which statuses a role may set is decided inside it
@@ -54,6 +55,21 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "patient.privacy": PUBLIC,  # the privacy notice, accessibility statement and cookie page (info_views.py)
     "patient.accessibility": PUBLIC,
     "patient.cookies": PUBLIC,
+    # save and come back later, from any device (resume_views.py): the code or the emailed link and the date of birth
+    "patient.save_for_later": PUBLIC,
+    "patient.issue_code": PUBLIC,
+    "patient.email_link": PUBLIC,
+    "patient.link_emailed": PUBLIC,
+    "patient.resume_form": PUBLIC,
+    "patient.open_link": PUBLIC,
+    "patient.resume_link": PUBLIC,
+    "patient.confirm_not_me": PUBLIC,
+    "patient.not_me": PUBLIC,
+    # the patient's own copy of what they sent (copy_views.py): this browser's session, within 30 minutes
+    "patient.your_answers": PUBLIC,
+    "patient.your_answers_pdf": PUBLIC,
+    "brand.stylesheet": PUBLIC,  # the clinic's colour and logo (brand_views.py): shown on every page, no data
+    "brand.logo": PUBLIC,
     # signing in: the password and second steps are reached before there is a signed-in user
     "auth.login": PUBLIC,
     "auth.mfa": PUBLIC,
@@ -74,6 +90,8 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     # acknowledge flags, and pick up an urgent submission ("I'm calling the patient"): clinicians only
     "staff.acknowledge_flag": CLINICIAN,
     "staff.pick_up": CLINICIAN,
+    # mark a submission as superseded by another of the same person (or undo it): clinicians and admins
+    "staff.mark_superseded": frozenset({"clinician", "admin"}),
     # audit log, exports, staff accounts: admins only
     "admin.audit": ADMIN,
     "admin.export_page": ADMIN,
@@ -84,6 +102,10 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "admin.staff_reactivate": ADMIN,
     "admin.staff_reset_mfa": ADMIN,
     "admin.staff_one_time_password": ADMIN,
+    # pause new forms (with a message for patients) and reopen them
+    "admin.intake_page": ADMIN,
+    "admin.intake_pause": ADMIN,
+    "admin.intake_reopen": ADMIN,
 }
 # Endpoints whose POST signs the user out are checked last for each role.
 SIGNS_OUT = ("auth.logout",)
@@ -117,7 +139,13 @@ def samples(app: Flask) -> dict[str, Any]:
         assert flag is not None
         reference, rule_id = submission.reference, flag.rule_id
     target = make_staff(app, Role.RECEPTION, email="target@clinic.example.org")
-    return {"reference": reference, "rule_id": rule_id, "staff_id": target.id, "step_id": "about_you"}
+    return {
+        "reference": reference,
+        "rule_id": rule_id,
+        "staff_id": target.id,
+        "step_id": "about_you",
+        "token": "A" * 43,  # an emailed resume link's shape (resume_views): unknown, so refused kindly
+    }
 
 
 def _url(app: Flask, rule: Rule, samples: dict[str, Any]) -> str:

@@ -59,25 +59,30 @@ def html(text: str) -> str:
 
 
 def test_the_substances_page_asks_the_locales_version(app: Flask, browser: Browser, locale: str) -> None:
+    """Item 1 on the substances page; items 2 and 3, worded by locale, on the next page (issue 13: only after an
+    answer other than "Never")."""
     start(browser)
     fill_every_step(browser, answers(**LOWEST))
-    page = browser.get("/questionnaire/substances")
+    pages = {step_id: browser.get(f"/questionnaire/{step_id}") for step_id in ("substances", "alcohol")}
+    page = pages["alcohol"]
     assert browser.status == 200
     for key in ("auditc_2", "auditc_3", "lowest", "hint"):
         assert html(WORDS[locale][key]) in page, key
     assert html(other(locale)["auditc_2"]) not in page and html(other(locale)["auditc_3"]) not in page
-    assert "{" not in page[page.index("<main") : page.index("</main>")]
+    for shown in pages.values():
+        assert "{" not in shown[shown.index("<main") : shown.index("</main>")]
     # one question per item, the same codes whatever the wording
-    for qid in ("auditc_1", "auditc_2", "auditc_3"):
-        assert [value for value in range(5) if f'name="{qid}" type="radio" value="{value}"' in page] == [0, 1, 2, 3, 4]
+    for step_id, qid in (("substances", "auditc_1"), ("alcohol", "auditc_2"), ("alcohol", "auditc_3")):
+        radios = [value for value in range(5) if f'name="{qid}" type="radio" value="{value}"' in pages[step_id]]
+        assert radios == [0, 1, 2, 3, 4]
 
 
 def test_a_missing_answer_is_asked_for_in_the_locales_words(app: Flask, browser: Browser, locale: str) -> None:
     start(browser)
     fill_every_step(browser, answers(**LOWEST))
-    browser.get("/questionnaire/substances")
-    data = {key: value for key, value in form_data("substances", answers(**LOWEST)).items() if key != "auditc_2"}
-    page = browser.post("/questionnaire/substances", data)
+    browser.get("/questionnaire/alcohol")
+    data = {key: value for key, value in form_data("alcohol", answers(**LOWEST)).items() if key != "auditc_2"}
+    page = browser.post("/questionnaire/alcohol", data)
     assert browser.status == 200
     assert html(WORDS[locale]["error"]) in page and "{" not in page[page.index("<main") : page.index("</main>")]
 

@@ -116,6 +116,8 @@ def test_config_production_with_every_setting_starts_hardened(environment: Calla
     assert app.debug is False and app.testing is False
     assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["WTF_CSRF_SSL_STRICT"] is True
+    with app.app_context():  # the start page reads whether new forms are paused (intake.py)
+        db.create_all()
     page = app.test_client().get("/", base_url="https://screening.example.org")
     assert page.status_code == 200
     text = page.get_data(as_text=True)

@@ -12,7 +12,6 @@ from flask.testing import FlaskClient
 
 from screening import create_app
 from screening.config import CONTENT_PAGES, ConfigError
-from screening.extensions import db
 from screening.patient import content_pages
 from tests.app.test_pages_structure import Html
 from tests.app.test_patient_flow import start
@@ -196,38 +195,3 @@ def test_bundled_page_uses_only_known_placeholders(name: str) -> None:
     assert page.title == PAGES[name]
     assert "{" not in page.html and "}" not in page.html
     assert content_pages.NOT_SET in page.html
-
-
-# --- the article, checked at start ----------------------------------------------------------------------------------
-def test_article_without_front_matter_stops_the_start_naming_the_file_and_the_problem(tmp_path: Path) -> None:
-    article = tmp_path / "article.md"
-    article.write_text("# About ketamine\n\nPlain Markdown.\n", "utf-8")
-    with pytest.raises(ConfigError) as raised:
-        content_app(tmp_path, ARTICLE_PATH=str(article))
-    assert str(raised.value).startswith(f"SCREENING_ARTICLE_PATH: {article}: ")
-    assert "front matter" in str(raised.value)
-
-
-def test_article_with_a_bad_front_matter_line_stops_the_start_naming_the_line(tmp_path: Path) -> None:
-    article = tmp_path / "article.md"
-    article.write_text("---\ntitle: T\nversion: 1\nreviewed: 2026-01-01\nsummary S\n---\n\nBody.\n", "utf-8")
-    with pytest.raises(ConfigError, match="SCREENING_ARTICLE_PATH: .*article.md: front matter line 5"):
-        content_app(tmp_path, ARTICLE_PATH=str(article))
-
-
-def test_missing_article_file_stops_the_start(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="SCREENING_ARTICLE_PATH: cannot read .*no-article.md"):
-        content_app(tmp_path, ARTICLE_PATH=str(tmp_path / "no-article.md"))
-
-
-def test_valid_clinic_article_is_shown(tmp_path: Path) -> None:
-    article = tmp_path / "article.md"
-    article.write_text(
-        "---\ntitle: T\nversion: 1\nreviewed: 2026-01-01\nsummary: Our own guide.\n---\n\n## Our words\n\nBody.\n",
-        "utf-8",
-    )
-    app = content_app(tmp_path, ARTICLE_PATH=str(article))
-    with app.app_context():
-        db.create_all()
-    page = app.test_client().get("/").get_data(as_text=True)
-    assert "Our own guide." in page and "Our words</h2>" in page

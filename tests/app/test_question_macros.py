@@ -20,7 +20,16 @@ from tests.app.form_posts import form_data
 from tests.app.test_forms import EVERY_FOLLOW_UP
 
 STEP_IDS = [step.id for step in STEPS]
-GROUPED = {QType.CHOICE, QType.YESNO, QType.YESNOUNSURE, QType.SCALE, QType.LIKERT4, QType.MULTI, QType.DATE}
+GROUPED = {
+    QType.CHOICE,
+    QType.YESNO,
+    QType.YESNOUNSURE,
+    QType.SCALE,
+    QType.LIKERT4,
+    QType.MULTI,
+    QType.DATE,
+    QType.MEASURE,
+}
 _VOID = {"input", "br", "img", "hr", "meta", "link"}
 _TEMPLATE = '{% from "macros/questions.html" import render_questions %}{{ render_questions(form, nodes, locale) }}'
 
@@ -246,7 +255,7 @@ def test_render_questions_scale_inline_likert_stacked(ctx: None) -> None:
 
 @pytest.mark.parametrize("locale", sorted(STANDARD_DRINK))
 def test_render_questions_standard_drink_hint_follows_locale(ctx: None, locale: str) -> None:
-    html = render(forms.form_for("substances", EVERY_FOLLOW_UP), "substances", EVERY_FOLLOW_UP, locale)
+    html = render(forms.form_for("alcohol", EVERY_FOLLOW_UP), "alcohol", EVERY_FOLLOW_UP, locale)  # items 2 and 3
     assert html.count(STANDARD_DRINK[locale].replace("'", "&#39;")) == 2
     assert "{standard_drink}" not in html
 

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from screening.clinical import journey
-from screening.clinical.questionnaire import QUESTIONS, STEP_BY_ID, QType
+from screening.clinical.questionnaire import DEFAULT_LOCALE, QUESTIONS, STEP_BY_ID, QType, localise
 from tests.app.form_posts import form_data
 from tests.app.test_drafts import EVERY_FOLLOW_UP, draft_count, fill_until, filled, seed, the_draft
 from tests.app.test_pages_structure import Html, error_text
@@ -102,7 +102,7 @@ def test_validation_page_empty_post_lists_every_missing_answer_beside_its_field(
     for target, text in links:
         question = QUESTIONS[question_id(target)]
         if question.id != "email":
-            assert text == question.error, target
+            assert text == localise(question.error, DEFAULT_LOCALE), target  # the AUDIT-C's in the locale's words
     if step_id != "start":
         after = the_draft(app)
         assert (after.answers, after.completed_steps) == (before.answers, before.completed_steps), "nothing saved"
@@ -125,9 +125,36 @@ def _born_years_ago(years: int) -> dict[str, str]:
 CASES: list[tuple[str, str, dict[str, Any], str, str]] = [
     # (case, step, what is posted instead of the valid answer, the input the summary links to, the message)
     ("missing name", "about_you", {"full_name": ""}, "full_name", "Enter your full name"),
-    ("out of range height", "health", {"height_cm": "20"}, "height_cm", "Your height must be between 100 and 250"),
-    ("out of range weight", "health", {"weight_kg": "351"}, "weight_kg", "Your weight must be between 30 and 350"),
-    ("not a number", "health", {"weight_kg": "twelve stone"}, "weight_kg", "Your weight must be a whole number"),
+    # a height or weight: the summary links to the first box of the unit used (issue 13)
+    (
+        "out of range height",
+        "health",
+        {"height_cm": "20"},
+        "height_cm-cm",
+        "Your height must be between 100 cm and 250 cm",
+    ),
+    (
+        "out of range weight",
+        "health",
+        {"weight_kg": "351"},
+        "weight_kg-kg",
+        "Your weight must be between 30 kg and 350 kg",
+    ),
+    ("not a number", "health", {"weight_kg": "twelve stone"}, "weight_kg-kg", "Your weight must be a number"),
+    (
+        "out of range height in feet and inches",
+        "health",
+        {"height_cm-unit": "ft_in", "height_cm-feet": "8", "height_cm-inches": "3"},
+        "height_cm-feet",
+        "Your height must be between 3 feet 4 inches and 8 feet 2 inches",
+    ),
+    (
+        "texts preferred with a landline",
+        "about_you",
+        {"preferred_contact": "text", "phone": "020 7946 0000"},
+        "phone",
+        "Enter a mobile number to get text messages, or choose another way for us to contact you",
+    ),
     (
         "scale out of range",
         "pain",
@@ -315,14 +342,14 @@ def test_validation_page_several_problems_each_named_once_in_page_order(browser:
     data = {
         **form_data("health", EVERY_FOLLOW_UP),
         "heart_conditions": ["none", "heart_attack"],
-        "height_cm": "1.8",
+        "height_cm": "1.8",  # metres, not centimetres: out of range
         "bp_diastolic": "",
         "snoring_loud": "",
     }
     page = Html(browser.post("/questionnaire/health", data))
     links = assert_error_page(page)
     targets = [target for target, _ in links]
-    assert set(targets) == {"heart_conditions", "height_cm", "bp_diastolic", "snoring_loud"}
+    assert set(targets) == {"heart_conditions", "height_cm-cm", "bp_diastolic", "snoring_loud"}
     order = [page.by_id(target).order for target in targets]  # type: ignore[union-attr]
     assert order == sorted(order), "the summary lists the problems in the order of the page"
     assert filled(page.source) == posted_values(data)

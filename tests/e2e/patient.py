@@ -204,6 +204,11 @@ class Patient:
             group = self.page.get_by_role("group", name=label, exact=True)
             for part, number in (("Day", day.day), ("Month", day.month), ("Year", day.year)):
                 group.get_by_label(part, exact=True).fill(str(number))
+        elif question.type is QType.MEASURE:  # a height or weight: choose its metric unit, then type the number
+            group = self.page.get_by_role("group", name=label, exact=True)
+            metric = {"cm": "Centimetres", "kg": "Kilograms"}[question.unit]
+            group.get_by_role("radio", name=metric, exact=True).check()
+            group.get_by_role("textbox", name=metric, exact=True).fill(str(value))
         else:
             self.page.get_by_label(label, exact=True).fill(str(value))
 

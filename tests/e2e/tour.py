@@ -22,7 +22,7 @@ from playwright.sync_api import Page, expect
 from screening.clinical import act_now, journey
 from screening.clinical.questionnaire import QUESTIONS, STEP_BY_ID
 from screening.models import Role, SubmissionStatus
-from tests.e2e import a11y, staff
+from tests.e2e import a11y, staff, tour_brand, tour_copy, tour_intake, tour_people, tour_resume, tour_units, tour_unkept
 from tests.e2e.keyboard import KeyboardUser
 from tests.e2e.patient import ACT_NOW_ANSWERS, EVERY_FOLLOW_UP, Patient, expect_reference, seed
 
@@ -42,7 +42,7 @@ def visit_start(page: Page, check: Check) -> None:
     disclosure = page.get_by_text("Learn about ketamine therapy", exact=True)
     if disclosure.is_visible():  # narrow screens: the article is a closed disclosure after the form
         disclosure.click()
-        expect(page.get_by_role("heading", name="About ketamine therapy")).to_be_visible()
+        expect(page.get_by_role("heading", name="Ketamine therapy for chronic pain")).to_be_visible()
         check(page, "start-article-open")
     patient.press("Start now")
     check(page, "start-error")
@@ -233,7 +233,7 @@ def visit_staff_queue(page: Page, check: Check) -> None:
     staff.sign_in(page, Role.RECEPTION)
     expect(page.locator("#urgent-waiting")).to_contain_text("not picked up: the oldest has waited")
     check(page, "staff-queue")
-    search = page.get_by_label("Reference, name, date of birth or email address", exact=True)
+    search = page.get_by_label(tour_people.SEARCH_LABEL, exact=True)
     search.fill("robin")
     staff.press(page, "Search")
     expect(page.get_by_role("heading", name="Search results")).to_be_visible()
@@ -244,7 +244,9 @@ def visit_staff_queue(page: Page, check: Check) -> None:
     check(page, "staff-queue-search-empty")
     search.fill("")
     staff.press(page, "Search")
-    expect(page.get_by_role("link", name="Enter a reference, name, date of birth or email address")).to_be_visible()
+    expect(
+        page.get_by_role("link", name="Enter a reference, name, date of birth, phone number or email address")
+    ).to_be_visible()
     check(page, "staff-queue-search-error")
     page.goto("/staff/")
     page.get_by_label("Highest severity", exact=True).select_option("urgent")
@@ -369,6 +371,13 @@ TOUR: dict[str, Callable[[Page, Check], None]] = {
     "privacy": partial(visit_path, "/privacy", "privacy", heading="Privacy notice"),
     "accessibility": partial(visit_path, "/accessibility", "accessibility", heading="Accessibility statement"),
     "cookies": partial(visit_path, "/cookies", "cookies", heading="Cookies"),
+    **tour_resume.ENTRIES,
+    **tour_intake.ENTRIES,
+    **tour_copy.ENTRIES,
+    **tour_brand.ENTRIES,
+    **tour_people.ENTRIES,
+    **tour_unkept.ENTRIES,
+    **tour_units.ENTRIES,
     **STAFF_TOUR,
 }
 #: Names of the TOUR entries this process has been through completely (test_valid_html.py renders the others).
@@ -382,6 +391,17 @@ DOC_SCREENSHOTS = {
     ("about_you", 320): "about-you-320.png",
     ("about_you-error", 1280): "about-you-error-1280.png",
     ("check", 1280): "check-your-answers-1280.png",
+    ("save-for-later-code", 1280): "save-for-later-code-1280.png",
+    ("resume-error", 320): "resume-error-320.png",
+    ("your-answers", 1280): "your-answers-1280.png",
+    ("start-branded", 1280): "start-branded-1280.png",
+    ("start-paused", 320): "start-paused-320.png",
+    ("admin-intake-paused", 1280): "admin-intake-paused-1280.png",
+    ("health-feet-and-inches-error", 320): "health-units-error-320.png",
+    ("treatments-unkept", 1280): "treatments-unkept-1280.png",
+    ("privacy", 1280): "privacy-1280.png",
+    ("staff-people-search-name", 1280): "staff-search-1280.png",
+    ("staff-repeats", 1280): "staff-repeats-1280.png",
 }
 
 

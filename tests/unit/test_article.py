@@ -10,6 +10,7 @@ import hashlib
 import html
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -17,7 +18,7 @@ from screening.patient import article
 from screening.patient.article import Article, ArticleError, load, parse
 
 BUNDLED = Path(__file__).resolve().parents[2] / "screening" / "patient" / "content" / "article.md"
-FRONT = "---\ntitle: T\nversion: 1\nreviewed: 2026-11-24\nsummary: S.\n---\n"
+FRONT = "---\ntitle: T\nversion: 1\nreview-date: 2026-11-24\nsummary: S.\n---\n"
 
 
 def plain_text(rendered: str) -> str:
@@ -108,8 +109,8 @@ def bundled() -> Article:
 
 
 def test_load_bundled_article_has_front_matter(bundled: Article) -> None:
-    assert bundled.title and bundled.version and bundled.reviewed and bundled.summary
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", bundled.reviewed)
+    assert bundled.title == "Ketamine therapy for chronic pain" and bundled.version and bundled.summary
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", bundled.review_date)
     assert bundled.summary.endswith(".") and bundled.summary.count(". ") == 0  # one sentence
 
 
@@ -239,7 +240,7 @@ def test_bundled_article_text_is_pinned_to_its_version(bundled: Article) -> None
 
 def test_bundled_article_is_the_corrected_version(bundled: Article) -> None:
     assert bundled.version != "2026-11-1"  # the version before the corrections of the clinical review
-    assert bundled.reviewed >= "2026-12-01"
+    assert bundled.review_date >= "2026-12-01"
 
 
 def test_bundled_article_aneurysm_anywhere_in_the_body_not_only_the_brain(bundled: Article) -> None:
@@ -344,22 +345,55 @@ def test_bundled_article_every_citation_in_the_text_is_in_the_sources_list(bundl
         assert any(item.startswith(name) and year in item for item in items), (name, year)
 
 
-# --- parse: front matter --------------------------------------------------------------------------------
+# --- parse: front matter (optional) and title ------------------------------------------------------------
 
 
 def test_parse_front_matter_values_and_quotes() -> None:
     doc = parse(
-        '---\ntitle: "Ketamine: a guide"\nversion: 2026-11-1\n# a note\n\nreviewed: 2026-11-24\n'
-        "summary: 'One line.'\nauthor: The clinic\n---\nBody.\n"
+        '---\ntitle: "Ketamine: a guide"\nversion: 2026-11-1\n# a note\n\nreview-date: 2026-11-24\n'
+        "reviewed-by: Dr A. Jones\nsummary: 'One line.'\n---\nBody.\n"
     )
-    assert (doc.title, doc.version, doc.reviewed, doc.summary) == (
+    assert (doc.title, doc.version, doc.review_date, doc.reviewed_by, doc.summary) == (
         "Ketamine: a guide",
         "2026-11-1",
         "2026-11-24",
+        "Dr A. Jones",
         "One line.",
     )
     assert doc.html == "<p>Body.</p>"
     assert doc.sections == ()
+
+
+def test_parse_reviewed_is_the_older_name_of_review_date() -> None:
+    assert parse(FRONT.replace("review-date:", "reviewed:") + "Body.\n").review_date == "2026-11-24"
+
+
+def test_parse_plain_markdown_takes_the_title_from_the_first_heading_and_hashes_the_version() -> None:
+    text = "# Our clinic's guide\n\nSome words.\n\n## First part\n\nMore.\n"
+    doc = parse(text)
+    assert doc.title == "Our clinic's guide"
+    assert "guide" not in doc.html  # the title is not repeated in the body
+    assert doc.html.startswith("<p>Some words.</p>")
+    assert doc.sections == (("article-first-part", "First part"),)
+    assert (doc.summary, doc.reviewed_by, doc.review_date) == ("", "", "")
+    assert re.fullmatch(r"[0-9a-f]{12}", doc.version)
+    assert doc.version == parse(text).version != parse(text.replace("More.", "More!")).version
+
+
+def test_parse_title_is_the_first_level_1_heading_outside_code_blocks() -> None:
+    doc = parse("Intro.\n\n```\n# not a heading\n```\n\n# The title #\n\nEnd.\n")
+    assert doc.title == "The title"
+    assert "# not a heading" in doc.html and "The title" not in doc.html
+
+
+def test_parse_front_matter_without_title_uses_the_heading() -> None:
+    doc = parse("---\nversion: v2\n---\n# From the heading\n\nText.\n")
+    assert (doc.title, doc.version) == ("From the heading", "v2")
+
+
+def test_parse_front_matter_title_keeps_a_body_heading_as_a_section() -> None:
+    doc = parse(FRONT + "# Top level\n\nText.\n")
+    assert doc.title == "T" and doc.sections == (("article-top-level", "Top level"),)
 
 
 def test_parse_accepts_bom_and_crlf() -> None:
@@ -369,36 +403,36 @@ def test_parse_accepts_bom_and_crlf() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("## Heading\n\nNo front matter.\n", "must start with a front matter block"),
-        ("", "must start with a front matter block"),
-        ("---\ntitle: T\nversion: 1\nreviewed: 2026-11-24\nsummary: S.\n\nBody.\n", "no closing"),
-        (FRONT.replace("title: T\n", ""), "'title' is missing"),
-        (FRONT.replace("version: 1\n", ""), "'version' is missing"),
-        (FRONT.replace("reviewed: 2026-11-24\n", ""), "'reviewed' is missing"),
-        (FRONT.replace("summary: S.\n", ""), "'summary' is missing"),
-        (FRONT.replace("summary: S.", "summary:"), "'summary' is missing or empty"),
-        (FRONT.replace("summary: S.", 'summary: ""'), "'summary' is missing or empty"),
-        (FRONT.replace("version: 1", "version: 1 2"), "'version' must be"),
-        (FRONT.replace("version: 1", "version: <b>1</b>"), "'version' must be"),
-        (FRONT.replace("2026-11-24", "24/11/2026"), "'reviewed' must be a date"),
-        (FRONT.replace("2026-11-24", "20261124"), "'reviewed' must be a date"),
-        (FRONT.replace("2026-11-24", "2026-02-30"), "'reviewed' must be a date"),
-        (FRONT.replace("title: T", "title T"), "line 2 is not 'key: value'"),
-        (FRONT.replace("summary: S.", "summary: S.\ntitle: Again"), "'title' is given twice"),
+        ("", "the file is empty"),
+        ("  \n\n", "the file is empty"),
+        ("No heading at all.\n", "no title: start it with a '# Title' line"),
+        ("## Only a second-level heading\n", "no title"),
+        ("---\ntitle: T\n\nBody.\n", "line 1: the front matter block opened here has no closing '---' line"),
+        (FRONT.replace("title: T", "title T"), "line 2: write front matter lines as 'key: value'"),
+        (FRONT.replace("summary: S.", "author: The clinic"), "line 5: unknown field 'author'"),
+        (FRONT.replace("summary: S.", "summary:"), "line 5: the field 'summary' is empty"),
+        (FRONT.replace("summary: S.", 'summary: ""'), "line 5: the field 'summary' is empty"),
+        (FRONT.replace("summary: S.", "summary: S.\ntitle: Again"), "line 6: the field 'title' is given twice"),
+        (FRONT.replace("version: 1", "version: 1 2"), "line 3: 'version' must be"),
+        (FRONT.replace("version: 1", "version: <b>1</b>"), "line 3: 'version' must be"),
+        (FRONT.replace("2026-11-24", "24/11/2026"), "line 4: 'review-date' must be a date"),
+        (FRONT.replace("2026-11-24", "20261124"), "line 4: 'review-date' must be a date"),
+        (FRONT.replace("2026-11-24", "2026-02-30"), "line 4: 'review-date' must be a date"),
+        (FRONT.replace("title: T", "title: " + "x" * 301), "line 2: the field 'title' is too long"),
+        (FRONT + "\n  \n", "line 7: the article has no text after its title and front matter"),
+        ("# Only a title\n", "line 1: the article has no text"),
     ],
 )
-def test_parse_invalid_front_matter_raises_article_error(text: str, message: str) -> None:
+def test_parse_invalid_article_raises_article_error_with_the_line(text: str, message: str) -> None:
     with pytest.raises(ArticleError, match=re.escape(message)):
         parse(text + "Body.\n" if text.endswith("---\n") else text)
 
 
-def test_parse_empty_body_raises_article_error() -> None:
-    with pytest.raises(ArticleError, match="no body"):
-        parse(FRONT + "\n  \n")
-
-
-def test_article_error_is_a_value_error() -> None:
+def test_article_error_is_a_value_error_and_keeps_the_line() -> None:
     assert issubclass(ArticleError, ValueError)
+    with pytest.raises(ArticleError) as caught:
+        parse(FRONT.replace("version: 1", "version: ?"))
+    assert caught.value.line == 3
 
 
 def test_parse_too_long_raises_article_error() -> None:
@@ -415,6 +449,8 @@ Hello <script>alert(1)</script> there.
 
 <script>alert(1)</script>
 
+<style>body { display: none }</style>
+
 <img src=x onerror=alert(1)>
 
 Text <img src=x onerror=alert(1)> inline.
@@ -428,7 +464,13 @@ Text <img src=x onerror=alert(1)> inline.
 
 <iframe src="https://evil.example"></iframe>
 
-<div onclick="alert(1)">block</div>
+<div onclick="alert(1)" style="position:fixed">block</div>
+
+<h2 id="main-content">clobber</h2>
+
+<a href="https://evil.example" target="_blank" rel="opener">raw link</a>
+
+<form action="https://evil.example"><input name="q"></form>
 
 <!-- an editor's note -->
 
@@ -443,7 +485,26 @@ def hostile() -> Article:
 
 
 @pytest.mark.parametrize(
-    "forbidden", ["<script", "onerror=", "javascript:", "<iframe", "onclick", "vbscript:", "data:", "<img", "<div"]
+    "forbidden",
+    [
+        "<script",
+        "onerror=",
+        "javascript:",
+        "<iframe",
+        "onclick",
+        "vbscript:",
+        "data:",
+        "<img",
+        "<div",
+        "<style",
+        "display: none",
+        "style=",
+        'id="main-content"',
+        "target=",
+        'rel="opener"',
+        "<form",
+        "<input",
+    ],
 )
 def test_parse_hostile_markdown_renders_no_active_content(hostile: Article, forbidden: str) -> None:
     assert forbidden not in hostile.html.lower()
@@ -451,10 +512,20 @@ def test_parse_hostile_markdown_renders_no_active_content(hostile: Article, forb
 
 def test_parse_hostile_markdown_keeps_link_text_and_drops_comments(hostile: Article) -> None:
     text = plain_text(hostile.html)
-    assert "hello" in text and "there." in text and "inline." in text
+    assert "hello" in text and "there." in text and "inline." in text and "block" in text and "clobber" in text
     assert re.search(r"\bx\b.*\by\b.*\bz\b.*\bv\b", text) and "ref" in text and "pic" in text and "inner" in text
-    assert "editor" not in text
-    assert "<a " not in hostile.html
+    assert "editor" not in text and "alert" not in text
+    assert '<a href="https://evil.example" rel="noopener noreferrer">raw link</a>' in hostile.html
+
+
+def test_parse_hostile_markdown_leaves_no_link_a_browser_would_run(hostile: Article) -> None:
+    """A browser decodes an attribute's character references once, drops tabs and newlines, then reads the scheme:
+    what is left is https or a harmless relative address (such as ``&#106;avascript:...`` taken literally)."""
+    links = re.findall(r'<a href="([^"]*)" rel="noopener noreferrer">', hostile.html)
+    assert len(links) == len(re.findall(r"<a ", hostile.html)) >= 2
+    for href in links:
+        address = re.sub(r"[\t\n\r]", "", html.unescape(href)).strip()
+        assert urlsplit(address).scheme in ("https", ""), href
 
 
 @pytest.mark.parametrize(
@@ -466,23 +537,39 @@ def test_parse_hostile_markdown_keeps_link_text_and_drops_comments(hostile: Arti
         ),
         ("[a](http://example.org)", '<a href="http://example.org" rel="noopener noreferrer">a</a>'),
         ("[a](HTTPS://example.org)", '<a href="HTTPS://example.org" rel="noopener noreferrer">a</a>'),
-        ("[a](//example.org)", '<a href="//example.org" rel="noopener noreferrer">a</a>'),
         ("<https://example.org>", '<a href="https://example.org" rel="noopener noreferrer">https://example.org</a>'),
-        ("[a](/help)", '<a href="/help">a</a>'),
-        ("[a](help.html)", '<a href="help.html">a</a>'),
-        ("[a](#article-sources)", '<a href="#article-sources">a</a>'),
-        ("[a](mailto:clinic@example.org)", "<p>a</p>"),
+        ("[a](/help)", '<a href="/help" rel="noopener noreferrer">a</a>'),
+        ("[a](#article-sources)", '<a href="#article-sources" rel="noopener noreferrer">a</a>'),
+        ("[a](mailto:clinic@example.org)", '<a href="mailto:clinic@example.org" rel="noopener noreferrer">a</a>'),
+        ("[a](tel:+441234567890)", '<a href="tel:+441234567890" rel="noopener noreferrer">a</a>'),
         ("[a](ftp://example.org)", "<p>a</p>"),
-        ("[a](java script:alert(1))", "<p>a</p>"),
-        ("[a](page?q=a:b)", '<a href="page?q=a:b">a</a>'),
-        ("[a](&amp;amp;amp;amp;#106;avascript:alert(1))", "<p>a</p>"),  # too deeply encoded to be honest
-        ("[a](/x\x01y)", "<p>a</p>"),
+        ("[a](file:///etc/passwd)", "<p>a</p>"),
         ("[**b** c *d*](javascript:alert(1)) e", "<p><strong>b</strong> c <em>d</em> e</p>"),
     ],
 )
-def test_parse_links_allow_only_http_relative_and_anchor(markdown_link: str, expected: str) -> None:
+def test_parse_links_allow_only_http_mail_phone_and_relative(markdown_link: str, expected: str) -> None:
     rendered = parse(FRONT + markdown_link + "\n").html
     assert expected in rendered, rendered
+
+
+def test_parse_table_renders_with_govuk_classes_and_column_headers() -> None:
+    rendered = parse(FRONT + "| Dose | How often |\n|------|----------:|\n| Low | Weekly |\n| *High* | Never |\n").html
+    assert rendered.count('<table class="govuk-table">') == 1
+    assert '<thead class="govuk-table__head">' in rendered and '<tbody class="govuk-table__body">' in rendered
+    assert rendered.count('<th scope="col" class="govuk-table__header">') == 2
+    assert '<td class="govuk-table__cell"><em>High</em></td>' in rendered
+    assert rendered.count('<tr class="govuk-table__row">') == 3
+    assert "style=" not in rendered  # column alignment would need an inline style, which the CSP refuses
+
+
+def test_parse_raw_table_keeps_only_allowed_attributes() -> None:
+    rendered = parse(
+        FRONT + '<table class="x" onclick="y"><tr><th scope="row" colspan="2">A</th>'
+        '<td colspan="999" headers="h">B</td></tr></table>\n'
+    ).html
+    assert '<table class="govuk-table">' in rendered
+    assert 'scope="row"' in rendered and 'colspan="2"' in rendered
+    assert "999" not in rendered and "headers=" not in rendered and "onclick" not in rendered
 
 
 def test_parse_hash_heading_demoted_to_h2_and_counts_as_section() -> None:
@@ -506,6 +593,7 @@ def test_parse_sections_text_is_plain_and_ids_unique() -> None:
         ("article-cafe", "Café ☕"),
         ("article-section", "!!!"),
     )
+    assert len(set(re.findall(r'id="([^"]+)"', doc.html))) == 4
 
 
 def test_slugify_is_stable() -> None:
@@ -516,6 +604,12 @@ def test_slugify_is_stable() -> None:
 def test_parse_sane_lists_keep_ordered_and_bulleted_lists_apart() -> None:
     rendered = parse(FRONT + "1. one\n2. two\n\n- a\n- b\n").html
     assert "<ol>" in rendered and "<ul>" in rendered
+
+
+def test_parse_keeps_quotes_code_and_rules() -> None:
+    rendered = parse(FRONT + "> quoted\n\n`code`\n\n---\n\n    block\n").html
+    assert "<blockquote>" in rendered and "<code>code</code>" in rendered and "<hr>" in rendered
+    assert "<pre><code>block" in rendered
 
 
 # --- load -----------------------------------------------------------------------------------------------
@@ -534,15 +628,23 @@ def test_load_missing_file_raises_article_error(tmp_path: Path) -> None:
         load(tmp_path / "missing.md")
 
 
-def test_load_invalid_file_names_the_path(tmp_path: Path) -> None:
+def test_load_invalid_file_names_the_path_and_the_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.md"
-    path.write_text("No front matter.\n", encoding="utf-8")
-    with pytest.raises(ArticleError, match=re.escape(str(path))):
+    path.write_text("---\ntitle: T\ncolour: red\n---\nText.\n", encoding="utf-8")
+    with pytest.raises(ArticleError, match=re.escape(f"{path}: line 3: unknown field 'colour'")) as caught:
+        load(path)
+    assert caught.value.line == 3
+
+
+def test_load_non_utf8_file_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.md"
+    path.write_bytes("# Title\n\nCaf\xe9\n".encode("latin-1"))
+    with pytest.raises(ArticleError, match=re.escape(f"{path}: line 3: the file is not UTF-8 text")):
         load(path)
 
 
-def test_load_non_utf8_file_raises_article_error(tmp_path: Path) -> None:
-    path = tmp_path / "latin1.md"
-    path.write_bytes((FRONT + "Caf\xe9\n").encode("latin-1"))
-    with pytest.raises(ArticleError, match="cannot read"):
+def test_load_huge_file_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    path = tmp_path / "huge.md"
+    path.write_bytes(b"# Title\n\n" + "\u00e9".encode() * (article.MAX_CHARS * 2 + 1))
+    with pytest.raises(ArticleError, match=re.escape(f"{path}: the file is too long")):
         load(path)

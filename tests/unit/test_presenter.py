@@ -38,8 +38,10 @@ def words(question_id: str, value: Any, **options: Any) -> str:
         ("peg_pain", 7, "7"),  # a 0-10 scale reads as its number
         ("phq9_9", 2, "More than half the days"),  # a likert item reads as its label
         ("bp_systolic", 142, "142 mmHg"),  # numbers with their unit
-        ("height_cm", 178, "178 cm"),
-        ("weight_kg", 96, "96 kg"),
+        ("height_cm", 178, "178 cm (5 feet 10.1 inches)"),  # metric, with the everyday imperial of the locale
+        ("height_cm", 170.2, "170.2 cm (5 feet 7 inches)"),  # 5 ft 7 in = 67 x 2.54 = 170.18 cm, stored as 170.2
+        ("weight_kg", 96, "96 kg (15 stone 1.5 pounds)"),
+        ("weight_kg", 77.6, "77.6 kg (12 stone 3 pounds)"),  # 171 lb = 77.564 kg, stored as 77.6
         ("date_of_birth", "1985-03-14", "14 March 1985"),
         ("full_name", "Sam Typical", "Sam Typical"),
         ("pain_description", "Burning\nat night", "Burning\nat night"),
@@ -121,7 +123,7 @@ def test_rows_are_only_the_shown_questions_in_the_order_of_the_definition() -> N
     assert "valve_breathless" not in ids and "neck_43cm" not in ids  # not asked
     assert "referrer_name" not in presenter.answer_rows(values)
     assert [section.step.id for section in sections] == [
-        step.id for step in questionnaire.STEPS if step.id not in ("start", "support")
+        step.id for step in questionnaire.STEPS if step.id not in ("start", "support", "experiences", "alcohol")
     ]
 
 
@@ -147,7 +149,7 @@ def _sample(question: Question) -> Any:
         return question.max_value
     if question.options:
         return question.codes[-1]
-    if qtype is QType.INT:
+    if qtype in (QType.INT, QType.MEASURE):
         assert question.min_value is not None and question.max_value is not None
         return (question.min_value + question.max_value) // 2
     samples = {

@@ -92,6 +92,11 @@ def test_every_module_sits_in_the_layout() -> None:
         "forms",
         "cli",
         "demo",
+        "brand",
+        "brand_views",
+        "intake",
+        "printing",
+        "search_keys",
     }
     assert {path.name for path in PACKAGE.iterdir() if path.is_dir() and path.name != "__pycache__"} == {
         "clinical",
@@ -105,6 +110,7 @@ PURE_MODULES = [
     "screening.rules",
     *(f"screening.clinical.{p.stem}" for p in CLINICAL if p.parent.name == "clinical" and p.stem != "__init__"),
     *(f"screening.staff.{p.stem}" for p in STAFF_PURE),
+    "screening.search_keys",
 ]
 
 

@@ -50,11 +50,22 @@ SPEC_STEP_IDS = (
     "medications",
     "health",
     "mood",
+    "experiences",
     "support",
     "substances",
+    "alcohol",
     "practicalities",
 )
-SPEC_STEP_WHEN: dict[str, Any] = {"support": ("phq9_9", ">=", 1)}
+# Version 4 (issue 13), not yet in questionnaire.md: a follow-up of several options of its page is asked on a page of
+# its own, shown only when its condition holds ("experiences", "alcohol"), or on a later page (referrer_name).
+SPEC_STEP_WHEN: dict[str, Any] = {
+    "support": ("phq9_9", ">=", 1),
+    "experiences": (
+        "any",
+        [("psychosis_ever", "=", "yes"), ("mental_health_history", "has", "schizophrenia_psychosis")],
+    ),
+    "alcohol": ("auditc_1", "!=", "0"),
+}
 
 # (step, question id, type, required, codes in order, condition)
 SPEC: list[tuple[str, str, str, bool | str, tuple[str, ...] | None, Any]] = [
@@ -75,7 +86,6 @@ SPEC: list[tuple[str, str, str, bool | str, tuple[str, ...] | None, Any]] = [
         ("self", "primary_care", "pain_specialist", "mental_health", "other"),
         None,
     ),
-    ("about_you", "referrer_name", "text", False, (), ("referral_source", "!=", "self")),
     # 2. pain
     (
         "pain",
@@ -245,8 +255,10 @@ SPEC: list[tuple[str, str, str, bool | str, tuple[str, ...] | None, Any]] = [
     ),
     ("health", "thyroid_controlled", "yesnounsure", WHEN_SHOWN, YNU, ("other_conditions", "has", "overactive_thyroid")),
     ("health", "uses_cpap", "yesno", WHEN_SHOWN, YN, ("other_conditions", "has", "sleep_apnoea")),
-    ("health", "height_cm", "int", False, (), None),
-    ("health", "weight_kg", "int", False, (), None),
+    # Version 4 (issue 13 item 6), not yet in questionnaire.md: a decimal in a unit of the patient's choice, stored in
+    # metric ("measure"); the ranges below are unchanged and apply after converting.
+    ("health", "height_cm", "measure", False, (), None),
+    ("health", "weight_kg", "measure", False, (), None),
     ("health", "neck_large", "yesnounsure", True, YNU, None),
     # Version 3 (issue 11), not yet in questionnaire.md: STOP-Bang's neck item is 43 cm for men (stopbang.ca).
     ("health", "neck_43cm", "yesnounsure", WHEN_SHOWN, YNU, ("neck_large", "=", "yes")),
@@ -282,26 +294,25 @@ SPEC: list[tuple[str, str, str, bool | str, tuple[str, ...] | None, Any]] = [
     ),
     ("mood", "dissociation_frequent", "yesno", WHEN_SHOWN, YN, ("mental_health_history", "has", "ptsd")),
     ("mood", "psychosis_ever", "yesnounsure", True, YNU, None),
+    ("mood", "psychosis_family", "yesnounsure", True, YNU, None),
+    ("mood", "mania_recent", "yesno", True, YN, None),
+    *[("mood", f"phq9_{n}", "likert4", True, INTEGERS, None) for n in range(1, 10)],
+    *[("mood", f"gad7_{n}", "likert4", True, INTEGERS, None) for n in range(1, 8)],
+    # Version 4 (issue 13): on a page of its own after the mood page (SPEC_STEP_WHEN), as its condition is.
     (
-        "mood",
+        "experiences",
         "psychosis_current",
         "yesno",
         WHEN_SHOWN,
         YN,
         ("any", [("psychosis_ever", "=", "yes"), ("mental_health_history", "has", "schizophrenia_psychosis")]),
     ),
-    ("mood", "psychosis_family", "yesnounsure", True, YNU, None),
-    ("mood", "mania_recent", "yesno", True, YN, None),
-    *[("mood", f"phq9_{n}", "likert4", True, INTEGERS, None) for n in range(1, 10)],
-    *[("mood", f"gad7_{n}", "likert4", True, INTEGERS, None) for n in range(1, 8)],
     # 6b. support (the whole step is shown only when phq9_9 >= 1: SPEC_STEP_WHEN)
     ("support", "self_harm_intent", "yesno", True, YN, None),
     ("support", "self_harm_recent_attempt", "yesno", True, YN, None),
     ("support", "contact_phone_today", "tel", WHEN_SHOWN, (), ("phone", "exists", False)),
     # 7. substances
     ("substances", "auditc_1", "choice", True, AUDIT_CODES, None),
-    ("substances", "auditc_2", "choice", WHEN_SHOWN, AUDIT_CODES, ("auditc_1", "!=", "0")),
-    ("substances", "auditc_3", "choice", WHEN_SHOWN, AUDIT_CODES, ("auditc_1", "!=", "0")),
     (
         "substances",
         "drugs_past_year",
@@ -334,10 +345,15 @@ SPEC: list[tuple[str, str, str, bool | str, tuple[str, ...] | None, Any]] = [
         ("alcohol", "opioids", "ketamine", "stimulants", "cannabis", "other"),
         ("substance_treatment_ever", "=", "yes"),
     ),
+    # 7a. alcohol (Version 4, issue 13: only when auditc_1 != "0", SPEC_STEP_WHEN; AUDIT-C items 2-3 count 0 unasked)
+    ("alcohol", "auditc_2", "choice", WHEN_SHOWN, AUDIT_CODES, ("auditc_1", "!=", "0")),
+    ("alcohol", "auditc_3", "choice", WHEN_SHOWN, AUDIT_CODES, ("auditc_1", "!=", "0")),
     # 8. practicalities
     ("practicalities", "has_escort", "yesno", True, YN, None),
     ("practicalities", "can_avoid_driving", "yesno", True, YN, None),
     ("practicalities", "contact_times", "multi", False, ("mornings", "afternoons", "evenings"), None),
+    # Version 4 (issue 13): asked here, once "Who suggested you contact us?" (about_you) is known.
+    ("practicalities", "referrer_name", "text", False, (), ("referral_source", "!=", "self")),
     ("practicalities", "consent_not_decision", "consent", True, (), None),
 ]
 SPEC_BY_ID = {row[1]: row for row in SPEC}
@@ -485,10 +501,12 @@ def _base_answers(**overrides: Any) -> dict[str, Any]:
 
 
 # --- structure: steps, ids, types, codes, required, conditions ----------------------------------------
-def test_questionnaire_version_is_three() -> None:
+def test_questionnaire_version_is_four() -> None:
     # 2: self_harm_recent_attempt also asks about started, stopped and prepared attempts (a meaning changed);
-    # 3: issue 11's new questions and options (lung disease, porphyria, breathlessness, distressing reactions)
-    assert QUESTIONNAIRE_VERSION == "3"
+    # 3: issue 11's new questions and options (lung disease, porphyria, breathlessness, distressing reactions);
+    # 4: issue 13's follow-ups on their own pages (experiences, alcohol), height and weight in a unit the patient
+    #    chooses, and texts only to a mobile number
+    assert QUESTIONNAIRE_VERSION == "4"
     assert QUESTIONS["self_harm_recent_attempt"].label.endswith("or got ready to?"), "version 2's words are kept"
 
 

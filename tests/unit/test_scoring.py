@@ -433,6 +433,9 @@ def test_age_accepts_a_datetime_as_today() -> None:
         (200, 141, 35.3, 35.25),  # half up, where round(35.25, 1) gives 35.2
         (100, 30, 30.0, 30.0),
         (250, 350, 56.0, 56.0),
+        (170.2, 77.6, 26.8, 77.6 / 1.702**2),  # decimals (issue 13): 5 ft 7 in and 12 st 3 lb, converted
+        (160, 64.1, 25.0, 25.0390625),  # 64.1 / 2.56 = 25.039...: read as the decimal 64.1, not its binary float
+        (200, 141.9, 35.5, 35.475),  # half up from the exact decimal ratio
     ],
 )
 def test_bmi_weight_over_height_squared(height: int, weight: int, rounded: float, exact: float) -> None:
@@ -443,7 +446,7 @@ def test_bmi_weight_over_height_squared(height: int, weight: int, rounded: float
 
 @pytest.mark.parametrize(
     ("height", "weight"),
-    [(170, None), (None, 70), (None, None), ("170", 70), (170, 70.5), (99, 70), (170, 351), (True, 70)],
+    [(170, None), (None, 70), (None, None), ("170", 70), (170, float("nan")), (99.9, 70), (170, 350.1), (True, 70)],
 )
 def test_bmi_needs_both_valid_measures(height: object, weight: object) -> None:
     answers = clean(height_cm=height, weight_kg=weight)

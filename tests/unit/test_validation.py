@@ -49,6 +49,7 @@ def a_valid_answer(question: Question) -> Any:
         QType.EMAIL: "name@example.com",
         QType.TEL: "01632 960 001",
         QType.INT: question.min_value,
+        QType.MEASURE: question.min_value,
         QType.DATE: born(40),
         QType.CONSENT: True,
         QType.CHECKBOX: True,
@@ -146,8 +147,8 @@ def test_check_answer_a_whole_number_stored_as_anything_else_is_refused(value: o
 
 def test_check_answer_range_message_names_the_question() -> None:
     problem = check("height_cm", 251)
-    assert problem is not None and problem.text() == "Your height must be between 100 and 250"
-    assert problem.values == {"short": "Your height", "min": 100, "max": 250}
+    assert problem is not None and problem.text() == "Your height must be between 100 cm and 250 cm"
+    assert problem.values == {"short": "Your height", "min": "100 cm", "max": "250 cm"}
 
 
 # --- text ---------------------------------------------------------------------------------------------------------
@@ -293,8 +294,17 @@ def test_check_answer_a_tick_is_only_ever_true(question: Question) -> None:
 
 
 # --- checks between the answers of a step -------------------------------------------------------------------------
+def stub_phone_kind(text: str) -> validation.PhoneKind | None:
+    """A stand-in for the web layer's phonenumbers rule (tests/unit/test_phones.py): a number starting "07" is a
+    mobile, any other number a landline."""
+    if validation.looks_like_phone(text) is None:
+        return None
+    return "mobile" if text.strip().startswith("07") else "landline"
+
+
 def step_problems(step_id: str, given: dict[str, Any], **kwargs: Any) -> dict[str, str]:
     """{question id: problem code} for ``given`` (a whole answer set) on ``step_id``."""
+    kwargs.setdefault("phone_kind", stub_phone_kind)
     result = check_step(STEP_BY_ID[step_id], given, given, today=TODAY, min_age=18, **kwargs)
     return {qid: problem.code for qid, problem in result.problems.items()}
 
@@ -310,6 +320,12 @@ CHECK_CASES: list[tuple[str, str, dict[str, Any], dict[str, str]]] = [
     ),
     ("phone call preferred, no phone", "about_you", answers(preferred_contact="phone"), {"phone": "required_when"}),
     ("texts preferred, no phone", "about_you", answers(preferred_contact="text"), {"phone": "required_when"}),
+    (
+        "texts preferred, a landline",
+        "about_you",
+        answers(preferred_contact="text", phone="01632 960 001"),
+        {"phone": "mobile_when"},
+    ),
     ("only the top number", "health", answers(bp_systolic=150), {"bp_diastolic": "both_or_neither"}),
     ("only the bottom number", "health", answers(bp_diastolic=90), {"bp_systolic": "both_or_neither"}),
     ("bottom number above the top", "health", answers(bp_systolic=80, bp_diastolic=120), {"bp_diastolic": "less_than"}),
@@ -331,6 +347,8 @@ CHECK_CASES: list[tuple[str, str, dict[str, Any], dict[str, str]]] = [
     ),
     # and the answers that pass
     ("a phone and no email", "about_you", answers(email=None, phone="01632 960 001", preferred_contact="phone"), {}),
+    ("texts preferred, a mobile", "about_you", answers(preferred_contact="text", phone="07700 900 123"), {}),
+    ("a landline, email preferred", "about_you", answers(phone="01632 960 001", preferred_contact="email"), {}),
     ("both numbers in order", "health", answers(bp_systolic=130, bp_diastolic=85), {}),
     ("neither number", "health", answers(), {}),
     ("medicines typed", "medications", answers(medicines=["Tramadol 50mg"]), {}),
@@ -352,7 +370,7 @@ def test_check_step_every_check_of_the_definition_has_a_failing_case_here() -> N
 
 def test_check_step_a_failed_check_shows_its_message_from_the_definition() -> None:
     for case, step_id, given, expected in CHECK_CASES:
-        result = check_step(STEP_BY_ID[step_id], given, given, today=TODAY, min_age=18)
+        result = check_step(STEP_BY_ID[step_id], given, given, today=TODAY, min_age=18, phone_kind=stub_phone_kind)
         for qid, code in expected.items():
             checks = STEP_BY_ID[step_id].checks
             messages = [check.message for check in checks if check.kind == code and qid in check.questions]
@@ -433,7 +451,7 @@ def test_first_invalid_step_complete_answers_none() -> None:
         ({"bp_systolic": 120, "bp_diastolic": 130}, "health"),
         ({"heart_conditions": ["none", "heart_failure"]}, "health"),
         ({"phq9_9": 1}, "support"),
-        ({"auditc_1": "2"}, "substances"),
+        ({"auditc_1": "2"}, "alcohol"),  # AUDIT-C items 2 and 3 have a page of their own (issue 13)
         ({"consent_not_decision": "yes"}, "practicalities"),
     ],
     ids=repr,
@@ -444,9 +462,9 @@ def test_first_invalid_step_names_the_first_step_with_a_problem(changes: dict[st
 
 def test_first_invalid_step_skips_the_steps_it_is_told_to() -> None:
     broken = answers(auditc_1="2", consent_not_decision=None)
-    assert first_invalid_step(broken, today=TODAY, min_age=18) == "substances"
-    assert first_invalid_step(broken, today=TODAY, min_age=18, skip={"substances"}) == "practicalities"
-    assert first_invalid_step(broken, today=TODAY, min_age=18, skip={"substances", "practicalities"}) is None
+    assert first_invalid_step(broken, today=TODAY, min_age=18) == "alcohol"
+    assert first_invalid_step(broken, today=TODAY, min_age=18, skip={"alcohol"}) == "practicalities"
+    assert first_invalid_step(broken, today=TODAY, min_age=18, skip={"alcohol", "practicalities"}) is None
 
 
 def test_first_invalid_step_minimum_age_and_email_rule_are_the_callers() -> None:
