@@ -11,10 +11,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import DDL, JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from screening import search_keys
 from screening.extensions import UTCDateTime, db, utcnow
 
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O or U to misread
@@ -103,6 +105,12 @@ class Submission(db.Model):  # type: ignore[name-defined,misc]
     picked_up_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
 
     picked_up_by: Mapped[StaffUser | None] = relationship(foreign_keys=[picked_up_by_id])
+    #: Search keys (``search_keys``), set when the submission is stored (the insert hook below).
+    name_key: Mapped[str] = mapped_column(String(search_keys.NAME_KEY_MAX_LENGTH), default="")
+    phone_key: Mapped[str | None] = mapped_column(String(search_keys.PHONE_KEY_MAX_LENGTH), index=True)
+    email_key: Mapped[str | None] = mapped_column(String(search_keys.EMAIL_KEY_MAX_LENGTH), index=True)
+    #: A later submission of the same person that staff marked as replacing this one (``staff/repeats.py``).
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id", ondelete="SET NULL"))
 
     flags: Mapped[list[FlagRecord]] = relationship(
         back_populates="submission", cascade="all, delete-orphan", order_by="FlagRecord.position", passive_deletes=True
@@ -112,6 +120,34 @@ class Submission(db.Model):  # type: ignore[name-defined,misc]
     )
 
     __mapper_args__ = {"version_id_col": version_id}
+    #: Names are searched with ``LIKE '% token%'``: a trigram (GIN) index on PostgreSQL, a plain one elsewhere.
+    __table_args__ = (
+        Index(
+            "ix_submission_name_key",
+            "name_key",
+            postgresql_using="gin",
+            postgresql_ops={"name_key": "gin_trgm_ops"},
+        ),
+    )
+
+
+# The trigram operator class comes from the pg_trgm extension (trusted: a database owner may create it).
+event.listen(
+    Submission.__table__,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),  # type: ignore[no-untyped-call]
+)
+
+
+@event.listens_for(Submission, "before_insert")
+def _set_search_keys(_mapper: Any, _connection: Any, submission: Submission) -> None:
+    """Every stored submission has its search keys, whichever code path stores it."""
+    locale = current_app.config.get("SCREENING", {}).get("LOCALE", "") if has_app_context() else ""
+    phone = submission.answers.get("phone") if isinstance(submission.answers, dict) else None
+    region = search_keys.region_of(locale)
+    submission.name_key = search_keys.name_key(submission.full_name or "")
+    submission.phone_key = search_keys.phone_key(phone if isinstance(phone, str) else None, region)
+    submission.email_key = search_keys.email_key(submission.email)
 
 
 class FlagRecord(db.Model):  # type: ignore[name-defined,misc]

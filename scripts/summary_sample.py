@@ -1,6 +1,9 @@
 """Render the typical summary (tests/summary_cases.TYPICAL, with a note and an acknowledgement) to PDF through
 the real app and save page 1 as docs/screenshots/summary-page-1.png (Debian's pdftoppm, 100 dpi), the picture the
-README shows. Run: .venv/bin/python scripts/summary_sample.py [output.pdf] [a4|letter]"""
+README shows. Run: .venv/bin/python scripts/summary_sample.py [output.pdf] [a4|letter] [typical|forty]
+
+``forty`` renders the forty-medicine case of issue 14 (tests/summary_cases.FORTY) instead, for review: its pages
+are saved as PNGs beside the PDF, and the README's picture is left alone."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from screening import create_app  # noqa: E402
 from screening.extensions import db  # noqa: E402
 from screening.models import Acknowledgement, Role  # noqa: E402
 from screening.staff import accounts, auth, review  # noqa: E402
-from tests.summary_cases import TYPICAL, submit  # noqa: E402
+from tests.summary_cases import FORTY, TYPICAL, submit  # noqa: E402
 
 PASSWORD = "a long sample password 2026"
 
@@ -30,7 +33,8 @@ def main() -> None:
     )
     with app.app_context():
         db.create_all()
-        submission = submit(TYPICAL)
+        case = sys.argv[3] if len(sys.argv) > 3 else "typical"
+        submission = submit(FORTY if case == "forty" else TYPICAL)
         user, _ = accounts.create_staff(email="cleo@example.org", name="Dr Cleo Clinician", role=Role.CLINICIAN)
         user.password_hash, user.must_change_password = auth.hash_password(PASSWORD), False
         user.mfa_secret = secret = pyotp.random_base32()
@@ -57,6 +61,10 @@ def main() -> None:
     assert response.status_code == 200, response.status
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else folder / "summary.pdf"
     target.write_bytes(response.data)
+    if case == "forty":
+        subprocess.run(["pdftoppm", "-png", "-r", "100", str(target), str(target.with_suffix(""))], check=True)
+        print(f"{target} -> {target.with_suffix('')}-*.png")
+        return
     png = ROOT / "docs" / "screenshots" / "summary-page-1"
     subprocess.run(
         ["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile", str(target), str(png)], check=True

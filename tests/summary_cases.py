@@ -1,6 +1,7 @@
-"""Submissions for the summary tests and the benchmark: a typical one (6 flags, 8 medicines), a maximal one (every
-rule of the catalogue as a stored flag, 20 medicines, every free-text answer at its maximum length), and hostile
-text for every free-text field; plus ``pdf_pages``, the text of each page of a PDF (Debian's ``pdftotext``)."""
+"""Submissions for the summary tests and the benchmark: a typical one (8 flags, 8 medicines), one with forty
+medicines (issue 14), a maximal one (every rule of the catalogue as a stored flag, 20 medicines, every free-text answer
+at its maximum length), and hostile text for every free-text field; plus ``pdf_pages``, the text of each page of a PDF
+(Debian's ``pdftotext``), and ``pdf_page_size``."""
 
 from __future__ import annotations
 
@@ -50,6 +51,44 @@ TYPICAL = answers(
     pain_description="Burning pain down the left leg, worse at night and after sitting for long.",
 )
 
+#: Forty medicines, as in issue 14: lines 21-40 (morphine, tapentadol, warfarin, apixaban among them) are the ones the
+#: old cap of 20 left off the doctor's paper.
+FORTY_MEDICINES = [
+    *TYPICAL_MEDICINES,
+    "Lyrica 150mg twice a day",
+    "zanax 0.5mg prn",
+    "OxyContin 10mg MR bd",
+    "Klaricid 500 bd",
+    "paracetamol 1g qds",
+    "lansoprazole 30mg",
+    "metformin 500mg bd",
+    "levothyroxine 100 micrograms",
+    "bisoprolol 2.5mg",
+    "furosemide 40mg mane",
+    "Amitriptyline 10mg at night",
+    "Duloxetine 60mg once a day",
+    "Morphine sulfate MR 30mg twice a day",
+    "tapentadol 50mg bd",
+    "Warfarin 3mg as per INR clinic",
+    "apixaban 5mg twice daily",
+    "zopiclone 7.5mg at night",
+    "diazepam 2mg prn",
+    "naproxen 500mg bd",
+    "gabapentin 300mg tds",
+    "Tramadol 50mg up to four times a day",
+    "codeine 30mg prn",
+    "buprenorphine patch 10 micrograms/hour weekly",
+    "fentanyl patch 25",
+    "St John's wort (bought)",
+    "melatonin 2mg",
+    "mirtazapine 15mg nocte",
+    "propranolol 40mg bd",
+    "clopidogrel 75mg",
+    "simvastatin 40mg",
+    "vitamin D 1000 units",
+    "folic acid 5mg",
+]
+assert len(FORTY_MEDICINES) == len(set(FORTY_MEDICINES)) == 40
 MAX_MEDICINES = [f"medicine line {n:02d} " + "x" * 40 for n in range(1, 21)]
 MAX_MEDICINES[:4] = ["Lyrica 150mg twice a day", "zanax 0.5mg prn", "OxyContin 10mg MR bd", "Klaricid 500 bd"]
 
@@ -110,8 +149,18 @@ def submit(values: dict[str, Any], *, today: date = date(2026, 11, 24)) -> Submi
     return submit_answers(values, today=today, now=datetime(2026, 11, 24, 9, 30, tzinfo=UTC))
 
 
-def add_every_rule(submission: Submission, evidence_length: int = 400) -> None:
-    """Store a flag for every rule of the catalogue the submission lacks (the maximal summary), with long evidence."""
+FORTY = {**TYPICAL, "full_name": "Forty Medicines", "current_medications": "\n".join(FORTY_MEDICINES)}
+
+
+def rule_evidence(rule_id: str, length: int) -> str:
+    """Evidence of ``length`` characters that names its rule, so a test can find each flag's evidence whole."""
+    start = f"evidence of {rule_id}:"
+    return (start + " word" * length)[: max(length, len(start) + 5) - 4] + " END"
+
+
+def add_every_rule(submission: Submission, evidence_length: int = 400, *, named: bool = False) -> None:
+    """Store a flag for every rule of the catalogue the submission lacks (the maximal summary), with long evidence
+    (``named``: evidence that names its rule and ends in "END", ``rule_evidence``)."""
     have = {flag.rule_id for flag in submission.flags}
     position = len(submission.flags)
     for rule in rules.RULES:
@@ -125,7 +174,7 @@ def add_every_rule(submission: Submission, evidence_length: int = 400) -> None:
                 rule_id=rule.id,
                 severity=rule.severity.value,
                 title=rule.title,
-                evidence=("evidence " * 100)[:evidence_length],
+                evidence=rule_evidence(rule.id, evidence_length) if named else ("evidence " * 100)[:evidence_length],
                 rationale=rule.rationale,
                 source=", ".join(rule.sources),
                 ruleset_version=rules.RULESET_VERSION,
@@ -144,12 +193,13 @@ def pdf_page_size(pdf: bytes) -> str:
     )
 
 
-def pdf_pages(pdf: bytes) -> list[str]:
-    """The text of each page (``pdftotext -layout``); pages are separated by form feeds."""
+def pdf_pages(pdf: bytes, *, mode: str = "-layout") -> list[str]:
+    """The text of each page (``pdftotext -layout``: as laid out; ``mode="-raw"``: in the order the document wrote
+    it, each column's lines whole); pages are separated by form feeds."""
     tool = shutil.which("pdftotext")
     assert tool, "pdftotext is missing: apt-get install poppler-utils (scripts/ensure-browser.sh does)"
     done = subprocess.run(
-        [tool, "-layout", "-enc", "UTF-8", "-", "-"],
+        [tool, mode, "-enc", "UTF-8", "-", "-"],
         input=pdf,
         capture_output=True,
         check=True,

@@ -1,5 +1,9 @@
 """The review queue (reads only): filters, search and keyset pagination over submissions, and counts per status.
 
+Search (``parse_search``) understands a reference (any case, with or without hyphens), an email address, a date of
+birth, a phone number (any format: ``search_keys.phone_key``) or a name (every word, in any order, starting a word of
+the name; accents and punctuation ignored), and matches the keys stored on each submission (``search_keys``).
+
 Order: highest priority first (urgent, then discuss, caution, info, no flags), then oldest first, then by reference,
 so every row has one place. Pages are keyset pages of ``PAGE_SIZE`` rows: a cursor names the last (or first) row's
 (priority, submitted_at, reference), never an OFFSET and never a row id. Search terms are patient data, so they
@@ -16,13 +20,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, false, func, select
 
+from screening import search_keys
 from screening.clinical import dates
 from screening.extensions import db
 from screening.models import NO_FLAGS_PRIORITY, REFERENCE_PATTERN, FlagRecord, Submission, SubmissionStatus
 from screening.rules import Severity
-from screening.staff import paging
+from screening.staff import paging, repeats
 
 PAGE_SIZE = 25
 OPEN_STATUSES = (SubmissionStatus.NEW, SubmissionStatus.IN_REVIEW, SubmissionStatus.AWAITING_PATIENT)
@@ -95,36 +100,45 @@ def parse_filters(params: Mapping[str, str]) -> tuple[Filters, dict[str, str]]:
 # --- search ----------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Search:
-    """What a search box held, once understood: a reference, an email address, a date of birth or a name."""
+    """What a search box held, once understood: a reference, an email address, a date of birth, a phone number's
+    key or a name's words (``value``: a tuple of them)."""
 
-    kind: Literal["reference", "email", "date_of_birth", "name"]
+    kind: Literal["reference", "email", "date_of_birth", "phone", "name"]
     value: Any
 
 
-def parse_search(text: str, *, date_order: str = "dmy") -> Search | None:
-    """Understand a search term: a reference (any case, spaces ignored), an email address (has "@"), a date of
-    birth (``14/03/1985`` in the locale's order, or ``1985-03-14``), otherwise part of a name. None when empty."""
+def parse_search(text: str, *, date_order: str = "dmy", region: str = search_keys.DEFAULT_REGION) -> Search | None:
+    """Understand a search term: a reference (any case, spaces and hyphens ignored), an email address (has "@"), a
+    date of birth (``14/03/1985`` in the locale's order, or ``1985-03-14``), a phone number (digits, spaces, "+",
+    "-", brackets; read in ``region``), otherwise words of a name. None when empty."""
     text = " ".join(text.split())
     if not text:
         return None
-    squeezed = text.replace(" ", "").upper()
-    if _REFERENCE.fullmatch(squeezed):
-        return Search("reference", squeezed)
+    if (reference := search_keys.reference_key(text)) is not None:
+        return Search("reference", reference)
     if "@" in text:
-        return Search("email", text.lower())
+        return Search("email", search_keys.email_key(text))
     if (day := dates.typed_date(text, date_order)) is not None:
         return Search("date_of_birth", day)
-    return Search("name", text.lower())
+    if search_keys.looks_like_phone(text) and (phone := search_keys.phone_key(text, region)) is not None:
+        return Search("phone", phone)
+    return Search("name", tuple(dict.fromkeys(search_keys.name_tokens(text))))
 
 
-def _search_clause(search: Search) -> Any:
+def search_clause(search: Search) -> Any:
+    """The WHERE clause of a search: equality on an indexed key, or for a name each word starting a word of the
+    name key (``LIKE '% word%'``: the trigram index on PostgreSQL)."""
     if search.kind == "reference":
         return Submission.reference == search.value
     if search.kind == "email":
-        return func.lower(Submission.email) == search.value
+        return Submission.email_key == search.value
     if search.kind == "date_of_birth":
         return Submission.date_of_birth == search.value
-    return func.lower(Submission.full_name).contains(search.value, autoescape=True)
+    if search.kind == "phone":
+        return Submission.phone_key == search.value
+    if not search.value:  # only punctuation: nothing to match
+        return false()
+    return and_(*(Submission.name_key.like(f"% {word}%") for word in search.value))  # words: letters and digits
 
 
 # --- cursors ---------------------------------------------------------------------------------------------------------
@@ -174,6 +188,10 @@ class QueueRow:
     status: SubmissionStatus
     date_of_birth: date
     flag_count: int
+    full_name: str
+    phone: Any  # the phone answer as given (None when there is none)
+    repeat: bool
+    superseded: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +216,7 @@ def _filtered(query: Select[Any], filters: Filters, search: Search | None, zone:
     if filters.date_to:
         query = query.where(Submission.submitted_at < _local_day_start(filters.date_to + timedelta(days=1), zone))
     if search is not None:
-        query = query.where(_search_clause(search))
+        query = query.where(search_clause(search))
     return query
 
 
@@ -225,6 +243,10 @@ def page(filters: Filters, search: Search | None, cursor: Cursor | None, *, zone
             Submission.status,
             Submission.date_of_birth,
             flag_count.label("flag_count"),
+            Submission.full_name,
+            Submission.answers["phone"].label("phone"),
+            repeats.is_repeat().label("repeat"),
+            Submission.superseded_by_id.is_not(None).label("superseded"),
         ),
         filters,
         search,

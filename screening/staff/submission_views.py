@@ -17,7 +17,7 @@ from screening.access import ALL_STAFF, roles
 from screening.clinical import dates
 from screening.models import Acknowledgement, Role, StaffUser, Submission, SubmissionStatus
 from screening.staff import display as staff_display
-from screening.staff import escalation, review
+from screening.staff import escalation, repeat_views, review
 from screening.staff.forms import AcknowledgeForm, NoteForm, PickUpForm, StatusForm
 from screening.staff.views import (
     bp,
@@ -31,7 +31,7 @@ from screening.staff.views import (
 )
 
 # --- the submission page ---------------------------------------------------------------------------------------------
-_FIRST_FIELD = {"status": "status", "note": "note", "ack": "acknowledgement"}
+_FIRST_FIELD = {"status": "status", "note": "note", "ack": "acknowledgement", "repeat": "by"}
 
 
 def _error(form: FlaskForm | None, prefix: str) -> list[dict[str, str]]:
@@ -70,6 +70,7 @@ def _submission_page(
     ack_rule: str | None = None,
     conflict: review.Conflict | None = None,
     conflict_target: str | None = None,
+    repeat_form: FlaskForm | None = None,
 ) -> ResponseReturnValue:
     """The page; every rendering (also with a form's errors) is a view of the answers and is audited."""
     user = current_staff()
@@ -78,6 +79,7 @@ def _submission_page(
         submission, zone=clinic_zone(), today=clinic_today(), date_order=settings()["DATE_ORDER"]
     )
     errors = _error(status_form, "status") + _error(note_form, "note") + _error(ack_form, f"ack-{ack_rule}")
+    errors += _error(repeat_form, "repeat")
     if conflict is not None:
         target = conflict_target or (
             "#status-note" if status_form else "#note-note" if note_form else f"#ack-{ack_rule}-acknowledgement"
@@ -106,7 +108,12 @@ def _submission_page(
         note_max=review.NOTE_MAX_LENGTH,
         ack_note_max=review.ACKNOWLEDGEMENT_NOTE_MAX_LENGTH,
         pick_up=_pick_up_view(submission, user),
+        repeats=repeat_views.panel(submission, user),
+        repeat_form=repeat_form,
     )
+
+
+submission_page = _submission_page  # for the other modules of the page's forms (repeat_views)
 
 
 def _pick_up_view(submission: Submission, user: StaffUser) -> dict[str, Any] | None:

@@ -6,8 +6,11 @@ re-derived), with one line when today's rule set would flag the answers differen
 flags first (by severity, with evidence, a short source and any acknowledgement), then scores, medicines, the key
 answers (the questions with a ``Topic``, worded by ``presenter`` as on every page) with the legend of the flags'
 source keys (each key once, with its full citation from today's ``rules.SOURCES``), and staff notes. Questions the
-patient was not asked are left out. Every piece of free text is clipped to the room it has on the page; a clipped
-text says the full text is on the staff page.
+patient was not asked are left out. Every medicine line and every flag is printed, however many there are (issue 14:
+a medicine missing from the doctor's paper is a hazard, H47); a long list of medicines is laid out compactly by the
+template. Only free text is clipped to the room it has on the page (a medicine line's text too, never the line); a
+clipped text says the full text is on the staff page. A flag's evidence is printed whole: its room is a guard against
+data no rule can produce (``EVIDENCE_ROOM``).
 
 Pure: the standard library and the pure modules only; the submission is read through its attributes.
 """
@@ -28,15 +31,26 @@ from screening.staff.display import RuleDifference, ScoreView, SourceEntry
 
 #: Room for each kind of free text on the page, in characters; longer text is clipped with ``CLIPPED``.
 ANSWER_ROOM = 280
-EVIDENCE_ROOM = 240
+#: A flag's evidence is printed whole. It is rule-generated words (at most about 230 characters, the pain conditions'
+#: grades) plus, for the medicine rules, each of the patient's lines it names, so its length is bounded by the
+#: 3000-character medicine list: the longest found is about 14,900 characters (676 distinct two-letter lines, none
+#: recognised; tests/app/test_summary_medicines.py). This room is above that, a guard only against text no rule writes
+#: (a value written into the database), which would otherwise make the PDF too long to render.
+EVIDENCE_ROOM = 20_000
 MEDICINE_LINE_ROOM = 90
 NOTE_ROOM = 300
 ACKNOWLEDGEMENT_NOTE_ROOM = 160
 NAME_ROOM = 80
 RUNNING_NAME_ROOM = 40
-#: At most this many medicine lines and notes are printed; the rest are counted ("3 more on the staff page").
-MEDICINES_SHOWN = 20
+#: Every medicine line and every flag is printed. Staff notes are not the patient's answers: the newest
+#: ``NOTES_SHOWN`` are printed and the rest counted ("2 earlier notes on the staff page").
 NOTES_SHOWN = 4
+#: A list of more medicines than ``MEDICINES_COMPACT_OVER`` is printed in slightly smaller type beside the scores; one
+#: of more than ``MEDICINES_COLUMNS_OVER`` (about twice the scores table's height, where it starts to save room) goes
+#: below the scores at full width, in two columns. A typical patient stays on one page and forty medicines fit on two
+#: (tests/app/test_summary_medicines.py reads the pages back from the PDF).
+MEDICINES_COMPACT_OVER = 8
+MEDICINES_COLUMNS_OVER = 20
 CLIPPED = "[continues on the staff page]"
 
 #: The key answers are the questions with a ``topic`` (``questionnaire.Topic``: the headings, in the doctor's order;
@@ -153,8 +167,7 @@ class Summary:
     flag_groups: tuple[SummaryFlagGroup, ...]
     rule_difference: RuleDifference
     scores: tuple[ScoreView, ...]
-    medicines: tuple[SummaryMedicine, ...]
-    medicines_not_shown: int
+    medicines: tuple[SummaryMedicine, ...]  # every line, in the patient's order
     sections: tuple[SummarySection, ...]
     notes: tuple[SummaryNote, ...]
     notes_not_shown: int
@@ -166,6 +179,16 @@ class Summary:
     @property
     def flag_count(self) -> int:
         return sum(len(group.flags) for group in self.flag_groups)
+
+    @property
+    def medicines_compact(self) -> bool:
+        """A long list: printed in slightly smaller type."""
+        return len(self.medicines) > MEDICINES_COMPACT_OVER
+
+    @property
+    def medicines_in_columns(self) -> bool:
+        """A very long list: printed below the scores instead of beside them, in two columns."""
+        return len(self.medicines) > MEDICINES_COLUMNS_OVER
 
     @property
     def short_name(self) -> str:
@@ -262,7 +285,7 @@ def build(
         SummaryFlagGroup(group.severity, group.label, tuple(_flag(view) for view in group.flags))
         for group in flag_views
     )
-    lines = [_medicine(line) for line in staff_display.medicine_lines(submission.medicines or [])]
+    lines = tuple(_medicine(line) for line in staff_display.medicine_lines(submission.medicines or []))
     notes, notes_not_shown = _notes(submission.events, zone)
     sections = tuple(
         SummarySection(topic.value, answers)
@@ -290,8 +313,7 @@ def build(
             rule_config=rule_config,
         ),  # re-evaluated in the locale it was scored in
         scores=tuple(staff_display.score_views(submission.scores or {})),
-        medicines=tuple(lines[:MEDICINES_SHOWN]),
-        medicines_not_shown=max(0, len(lines) - MEDICINES_SHOWN),
+        medicines=lines,
         sections=sections,
         notes=tuple(notes),
         notes_not_shown=notes_not_shown,

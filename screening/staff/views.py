@@ -16,9 +16,11 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from screening import clock, notifications
+from screening import clock, notifications, search_keys
 from screening.access import ALL_STAFF, roles
+from screening.audit import audit
 from screening.clinical import dates, scoring
+from screening.extensions import db
 from screening.models import Role, StaffUser, Submission
 from screening.staff import display as staff_display
 from screening.staff import escalation, review
@@ -49,6 +51,16 @@ def waited(since: datetime, now: datetime) -> str:
     parts = [(days, "day"), (hours, "hour")] + ([(minutes, "minute")] if not days else [])
     words = [f"{count} {unit}{'s' if count != 1 else ''}" for count, unit in parts if count]
     return " ".join(words) or "less than a minute"
+
+
+def waiting_for(since: datetime, now: datetime) -> str:
+    """The queue's "Waiting" column, in its largest unit: "12 minutes", "5 hours", "3 days"."""
+    minutes = max(int((now - since).total_seconds() // 60), 0)
+    for size, unit in ((24 * 60, "day"), (60, "hour"), (1, "minute")):
+        if minutes >= size:
+            count = minutes // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return "less than a minute"
 
 
 def urgent_waiting() -> dict[str, Any] | None:
@@ -118,19 +130,26 @@ def _queue_page(
     cursor: review_queue.Cursor | None,
     status: int = 200,
 ) -> ResponseReturnValue:
-    zone, today = clinic_zone(), clinic_today()
+    zone, today, now = clinic_zone(), clinic_today(), clock.now()
     page = review_queue.page(filters, search, cursor, zone=zone)
     rows = [
         {
             "reference": row.reference,
+            "name": row.full_name,
+            "date_of_birth": dates.short_date(row.date_of_birth),
+            "phone": row.phone if isinstance(row.phone, str) else "",
             "age": scoring.age_on(row.date_of_birth, today),
             "submitted": dates.moment_words(row.submitted_at, zone),
+            "waiting": waiting_for(row.submitted_at, now),
             "severity": staff_display.severity_of_priority(row.priority),
             "flag_count": row.flag_count,
             "status": row.status.value,
+            "repeat": bool(row.repeat),
+            "superseded": bool(row.superseded),
         }
         for row in page.rows
     ]
+    _record_list_view(rows, search)
     errors = [{"text": message, "href": f"#filter-{key}"} for key, message in filter_errors.items()]
     errors += [{"text": message, "href": "#search-q"} for message in search_form.q.errors]
     return render_no_store(
@@ -149,6 +168,19 @@ def _queue_page(
     )
 
 
+def _record_list_view(rows: list[dict[str, Any]], search: review_queue.Search | None) -> None:
+    """Names, dates of birth and phone numbers were shown: ``queue.viewed`` with the references on the page and,
+    for a search, what kind of term it was (never the term). Commits."""
+    audit(
+        "queue.viewed",
+        staff_id=current_staff().id,
+        remote_addr=request.remote_addr,
+        references=[row["reference"] for row in rows],
+        **({"search": search.kind} if search is not None else {}),
+    )
+    db.session.commit()
+
+
 @bp.get("/")
 @roles(*ALL_STAFF)
 def queue() -> ResponseReturnValue:
@@ -163,15 +195,17 @@ def queue() -> ResponseReturnValue:
 @bp.post("/search")
 @roles(*ALL_STAFF)
 def search() -> ResponseReturnValue:
-    """Search by reference, name, date of birth or email. POSTed and answered directly, so no search term ever
-    lands in a URL, a redirect or the browser's history; the next page is another POST."""
+    """Search by reference, name, date of birth, phone number or email. POSTed and answered directly, so no search
+    term ever lands in a URL, a redirect or the browser's history; the next page is another POST."""
     form = SearchForm()
     filters, filter_errors = review_queue.parse_filters(request.form)
     if not form.validate():  # CSRFProtect has already checked the token
         return _queue_page(
             filters=filters, filter_errors=filter_errors, search_form=form, search=None, cursor=None, status=400
         )
-    found = review_queue.parse_search(form.q.data or "", date_order=settings()["DATE_ORDER"])
+    found = review_queue.parse_search(
+        form.q.data or "", date_order=settings()["DATE_ORDER"], region=search_keys.region_of(settings()["LOCALE"])
+    )
     return _queue_page(
         filters=filters,
         filter_errors=filter_errors,
@@ -181,4 +215,4 @@ def search() -> ResponseReturnValue:
     )
 
 
-from screening.staff import submission_views  # noqa: E402, F401 (its routes join bp)
+from screening.staff import repeat_views, submission_views  # noqa: E402, F401 (their routes join bp)

@@ -104,7 +104,7 @@ def test_mfa_setup_correct_code_enrols_and_signs_in(app: Flask, client: FlaskCli
     assert response.status_code == 302 and response.headers["Location"] == "/staff/"
     assert account(app, staff.id).mfa_secret == key
     assert client.get("/staff/").status_code == 200
-    assert audit_actions(app)[-2:] == ["staff.mfa_enrolled", "staff.logged_in"]
+    assert audit_actions(app)[-3:] == ["staff.mfa_enrolled", "staff.logged_in", "queue.viewed"]
     assert client.get("/staff/mfa/qr.svg").status_code == 404  # the set-up is over
     sign_out(client)  # and the enrolled key is what signs in from now on
     clock.advance(seconds=30)

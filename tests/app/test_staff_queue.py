@@ -66,7 +66,12 @@ def test_queue_row_shows_reference_age_clinic_time_severity_flags_and_status(app
     assert "app-severity-tag--discuss" in row and ">Discuss<" in row
     assert '<td class="govuk-table__cell govuk-table__cell--numeric">2</td>' in row  # discuss + info
     assert ">New<" in row
-    assert "Alex Example" not in page  # the queue stays minimal: no names
+    # issue 14: who it is (name, date of birth, phone), and how long it has waited next to the age in years
+    assert '<td class="govuk-table__cell">Alex Example</td>' in row
+    assert '<td class="govuk-table__cell app-nowrap">14 Mar 1985</td>' in row
+    assert "Age (years)</th>" in page and "Waiting</th>" in page
+    waited = (datetime.now(UTC) - datetime(2026, 7, 1, 13, 5, tzinfo=UTC)).days
+    assert f'<td class="govuk-table__cell app-nowrap">{waited} days</td>' in row
 
 
 def test_queue_page_is_not_cached(signed_in: Browser) -> None:
@@ -218,7 +223,7 @@ def test_search_respects_the_filters_it_was_posted_with(app: Flask, signed_in: B
 
 def test_search_needs_a_term_and_a_csrf_token(signed_in: Browser, people: dict[str, str]) -> None:
     page = search(signed_in, "   ")
-    assert signed_in.status == 400 and "Enter a reference, name, date of birth or email address" in page
+    assert signed_in.status == 400 and "Enter a reference, name, date of birth, phone number or email address" in page
     signed_in.post("/staff/search", {"q": "bloggs"}, csrf=False)
     assert signed_in.status == 400
     assert signed_in.client.get("/staff/search").status_code == 405

@@ -169,7 +169,7 @@ def test_maximal_summary_paginates_with_the_header_repeated_and_clipped_text_mar
         if number > 1:  # the running header: who and which submission, on every page after the first
             assert reference in page and "Maxine" in page
     text = flat(" ".join(pages))
-    assert text.count(summary.CLIPPED) >= 5  # answers, evidence and the name at their maximum length
+    assert text.count(summary.CLIPPED) == 4  # the name and three answers at their maximum length; evidence is whole
     # the ends of the longer texts (description, ketamine notes, allergies) are on the staff page, not here; the
     # 200-character "other diagnosis" fits whole (the referrer is not a key answer)
     assert text.count(" END") == 1
@@ -181,14 +181,17 @@ def test_maximal_summary_paginates_with_the_header_repeated_and_clipped_text_mar
 def test_fifty_thousand_characters_written_into_the_database_print_clipped(app: Flask, clinician: Browser) -> None:
     reference = stored(app, TYPICAL)
     huge = "<b>" + "A" * 50_000
+    words = "<b>" + "AAAA " * 10_000  # evidence no rule writes: clipped at EVIDENCE_ROOM, a guard only (H47)
     with app.app_context():
         submission = db.session.scalars(select(Submission).where(Submission.reference == reference)).one()
         submission.answers = {**submission.answers, "pain_description": huge}
-        db.session.execute(update(FlagRecord).where(FlagRecord.submission_id == submission.id).values(evidence=huge))
+        first = submission.flags[0].id
+        db.session.execute(update(FlagRecord).where(FlagRecord.id == first).values(evidence=words))
         db.session.commit()
     page = clinician.get(url(reference))
-    assert "&lt;b&gt;AAAA" in page and "<b>AAAA" not in page and summary.CLIPPED in page
-    assert len(page) < 60_000
+    assert "&lt;b&gt;AAAA" in page and "<b>AAAA" not in page and page.count(summary.CLIPPED) == 2
+    assert "AAAA " * (summary.EVIDENCE_ROOM // 5 - 2) in page and "AAAA " * (summary.EVIDENCE_ROOM // 5) not in page
+    assert len(page) < 30_000 + summary.EVIDENCE_ROOM
     _response, pages = download(clinician.client, reference)
     assert summary.CLIPPED in flat(" ".join(pages))
 

@@ -1,5 +1,5 @@
 """summary.build on plain objects shaped like a stored submission (no database, no Flask): clipping, which answers
-are printed, the limits on medicines and notes, and the rule-difference line."""
+are printed, every medicine kept (a long list compact) and the limit on notes, and the rule-difference line."""
 
 from __future__ import annotations
 
@@ -142,14 +142,18 @@ def test_contact_and_versions() -> None:
     assert printed.generated_at == "24 Nov 2026, 09:30" and printed.age == 41
 
 
-def test_medicines_and_notes_beyond_the_page_are_counted() -> None:
-    lines = [[f"line {n}", []] for n in range(25)]
+def test_every_medicine_line_is_kept_and_notes_beyond_the_page_are_counted() -> None:
+    lines = [[f"line {n}", []] for n in range(60)]  # issue 14 (H47): no cap on medicines; a long list is compact
     staff = SimpleNamespace(name="Rae")
     events = [SimpleNamespace(at=AT.replace(minute=n), staff=staff, note=f"note {n}", flag_id=None) for n in range(6)]
     events.append(SimpleNamespace(at=AT, staff=staff, note="an acknowledgement note", flag_id=3))
     printed = build(stored(answers(), medicines=lines, events=events))
-    assert len(printed.medicines) == summary.MEDICINES_SHOWN and printed.medicines_not_shown == 5
-    assert not printed.medicines[0].recognised
+    assert [medicine.line.text for medicine in printed.medicines] == [f"line {n}" for n in range(60)]
+    assert not printed.medicines[0].recognised and printed.medicines_compact
+    assert not build(stored(answers(), medicines=lines[: summary.MEDICINES_COMPACT_OVER])).medicines_compact
+    assert build(stored(answers(), medicines=lines[: summary.MEDICINES_COMPACT_OVER + 1])).medicines_compact
+    assert printed.medicines_in_columns
+    assert not build(stored(answers(), medicines=lines[: summary.MEDICINES_COLUMNS_OVER])).medicines_in_columns
     assert [note.text.text for note in printed.notes] == ["note 5", "note 4", "note 3", "note 2"]
     assert printed.notes_not_shown == 2
 
