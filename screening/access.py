@@ -1,9 +1,12 @@
 """Deny-by-default access control and staff sessions.
 
 Every endpoint is either marked ``@public`` or names the roles that may use it with ``@roles(...)``; anything
-else is refused (403). Staff sessions end after 15 minutes idle or 12 hours in all, and whenever the
-account's ``session_epoch`` moves on (logout, password change, deactivation): the session cookie carries
-"<id>.<epoch>", which stops matching, so a copied cookie is useless after logout.
+else is refused (403). An account holding several roles may use what any of them may (the union); its roles are
+read afresh on every request, so a change an administrator makes applies from the account's next request.
+
+Staff sessions end after 15 minutes idle or 12 hours in all, and whenever the account's ``session_epoch`` moves on
+(logout, password change, deactivation): the session cookie carries "<id>.<epoch>", which stops matching, so a
+copied cookie is useless after logout.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ def public(view: F) -> F:
 
 
 def roles(*allowed: Role) -> Callable[[F], F]:
-    """Only for signed-in staff with one of ``allowed`` roles."""
+    """Only for signed-in staff holding at least one of the ``allowed`` roles."""
 
     def mark(view: F) -> F:
         view._access_roles = frozenset(allowed)  # type: ignore[attr-defined]
@@ -111,7 +114,7 @@ def _enforce() -> ResponseReturnValue | None:
         return redirect(url_for("auth.login"))
     session["staff_seen_at"] = now.timestamp()
     g.no_store = True
-    if current_user.role not in allowed:
+    if not current_user.roles & allowed:
         from screening.staff import accounts
 
         accounts.record_denied(current_user, request.endpoint)

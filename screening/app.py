@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
@@ -128,12 +128,15 @@ def register_templates(app: Flask) -> None:
 
     @app.context_processor
     def clinic() -> dict[str, Any]:
+        # an error page under /staff/ (a 404, a 403) is the staff workspace's: its footer and home are the staff's
+        staff = has_request_context() and (request.path == "/staff" or request.path.startswith("/staff/"))
         return {
             "clinic_name": screening["CLINIC_NAME"],
             "clinic_phone": screening["CLINIC_PHONE"],
             "clinic_email": screening["CLINIC_EMAIL"],
             "service_name": "Ketamine therapy pre-screening",
-            "home_url": "/",
+            "home_url": "/staff/" if staff else "/",
+            "staff_workspace": staff,
         }
 
 

@@ -21,18 +21,25 @@ from screening.staff import accounts, auth, retention, worker
 @click.command("create-staff")
 @click.option("--email", required=True, help="The person's work email address (their sign-in name).")
 @click.option("--name", required=True, help="Their full name, as colleagues will see it.")
-@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+@click.option(
+    "--role",
+    "roles",
+    required=True,
+    multiple=True,
+    type=click.Choice([role.value for role in Role]),
+    help="Repeat for more than one role, e.g. --role admin --role clinician.",
+)
 @with_appcontext  # added with add_command (not app.cli.command), so also under app.test_cli_runner()
-def create_staff(email: str, name: str, role: str) -> None:
+def create_staff(email: str, name: str, roles: tuple[str, ...]) -> None:
     """Create a staff account and print its one-time password (changed at first sign-in, after MFA)."""
     try:
-        user, one_time = accounts.create_staff(email=email, name=name, role=Role(role))
+        user, one_time = accounts.create_staff(email=email, name=name, roles={Role(role) for role in roles})
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from error
     hours = int(auth.ONE_TIME_PASSWORD_LIFETIME.total_seconds() // 3600)
     click.echo(
-        f"Created {user.email} ({role}). One-time password (give it to them privately; it works for "
-        f"{hours} hours): {one_time}"
+        f"Created {user.email} ({', '.join(user.role_names)}). One-time password (give it to them privately; it "
+        f"works for {hours} hours): {one_time}"
     )
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from screening.models import Submission
+    from screening.models import Role, Submission
 
 TODAY = date(2026, 11, 24)  # the day the vignettes of clinical-rules.md are evaluated on
 
@@ -189,18 +189,25 @@ DEMO_STAFF = (
     ("clinician@demo.example", "Dr Cleo Clinician", "clinician"),
     ("admin@demo.example", "Ada Admin", "admin"),
 )
+#: Roles a demo account holds besides its own: the demo administrator is also a clinician, as in many small clinics.
+DEMO_EXTRA_ROLES = {"admin@demo.example": ("clinician",)}
+
+
+def _demo_roles(email: str, role: str) -> frozenset[Role]:
+    from screening.models import Role
+
+    return frozenset({Role(role), *(Role(extra) for extra in DEMO_EXTRA_ROLES.get(email, ()))})
 
 
 def add_demo_staff() -> list[tuple[str, str, str]]:
     """Demo accounts with known passwords (development databases only). Returns (email, role, password)."""
     from screening.extensions import db
-    from screening.models import Role
     from screening.staff import accounts, auth
 
     created = []
     for email, name, role in DEMO_STAFF:
         password = _demo_password(role)
-        user, _ = accounts.create_staff(email=email, name=name, role=Role(role))
+        user, _ = accounts.create_staff(email=email, name=name, roles=_demo_roles(email, role))
         user.password_hash = auth.hash_password(password)
         user.must_change_password = False
         user.password_expires_at = None
@@ -221,16 +228,16 @@ def reset_demo_staff() -> list[tuple[str, str, str]]:
 
     from screening.audit import audit
     from screening.extensions import db
-    from screening.models import LoginFailure, Role, StaffUser
+    from screening.models import LoginFailure, StaffUser
     from screening.staff import accounts, auth
 
     result = []
     for email, name, role in DEMO_STAFF:
         user = db.session.scalar(select(StaffUser).where(StaffUser.email == email))
         if user is None:
-            user, _ = accounts.create_staff(email=email, name=name, role=Role(role))
+            user, _ = accounts.create_staff(email=email, name=name, roles=_demo_roles(email, role))
         password = _demo_password(role)
-        user.role = Role(role)
+        user.roles = _demo_roles(email, role)
         user.password_hash = auth.hash_password(password)
         user.must_change_password = False
         user.password_expires_at = None

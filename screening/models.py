@@ -41,7 +41,8 @@ class SubmissionStatus(StrEnum):
 
 
 class Role(StrEnum):
-    """Staff roles; each account has exactly one (DESIGN.md, "role x action" table)."""
+    """Staff roles; an account holds one or more and may do what any of them may (DESIGN.md, "role x action"
+    table). The order here is the order they are shown in."""
 
     RECEPTION = "reception"
     CLINICIAN = "clinician"
@@ -174,18 +175,28 @@ class FlagRecord(db.Model):  # type: ignore[name-defined,misc]
     acknowledged_by: Mapped[StaffUser | None] = relationship()
 
 
+class StaffRole(db.Model):  # type: ignore[name-defined,misc]
+    """One role an account holds (an account holds one or more; the pair is unique)."""
+
+    __tablename__ = "staff_role"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[Role] = mapped_column(_enum(Role), primary_key=True)
+
+
 class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined,misc]
-    """A clinic staff account: one person, one role. Passwords are argon2id hashes; TOTP MFA is required
-        (``mfa_secret`` is set at enrolment; ``mfa_last_step`` stops a code being used twice). A one-time password
-    (``must_change_password``) stops working at ``password_expires_at``. Raising
-        ``session_epoch`` ends every session of the account (logout, password change, deactivation)."""
+    """A clinic staff account: one person, one or more roles (``roles``: it may do what any of them may).
+    Passwords are argon2id hashes; TOTP MFA is required (``mfa_secret`` is set at enrolment; ``mfa_last_step``
+    stops a code being used twice). A one-time password (``must_change_password``) stops working at
+    ``password_expires_at``. Raising ``session_epoch`` ends every session of the account (logout, password change,
+    deactivation)."""
 
     __tablename__ = "staff_user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(_enum(Role))
+    role_rows: Mapped[list[StaffRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     password_hash: Mapped[str] = mapped_column(String(200))
     must_change_password: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)
@@ -197,6 +208,25 @@ class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     session_epoch: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(row.role for row in self.role_rows)
+
+    @roles.setter
+    def roles(self, wanted: frozenset[Role]) -> None:
+        """Hold exactly ``wanted`` (rows for roles kept stay, so a pair is never deleted and inserted at once)."""
+        self.role_rows = [row for row in self.role_rows if row.role in wanted] + [
+            StaffRole(role=role) for role in Role if role in wanted and role not in self.roles
+        ]
+
+    def has_role(self, role: Role | str) -> bool:
+        return role in self.roles
+
+    @property
+    def role_names(self) -> list[str]:
+        """The roles in display order, e.g. ``["clinician", "admin"]``."""
+        return [role.value for role in Role if role in self.roles]
 
     def get_id(self) -> str:
         """The session's user id carries the epoch: raising it signs out every session (Flask-Login)."""

@@ -1,10 +1,15 @@
-"""Every write about staff accounts: create, sign-in attempts, MFA enrolment, sign-out, password change,
-deactivation and MFA reset, each with its audit event (ids only, never a password or a code). Commits.
+"""Every write about staff accounts: create, edit (name, email, roles), sign-in attempts, MFA enrolment, sign-out,
+password change, deactivation and MFA reset, each with its audit event (ids and role codes only, never a password,
+a code, a name or an email address). Commits.
+
+An account holds one or more roles. The clinic always keeps an active administrator: nobody removes the
+administrator role from, or deactivates, the last active account holding it.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -14,7 +19,7 @@ from sqlalchemy import delete, func, select
 from screening import clock
 from screening.audit import audit
 from screening.extensions import db
-from screening.models import LoginFailure, Role, StaffUser
+from screening.models import LoginFailure, Role, StaffRole, StaffUser
 from screening.staff import auth
 
 
@@ -30,23 +35,114 @@ class LoginAttempt:
     user: StaffUser | None = None
 
 
+LAST_ADMIN = "There must always be an active administrator: give another account the administrator role first"
+
+
+def _role_set(roles: Role | Iterable[Role]) -> frozenset[Role]:
+    held = frozenset((roles,)) if isinstance(roles, Role) else frozenset(Role(role) for role in roles)
+    if not held:
+        raise AccountError("Select at least one role")
+    return held
+
+
+def role_codes(roles: Iterable[Role]) -> list[str]:
+    """Roles as their codes in display order, e.g. ``["clinician", "admin"]`` (for audit details)."""
+    held = set(roles)
+    return [role.value for role in Role if role in held]
+
+
+def _email_taken(email: str, *, other_than: int | None = None) -> bool:
+    query = select(StaffUser.id).where(StaffUser.email == email)
+    if other_than is not None:
+        query = query.where(StaffUser.id != other_than)
+    return db.session.scalar(query) is not None
+
+
+def other_active_admins(user: StaffUser) -> int:
+    """How many active accounts other than ``user`` hold the administrator role."""
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(StaffRole)
+            .join(StaffUser, StaffUser.id == StaffRole.staff_id)
+            .where(StaffRole.role == Role.ADMIN, StaffUser.active.is_(True), StaffUser.id != user.id)
+        )
+        or 0
+    )
+
+
+def is_last_active_admin(user: StaffUser) -> bool:
+    return user.active and user.has_role(Role.ADMIN) and other_active_admins(user) == 0
+
+
 def create_staff(
-    *, email: str, name: str, role: Role, actor: StaffUser | None = None, remote_addr: str | None = None
+    *,
+    email: str,
+    name: str,
+    roles: Role | Iterable[Role] = (),
+    role: Role | None = None,
+    actor: StaffUser | None = None,
+    remote_addr: str | None = None,
 ) -> tuple[StaffUser, str]:
-    """A new account with a random one-time password, which must be changed at first sign-in (after MFA
-    enrolment). Returns the account and that password, to hand over once."""
+    """A new account holding ``roles`` (``role`` is shorthand for one) with a random one-time password, which must
+    be changed at first sign-in (after MFA enrolment). Returns the account and that password, to hand over once."""
+    held = _role_set(roles if role is None else role)
     email = email.strip().lower()
-    if db.session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
+    if _email_taken(email):
         raise AccountError("An account with that email address already exists")
-    user = StaffUser(email=email, name=name.strip(), role=role)
+    user = StaffUser(email=email, name=name.strip())
+    user.roles = held
     one_time = _set_one_time_password(user)
     db.session.add(user)
     db.session.flush()
     audit(
-        "staff.created", staff_id=actor.id if actor else None, remote_addr=remote_addr, account=user.id, role=role.value
+        "staff.created",
+        staff_id=actor.id if actor else None,
+        remote_addr=remote_addr,
+        account=user.id,
+        roles=role_codes(held),
     )
     db.session.commit()
     return user, one_time
+
+
+def update_staff(
+    user: StaffUser,
+    *,
+    name: str,
+    email: str,
+    roles: Iterable[Role],
+    actor: StaffUser,
+    remote_addr: str | None,
+) -> list[str]:
+    """Change an account's name, email address and roles; returns the fields that changed (``name``, ``email``,
+    ``roles``; empty when nothing did, and then nothing is recorded). Raises ``AccountError`` for no role, an email
+    address another account uses, or taking the administrator role from the last active administrator. The
+    ``staff.updated`` event names the changed fields and, for roles, the codes before and after (who may do what
+    is the security-relevant part); names and addresses stay on the account, not in the trail. A role change
+    applies from the account's next request (roles are read afresh each time); its sessions are not ended."""
+    held = _role_set(roles)
+    email = email.strip().lower()
+    name = name.strip()
+    if _email_taken(email, other_than=user.id):
+        raise AccountError("An account with that email address already exists")
+    if Role.ADMIN not in held and is_last_active_admin(user):
+        raise AccountError(LAST_ADMIN)
+    before = user.roles
+    changed = [
+        field
+        for field, differs in (("name", name != user.name), ("email", email != user.email), ("roles", held != before))
+        if differs
+    ]
+    if not changed:
+        return changed
+    user.name, user.email, user.roles = name, email, held
+    details: dict[str, Any] = {"fields": changed}
+    if "roles" in changed:
+        details |= {"roles_before": role_codes(before), "roles_after": role_codes(held)}
+    audit("staff.updated", staff_id=actor.id, remote_addr=remote_addr, account=user.id, **details)
+    db.session.commit()
+    return changed
 
 
 def _set_one_time_password(user: StaffUser) -> str:
@@ -171,6 +267,8 @@ def set_active(user: StaffUser, active: bool, *, actor: StaffUser, remote_addr: 
     """Deactivate (ending every session) or reactivate an account. Nobody deactivates themselves."""
     if user.id == actor.id and not active:
         raise AccountError("You cannot deactivate your own account")
+    if not active and is_last_active_admin(user):
+        raise AccountError(LAST_ADMIN)
     user.active = active
     end_sessions(user)
     audit(
@@ -199,6 +297,6 @@ def record_access(user: StaffUser, action: str, *, remote_addr: str | None, **de
 
 
 def record_denied(user: StaffUser, endpoint: str) -> None:
-    """A signed-in account tried a page its role may not use."""
+    """A signed-in account tried a page none of its roles may use."""
     audit("access.denied", staff_id=user.id, endpoint=endpoint)
     db.session.commit()

@@ -1,8 +1,10 @@
 """The auth blueprint: staff sign-in (password, then TOTP; enrolment with a QR code on first sign-in),
-sign-out, password change. Policy and timeouts: ``auth`` and ``access``."""
+sign-out, password change (right after signing in with a one-time password, without typing it again). Policy and
+timeouts: ``auth`` and ``access``."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -21,6 +23,12 @@ INVALID = "Enter a correct email address and password"
 EXPIRED = "Your one-time password has expired. Ask a clinic administrator for a new one"
 THROTTLED = "Too many sign-in attempts from this network. Wait 15 minutes, then try again"
 PATIENT_SESSION_KEYS = ("draft", "reference")  # views.patient: a questionnaire in progress, the last reference
+WRONG_CODE = "That code is not right or has already been used. Enter the 6-digit code your authenticator app shows now"
+CODE_FORMAT = "Enter the code as 6 digits, for example 123456"
+#: After signing in with a one-time (or expired) password, choosing a new one within this time does not ask for
+#: the password just typed again; later, or for a voluntary change, the current password is asked for.
+JUST_SIGNED_IN = "staff_password_verified"
+JUST_SIGNED_IN_WINDOW = timedelta(minutes=10)  # shorter than the 15 minutes a session may idle
 
 
 def _page(template: str, **context: Any) -> str:
@@ -86,7 +94,15 @@ def _signed_in(user: StaffUser) -> ResponseReturnValue:
     now = clock.now().timestamp()
     session["staff_login_at"] = now
     session["staff_seen_at"] = now
+    if user.must_change_password:  # its password was checked moments ago, in this session: no need to ask again
+        session[JUST_SIGNED_IN] = {"id": user.id, "epoch": user.session_epoch, "at": now}
     return redirect(url_for(".password") if user.must_change_password else url_for("staff.queue"))
+
+
+def _code_problem(code: str) -> str:
+    """Why a refused code was refused: not 6 digits (a typing slip), or wrong or already used."""
+    digits = "".join(code.split())
+    return WRONG_CODE if digits.isdigit() and len(digits) == 6 else CODE_FORMAT
 
 
 @bp.route("/mfa", methods=["GET", "POST"])
@@ -102,7 +118,7 @@ def mfa() -> ResponseReturnValue:
             accounts.complete_login(user, step=step, remote_addr=request.remote_addr)
             return _signed_in(user)
         accounts.record_failure(user, remote_addr=request.remote_addr or "unknown", reason="code", now=clock.now())
-        form.code.errors = ["Enter the current code from your authenticator app: this one is wrong or already used"]
+        form.code.errors = [_code_problem(form.code.data or "")]
     return _page("auth/mfa.html", form=form, has_errors=bool(form.errors))
 
 
@@ -119,7 +135,7 @@ def mfa_setup() -> ResponseReturnValue:
         if step is not None:
             accounts.enrol_mfa(user, secret=secret, step=step, remote_addr=request.remote_addr)
             return _signed_in(user)
-        form.code.errors = ["Enter the 6-digit code your authenticator app shows for this account"]
+        form.code.errors = [_code_problem(form.code.data or "")]
     key = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return _page("auth/mfa_setup.html", form=form, key=key, has_errors=bool(form.errors))
 
@@ -146,13 +162,25 @@ def logout() -> ResponseReturnValue:
     return redirect(url_for(".login"))
 
 
+def _just_signed_in(user: StaffUser) -> bool:
+    """Whether this session signed ``user`` in, with the password they must now replace, moments ago."""
+    marker = session.get(JUST_SIGNED_IN)
+    if not user.must_change_password or not isinstance(marker, dict) or not isinstance(marker.get("at"), (int, float)):
+        return False
+    fresh = clock.now().timestamp() - marker["at"] <= JUST_SIGNED_IN_WINDOW.total_seconds()
+    return fresh and marker.get("id") == user.id and marker.get("epoch") == user.session_epoch
+
+
 @bp.route("/password", methods=["GET", "POST"])
 @roles(*ALL_STAFF)
 def password() -> ResponseReturnValue:
+    user: StaffUser = current_user._get_current_object()
+    ask_current = not _just_signed_in(user)
     form = PasswordChangeForm()
+    if not ask_current:
+        del form.current  # the one-time password was checked at sign-in, in this session
     if form.validate_on_submit():
-        user: StaffUser = current_user._get_current_object()
-        if not auth.verify_password(user.password_hash, form.current.data or ""):
+        if ask_current and not auth.verify_password(user.password_hash, form.current.data or ""):
             form.current.errors = ["Enter your current password correctly"]
         elif (problem := auth.password_problem(form.new.data or "", email=user.email, name=user.name)) is not None:
             form.new.errors = [problem]
@@ -160,5 +188,9 @@ def password() -> ResponseReturnValue:
             accounts.change_password(user, new_password=form.new.data or "", remote_addr=request.remote_addr)
             return _signed_in(user)
     return _page(
-        "auth/password.html", form=form, has_errors=bool(form.errors), forced=current_user.must_change_password
+        "auth/password.html",
+        form=form,
+        has_errors=bool(form.errors),
+        forced=user.must_change_password,
+        ask_current=ask_current,
     )

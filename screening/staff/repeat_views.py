@@ -36,7 +36,7 @@ def panel(submission: Submission, user: StaffUser) -> dict[str, Any]:
         "superseded_by": repeats.superseded_by(submission),
         "supersedes": repeats.supersedes(submission),
         "choices": [other.reference for other in others if other.superseded_by_id != submission.id],
-        "may_mark": repeats.may_supersede(user.role),
+        "may_mark": repeats.may_supersede(user.roles),
         "not_superseded": NOT_SUPERSEDED,
     }
 

@@ -10,6 +10,7 @@ stale form is refused as a conflict like every other review write.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,8 +37,10 @@ class Other:
     superseded_by_id: int | None
 
 
-def may_supersede(role: Role) -> bool:
-    return role in MAY_SUPERSEDE
+def may_supersede(roles: Role | Iterable[Role]) -> bool:
+    """Whether an account holding ``roles`` (any one of them suffices) may mark a submission as superseded."""
+    held = frozenset((roles,)) if isinstance(roles, Role) else frozenset(roles)
+    return bool(held & frozenset(MAY_SUPERSEDE))
 
 
 def _same_person(other: Any, *, date_of_birth: Any, email_key: Any, phone_key: Any, name_key: Any) -> Any:
@@ -128,8 +131,8 @@ def mark_superseded(
     Raises ``review.NotAllowed`` for a role that may not, ``review.Invalid`` for a reference that is not one of
     the choices or no change, ``review.Conflict`` when the submission changed since ``expected_version``.
     Commits, with a ``submission.superseded`` or ``submission.supersede_cleared`` audit event."""
-    if not may_supersede(actor.role):
-        raise review.NotAllowed(f"{actor.role.value} may not mark a submission as superseded")
+    if not may_supersede(actor.roles):
+        raise review.NotAllowed(f"{'+'.join(actor.role_names)} may not mark a submission as superseded")
     if expected_version != submission.version_id:
         raise review.Conflict(None, None, submission.version_id)
     target: Other | None = None

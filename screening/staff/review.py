@@ -12,7 +12,7 @@ the submission changed in between, nothing is written and ``Conflict`` says who 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,21 +91,28 @@ class LastChange:
 
 
 # --- rules -----------------------------------------------------------------------------------------------------------
-def settable_statuses(role: Role) -> tuple[SubmissionStatus, ...]:
-    return SETTABLE.get(role, ())
+# Each rule takes the roles an account holds (``StaffUser.roles``; a single ``Role`` also works): it may do what any
+# of them may.
+def _held(roles: Role | Iterable[Role]) -> frozenset[Role]:
+    return frozenset((roles,)) if isinstance(roles, Role) else frozenset(roles)
 
 
-def may_change_from(role: Role, current: SubmissionStatus) -> bool:
-    """Whether ``role`` may move a submission out of ``current`` (only clinicians undo a clinical outcome)."""
-    return current is SubmissionStatus.NEW or current in settable_statuses(role)
+def settable_statuses(roles: Role | Iterable[Role]) -> tuple[SubmissionStatus, ...]:
+    held = _held(roles)
+    return tuple(status for status in SubmissionStatus if any(status in SETTABLE.get(role, ()) for role in held))
+
+
+def may_change_from(roles: Role | Iterable[Role], current: SubmissionStatus) -> bool:
+    """Whether ``roles`` may move a submission out of ``current`` (only clinicians undo a clinical outcome)."""
+    return current is SubmissionStatus.NEW or current in settable_statuses(roles)
 
 
 def is_move_back(current: SubmissionStatus, to: SubmissionStatus) -> bool:
     return to is not current and _STAGE[to] <= _STAGE[current]
 
 
-def may_acknowledge(role: Role) -> bool:
-    return role is Role.CLINICIAN
+def may_acknowledge(roles: Role | Iterable[Role]) -> bool:
+    return Role.CLINICIAN in _held(roles)
 
 
 # --- reads -----------------------------------------------------------------------------------------------------------
@@ -203,8 +210,8 @@ def change_status(
     leave the current status, ``Invalid`` for no change or a move back without a note, ``Conflict`` when the
     submission is no longer at ``expected_version``. Commits."""
     current = submission.status
-    if to not in settable_statuses(actor.role) or not may_change_from(actor.role, current):
-        raise NotAllowed(f"{actor.role.value} may not move {current.value} to {to.value}")
+    if to not in settable_statuses(actor.roles) or not may_change_from(actor.roles, current):
+        raise NotAllowed(f"{'+'.join(actor.role_names)} may not move {current.value} to {to.value}")
     _check_version(submission, expected_version)
     note = _clean_note(note)
     if to is current:
@@ -268,8 +275,8 @@ def acknowledge_flag(
     its note) is appended to the review history as an event, so a later one never hides an earlier one; and a
     ``flag.acknowledged`` audit event. Raises ``NotAllowed`` for a role other than
     clinician, ``Conflict`` when the submission is no longer at ``expected_version``. Commits."""
-    if not may_acknowledge(actor.role):
-        raise NotAllowed(f"{actor.role.value} may not acknowledge flags")
+    if not may_acknowledge(actor.roles):
+        raise NotAllowed(f"{'+'.join(actor.role_names)} may not acknowledge flags")
     submission = flag.submission
     _check_version(submission, expected_version)
     text = _clean_note(note, maximum=ACKNOWLEDGEMENT_NOTE_MAX_LENGTH)
@@ -303,8 +310,8 @@ def acknowledge_flag(
         )
 
 
-def may_pick_up(role: Role) -> bool:
-    return role is Role.CLINICIAN
+def may_pick_up(roles: Role | Iterable[Role]) -> bool:
+    return Role.CLINICIAN in _held(roles)
 
 
 PICK_UP_NOTE = "Picked up: calling the patient"
@@ -318,8 +325,8 @@ def pick_up(
     ``submission.picked_up`` audit event. Raises ``NotAllowed`` for a role other than clinician, ``Invalid`` for
     a submission that is not urgent, and ``Conflict`` when someone picked it up first or it changed meanwhile.
     Commits."""
-    if not may_pick_up(actor.role):
-        raise NotAllowed(f"{actor.role.value} may not pick up urgent submissions")
+    if not may_pick_up(actor.roles):
+        raise NotAllowed(f"{'+'.join(actor.role_names)} may not pick up urgent submissions")
     if submission.picked_up_at is not None:
         by = submission.picked_up_by
         raise Conflict(by.name if by is not None else None, submission.picked_up_at, submission.version_id)

@@ -12,10 +12,11 @@ from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
-from screening import clock
+from screening import clock, rules
 from screening.access import ALL_STAFF, roles
 from screening.clinical import dates
 from screening.models import Acknowledgement, Role, StaffUser, Submission, SubmissionStatus
+from screening.staff import contact as staff_contact
 from screening.staff import display as staff_display
 from screening.staff import escalation, repeat_views, review
 from screening.staff.forms import AcknowledgeForm, NoteForm, PickUpForm, StatusForm
@@ -51,13 +52,30 @@ def _error(form: FlaskForm | None, prefix: str) -> list[dict[str, str]]:
     return errors
 
 
-def _conflict_message(conflict: review.Conflict) -> str:
-    """ "Changed by Dr Cleo Clinician at 14:05 — reload to see the latest" (with the date when not today)."""
-    if conflict.at is None:
+def _conflict_message(conflict: review.Conflict, latest: SubmissionStatus | None = None) -> str:
+    """ "Changed by Dr Cleo Clinician at 14:05 — reload to see the latest" (with the date when not today). With
+    ``latest`` (the page shows the latest values and keeps the person's unsaved input: status changes and notes):
+    "Dr Cleo Clinician changed this at 14:05 (status: In review). Your change was not saved: check and save again"."""
+    when = None
+    if conflict.at is not None:
+        local = conflict.at.astimezone(clinic_zone())
+        when = f"{local:%H:%M}" if local.date() == clinic_today() else f"{local:%H:%M} on {dates.short_date(local)}"
+    if latest is not None:
+        changed = f"{conflict.by or 'Someone else'} changed this at {when}" if when else "Someone else changed this"
+        status = staff_display.STATUS_LABELS[latest.value]
+        return f"{changed} (status: {status}). Your change was not saved: check and save again"
+    if when is None:
         return "Someone else changed this submission meanwhile — reload to see the latest"
-    local = conflict.at.astimezone(clinic_zone())
-    when = f"{local:%H:%M}" if local.date() == clinic_today() else f"{local:%H:%M} on {dates.short_date(local)}"
     return f"Changed by {conflict.by or 'someone else'} at {when} — reload to see the latest"
+
+
+def _move_back_message(current: SubmissionStatus, to: SubmissionStatus) -> str:
+    """The note a move back needs, naming both statuses."""
+    labels = staff_display.STATUS_LABELS
+    return (
+        f"Enter a note to say why you are moving this back from {labels[current.value]} to {labels[to.value]}, "
+        "so the next person knows what happened"
+    )
 
 
 def _submission_page(
@@ -84,11 +102,12 @@ def _submission_page(
         target = conflict_target or (
             "#status-note" if status_form else "#note-note" if note_form else f"#ack-{ack_rule}-acknowledgement"
         )
-        errors.insert(0, {"text": _conflict_message(conflict), "href": target})
+        latest = submission.status if status_form or note_form else None  # their unsaved input is in the form
+        errors.insert(0, {"text": _conflict_message(conflict, latest), "href": target})
     current = submission.status
     choices = [
         (value.value, staff_display.STATUS_LABELS[value.value], review.is_move_back(current, value))
-        for value in review.settable_statuses(user.role)
+        for value in review.settable_statuses(user.roles)
         if value is not current
     ]
     return render_no_store(
@@ -102,12 +121,17 @@ def _submission_page(
         ack_form=ack_form,
         ack_rule=ack_rule,
         status_choices=choices,
-        may_change=review.may_change_from(user.role, current),
-        can_acknowledge=review.may_acknowledge(user.role),
+        may_change=review.may_change_from(user.roles, current),
+        can_acknowledge=review.may_acknowledge(user.roles),
         has_errors=bool(errors),
         note_max=review.NOTE_MAX_LENGTH,
         ack_note_max=review.ACKNOWLEDGEMENT_NOTE_MAX_LENGTH,
         pick_up=_pick_up_view(submission, user),
+        contact=staff_contact.contact_view(
+            submission.full_name,
+            submission.answers,
+            locale=rules.stored_locale(getattr(submission, "rule_config", None)),
+        ),
         repeats=repeat_views.panel(submission, user),
         repeat_form=repeat_form,
     )
@@ -117,17 +141,12 @@ submission_page = _submission_page  # for the other modules of the page's forms 
 
 
 def _pick_up_view(submission: Submission, user: StaffUser) -> dict[str, Any] | None:
-    """The urgent panel at the top of an urgent submission: who picked it up and when, or how long it has waited,
-    when it escalates, the numbers to call, and whether this user may pick it up."""
+    """The pick-up part of an urgent submission's contact panel: who picked it up and when, or how long it has
+    waited and when it escalates, and whether this user may pick it up (the numbers are in ``contact``)."""
     if submission.priority != review.URGENT_PRIORITY:
         return None
     zone, now = clinic_zone(), clock.now()
-    phones = [
-        value
-        for key in ("contact_phone_today", "phone")
-        if isinstance(value := submission.answers.get(key), str) and value
-    ]
-    view: dict[str, Any] = {"phones": list(dict.fromkeys(phones)), "may_pick_up": review.may_pick_up(user.role)}
+    view: dict[str, Any] = {"may_pick_up": review.may_pick_up(user.roles)}
     if submission.picked_up_at is not None:
         by = submission.picked_up_by
         view["picked_up"] = {
@@ -192,7 +211,10 @@ def change_status(reference: str) -> ResponseReturnValue:
         form.version.data = conflict.version  # their note stays in the form; the page now shows the latest
         return _submission_page(submission, status=409, status_form=form, conflict=conflict)
     except review.Invalid as problem:
-        getattr(form, problem.field).errors = [problem.message]
+        no_note = problem.field == "note" and not (form.note.data or "").strip()
+        moving_back = no_note and review.is_move_back(submission.status, to)
+        message = _move_back_message(submission.status, to) if moving_back else problem.message
+        getattr(form, problem.field).errors = [message]
         return _submission_page(submission, status=400, status_form=form)
     flash(f"Status changed to {staff_display.STATUS_LABELS[to.value].lower()}")
     return _back(reference, "review")
@@ -256,6 +278,7 @@ def acknowledge_flag(reference: str, rule_id: str) -> ResponseReturnValue:
         abort(404)
     form = AcknowledgeForm()
     if not form.validate():
+        form.name_the_flag(flag.title)
         return _submission_page(submission, status=400, ack_form=form, ack_rule=rule_id)
     try:
         review.acknowledge_flag(
@@ -273,6 +296,7 @@ def acknowledge_flag(reference: str, rule_id: str) -> ResponseReturnValue:
         return _submission_page(submission, status=409, ack_form=form, ack_rule=rule_id, conflict=conflict)
     except review.Invalid as problem:
         form.note.errors = [problem.message]
+        form.name_the_flag(flag.title)
         return _submission_page(submission, status=400, ack_form=form, ack_rule=rule_id)
     flash("Flag acknowledged")
     return _back(reference, f"flag-{rule_id}")

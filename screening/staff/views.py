@@ -77,7 +77,7 @@ def alert_problems() -> list[str]:
     """Warnings about the urgent alert route for the staff pages: switched off (admins), or alerts not going out
     (everyone: until they do, the queue is the only way an urgent patient is seen)."""
     problems = []
-    if not settings()["URGENT_ALERTS"] and current_user.is_authenticated and current_user.role is Role.ADMIN:
+    if not settings()["URGENT_ALERTS"] and current_user.is_authenticated and current_user.has_role(Role.ADMIN):
         problems.append(
             "Urgent alerts are switched off (SCREENING_URGENT_ALERTS=off): nobody is emailed or paged "
             "about an urgent submission. Make sure someone watches this queue all day."
@@ -215,4 +215,4 @@ def search() -> ResponseReturnValue:
     )
 
 
-from screening.staff import repeat_views, submission_views  # noqa: E402, F401 (their routes join bp)
+from screening.staff import repeat_views, reports_views, submission_views  # noqa: E402, F401 (their routes join bp)

@@ -118,14 +118,16 @@ def make_staff(
     enrolled: bool = True,
     must_change_password: bool = False,
     active: bool = True,
+    also: tuple[Role | str, ...] = (),
 ) -> Staff:
-    """A staff account with a known password (and, when ``enrolled``, a TOTP secret)."""
+    """A staff account with a known password (and, when ``enrolled``, a TOTP secret), holding ``role`` and any roles
+    in ``also`` (e.g. ``make_staff(app, "admin", also=("clinician",))``)."""
     role = Role(role)
     with app.app_context():
         count = db.session.query(StaffUser).count()
         email = email or f"{role.value}{count + 1}@clinic.example.org"
         name = name or f"{role.value.title()} Number{count + 1}"
-        user, _one_time = accounts.create_staff(email=email, name=name, role=role)
+        user, _one_time = accounts.create_staff(email=email, name=name, roles={role, *(Role(extra) for extra in also)})
         user.password_hash = _password_hash(password)
         user.must_change_password = must_change_password
         user.mfa_secret = pyotp.random_base32(32) if enrolled else None

@@ -10,8 +10,9 @@
 | mark a submission as superseded by a repeat (and undo it)     | no        | yes       | yes   |
 
 plus the patient questionnaire and the sign-in steps (public) and sign-out / password change (every staff
-role). The status endpoint is open to every role because which statuses a role may set is decided inside it
-(field level); everything under ``/staff/admin`` is for admins only.
+role). An account holding several roles may use what any of them may (the union): the matrix is run for
+accounts with two roles too (``ROLE_SETS``). The status endpoint is open to every role because which statuses a
+role may set is decided inside it (field level); everything under ``/staff/admin`` is for admins only.
 
 A new endpoint makes ``test_access_every_endpoint_in_the_expected_table`` fail until it gets a row here:
 decide who may use it (DESIGN.md), mark the view ``@public`` or ``@roles(...)``, add the row, and add a
@@ -33,13 +34,15 @@ from screening import create_app
 from screening.access import allowed_roles, is_public
 from screening.extensions import db
 from screening.models import AuditEvent, FlagRecord, Role, Submission
-from tests.app.auth import Staff, csrf_token, make_staff, sign_in
+from tests.app.auth import Staff, account, csrf_token, make_staff, sign_in
 
 PUBLIC = "public"
 ALL_STAFF = frozenset({"reception", "clinician", "admin"})
 CLINICIAN = frozenset({"clinician"})
 ADMIN = frozenset({"admin"})
 ROLES = ("reception", "clinician", "admin")
+#: Accounts holding several roles ("+" between them): allowed wherever any of their roles is.
+ROLE_SETS = ("clinician+admin", "reception+clinician", "reception+admin")
 
 EXPECTED: dict[str, str | frozenset[str]] = {
     # the patient questionnaire (no account)
@@ -92,12 +95,17 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "staff.pick_up": CLINICIAN,
     # mark a submission as superseded by another of the same person (or undo it): clinicians and admins
     "staff.mark_superseded": frozenset({"clinician", "admin"}),
+    # the reports page and its charts (numbers only, no patient data): clinicians and admins
+    "staff.reports_page": frozenset({"clinician", "admin"}),
+    "staff.report_chart": frozenset({"clinician", "admin"}),
     # audit log, exports, staff accounts: admins only
     "admin.audit": ADMIN,
     "admin.export_page": ADMIN,
     "admin.export_csv": ADMIN,
+    "admin.audit_csv": ADMIN,
     "admin.staff": ADMIN,
     "admin.staff_new": ADMIN,
+    "admin.staff_edit": ADMIN,
     "admin.staff_deactivate": ADMIN,
     "admin.staff_reactivate": ADMIN,
     "admin.staff_reset_mfa": ADMIN,
@@ -144,6 +152,7 @@ def samples(app: Flask) -> dict[str, Any]:
         "rule_id": rule_id,
         "staff_id": target.id,
         "step_id": "about_you",
+        "chart": "weekly",  # a reports page chart (reports_charts.CHARTS)
         "token": "A" * 43,  # an emailed resume link's shape (resume_views): unknown, so refused kindly
     }
 
@@ -168,8 +177,10 @@ def _token(client: FlaskClient, page: str) -> str:
 
 
 def _signed_in_as(app: Flask, role: str) -> Iterator[tuple[FlaskClient, Staff]]:
+    """A client signed in as a new account holding ``role`` (several joined by "+", e.g. "clinician+admin")."""
     client = FlaskClient(app, app.response_class, use_cookies=True)
-    yield client, sign_in(client, app, role)
+    first, *also = role.split("+")
+    yield client, sign_in(client, app, first, also=tuple(also))
 
 
 # --- the table -----------------------------------------------------------------------------------------
@@ -248,16 +259,19 @@ def test_access_anonymous_redirected_to_login_on_every_protected_endpoint(
     assert checked >= len([name for name, who in EXPECTED.items() if who != PUBLIC])
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", [*ROLES, *ROLE_SETS])
 def test_access_roles_allowed_or_refused_per_the_table(app: Flask, samples: dict[str, Any], role: str) -> None:
+    held = frozenset(role.split("+"))
     client, staff = next(_signed_in_as(app, role))
+    assert {held_role.value for held_role in account(app, staff.id).roles} == held
     token = _token(client, "/staff/password")
     refused = 0
     for rule, method in _protected(app):
         url = _url(app, rule, samples)
         response = _request(client, method, url, token)
         expected = EXPECTED[rule.endpoint]
-        if role in expected:
+        assert isinstance(expected, frozenset)
+        if held & expected:
             assert response.status_code not in (401, 403), (rule.endpoint, method, response.status_code)
             assert response.headers.get("Location") != "/staff/login" or rule.endpoint in SIGNS_OUT, (
                 rule.endpoint,

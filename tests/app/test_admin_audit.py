@@ -1,5 +1,6 @@
-"""The audit log page: newest first, in the clinic's time zone, filtered by action, staff member, reference
-and dates, keyset-paginated; viewing it is audited; nothing edits or deletes an event."""
+"""The audit log page: newest first, in English, in the clinic's time zone, filtered by action (or action family),
+staff member, reference and dates (the queue's date pickers), keyset-paginated, repeated views grouped; viewing it is
+audited; nothing edits or deletes an event."""
 
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ from sqlalchemy import select
 
 from screening.extensions import db
 from screening.models import AuditEvent, Role
-from screening.staff.admin_views import PAGE_SIZE
+from screening.staff.records_views import PAGE_SIZE
 from tests.app.auth import create_account, sign_in_admin
 from tests.conftest import Browser
 
 AUDIT = "/staff/admin/audit"
-_ROW_ACTION = re.compile(r'<td class="govuk-table__cell">([a-z_]+\.[a-z_]+)</td>')
-_ROW_DETAILS = re.compile(r"seq: (\d+)")
+_ROW_ACTION = re.compile(r'<tr class="govuk-table__row" data-action="([a-z_]+\.[a-z_]+)">')
+_ROW_DETAILS = re.compile(r"Seq:</span> (\d+)")
 _LINK = re.compile(
     r'<a class="[^"]*govuk-pagination__link" href="([^"]+)".*?'
     r'<span class="govuk-pagination__link-title[^"]*">\s*(Newer|Older) events',
@@ -61,14 +62,17 @@ def test_audit_lists_events_newest_first_with_clinic_time_who_and_details(app: F
     # the account was created, then signed in (today); audit.viewed is written after the page is built
     assert _ROW_ACTION.findall(page) == ["staff.logged_in", "staff.created", "submission.viewed", "submission.created"]
     assert "1 Jul 2020 13:00:00 BST" in page  # Europe/London in summer, dates as on every staff page
-    assert "192.0.2.7" in page and "flag: 3" in page and "Ada Admin" in page and "Patient or system" in page
+    assert "192.0.2.7" in page and "Flag:</span> 3" in page
+    assert "Ada Admin viewed KT-AAAA-BBBB" in page and "A patient sent KT-AAAA-BBBB" in page
+    table = page[page.index("<table") : page.index("</table>")]
+    assert "submission.viewed" not in table.replace('data-action="submission.viewed"', "")  # no raw codes shown
     assert f'href="{AUDIT}?reference=KT-AAAA-BBBB"' in page
 
 
 def test_viewing_the_audit_log_is_itself_audited_with_its_filters(app: Flask, client: FlaskClient) -> None:
     admin_id = sign_in_admin(client, app)
     audit_page(client)
-    audit_page(client, action="staff.logged_in", reference="kt-aaaa-bbbb", date_from=["1", "7", "2026"])
+    audit_page(client, action="staff.logged_in", reference="kt-aaaa-bbbb", date_from="2026-07-01")
     with app.app_context():
         viewed = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "audit.viewed").order_by(AuditEvent.id)
@@ -124,8 +128,10 @@ def test_audit_filters_by_action_staff_reference_and_clinic_dates(app: Flask, cl
     assert seqs(staff=str(other_id), action="submission.viewed") == ["4"]
     assert seqs(reference="KT-2222-2222") == ["3", "2"]
     assert seqs(reference=" kt-1111-1111 ") == ["4", "1"]
-    assert seqs(date_from=["1", "7", "2026"], date_to=["2", "7", "2026"]) == ["3", "2"]
-    assert seqs(date_to=["30", "6", "2026"]) == ["1"]
+    assert seqs(date_from="2026-07-01", date_to="2026-07-02") == ["3", "2"]
+    assert seqs(date_to="2026-06-30") == ["1"]
+    assert seqs(action="submission.*") == ["4", "3"]  # an action family
+    assert seqs(action="flag.*", staff=str(other_id)) == ["2", "1"]
     assert seqs(action="no.such_action") == []
     page = audit_page(client, action="flag.acknowledged")
     assert '<option value="flag.acknowledged" selected>' in page
@@ -135,12 +141,12 @@ def test_audit_filters_by_action_staff_reference_and_clinic_dates(app: Flask, cl
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"date_from": ["31", "2", "2026"]}, "Date from must be a real date"),
-        ({"date_from": ["1", "", "2026"]}, "Date from must be a real date"),
-        ({"date_to": ["1", "1", "26"]}, "Date to must be a real date, with a 4-digit year"),
+        ({"date_from": "2026-02-31"}, "Enter a real date, for example 2026-11-24"),
+        ({"date_from": "1/7/2026"}, "Enter a real date, for example 2026-11-24"),
+        ({"date_to": "26-01-01"}, "Enter a real date, for example 2026-11-24"),
         (
-            {"date_from": ["2", "7", "2026"], "date_to": ["1", "7", "2026"]},
-            "Date to must be the same as or after date from",
+            {"date_from": "2026-07-02", "date_to": "2026-07-01"},
+            "The end date must be the same as or after the start date",
         ),
         ({"reference": "' OR 1=1--"}, "Enter a reference like KT-7Q4M-9XHD"),
         ({"staff": "1 OR 1=1"}, "Select a staff member"),
@@ -199,8 +205,8 @@ def test_audit_ignores_an_unknown_cursor(app: Flask, client: FlaskClient, cursor
 def test_audit_log_is_append_only(app: Flask, client: FlaskClient) -> None:
     sign_in_admin(client, app)
     audit_rules = [rule for rule in app.url_map.iter_rules() if "audit" in rule.rule or "audit" in rule.endpoint]
-    assert [rule.endpoint for rule in audit_rules] == ["admin.audit"]
-    assert audit_rules[0].methods == {"GET", "HEAD", "OPTIONS"}
+    methods = {rule.endpoint: rule.methods for rule in audit_rules}
+    assert methods == {"admin.audit": {"GET", "HEAD", "OPTIONS"}, "admin.audit_csv": {"POST", "OPTIONS"}}
     browser = Browser(client)
     browser.get("/staff/admin/export")
     for method in ("post", "put", "delete", "patch"):
@@ -213,3 +219,58 @@ def test_audit_log_is_append_only(app: Flask, client: FlaskClient) -> None:
             ).all()
             == []
         )
+
+
+def test_audit_rows_read_as_english_with_labelled_details_in_words(app: Flask, client: FlaskClient) -> None:
+    sign_in_admin(client, app)
+    cleo_id, _ = create_account(app, role=Role.CLINICIAN, email="cleo@example.org", name="Dr Cleo Clinician")
+    add_events(
+        app,
+        {
+            "at": datetime(2026, 7, 1, 9, 0, tzinfo=UTC),
+            "action": "submission.status_changed",
+            "staff_id": cleo_id,
+            "reference": "KT-7Q83-FKVK",
+            "details": {"event": 5, "from_status": "new", "to_status": "in_review", "with_note": True},
+        },
+        {
+            "at": datetime(2026, 7, 1, 9, 5, tzinfo=UTC),
+            "action": "draft.resume_failed",
+            "remote_addr": "192.0.2.9",
+            "details": {"reason": "date_of_birth", "via": "code"},
+        },
+    )
+    page = audit_page(client)
+    assert "Dr Cleo Clinician changed the status of KT-7Q83-FKVK from New to In review" in page
+    assert "From:</span> New" in page and "To:</span> In review" in page and "With a note:</span> Yes" in page
+    assert "Someone tried a wrong resume code" in page
+    assert "Reason:</span> Wrong date of birth" in page and "Using:</span> Resume code" in page
+    assert "in_review" not in page and "date_of_birth" not in page
+
+
+def test_repeated_views_within_five_minutes_show_as_one_row_but_every_event_is_kept(
+    app: Flask, client: FlaskClient
+) -> None:
+    sign_in_admin(client, app)
+    cleo_id, _ = create_account(app, role=Role.CLINICIAN, email="cleo@example.org", name="Dr Cleo Clinician")
+    start = datetime(2026, 1, 5, 10, 2, tzinfo=UTC)  # GMT: clinic time is UTC
+    view = {"action": "submission.viewed", "staff_id": cleo_id, "reference": "KT-7Q83-FKVK"}
+    add_events(
+        app,
+        *({**view, "at": start + timedelta(minutes=minute)} for minute in (0, 1, 2, 3)),
+        {**view, "at": start + timedelta(minutes=20)},  # later: its own row
+        {**view, "at": start + timedelta(minutes=21), "reference": "KT-2222-2222"},  # another reference
+    )
+    page = audit_page(client, staff=str(cleo_id))
+    assert "Dr Cleo Clinician viewed KT-7Q83-FKVK 4 times between 10:02 and 10:05" in page
+    assert _ROW_ACTION.findall(page) == ["submission.viewed"] * 3
+    with app.app_context():
+        stored = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "submission.viewed")).all()
+        assert len(stored) == 6
+
+
+def test_audit_action_filter_offers_families_and_actions_in_words(app: Flask, client: FlaskClient) -> None:
+    sign_in_admin(client, app)
+    page = audit_page(client)
+    assert '<option value="submission.*">Submissions: every action</option>' in page
+    assert '<option value="submission.viewed">Submissions: viewed a submission</option>' in page

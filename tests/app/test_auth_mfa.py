@@ -29,7 +29,7 @@ from tests.app.auth import (
     totp,
 )
 
-WRONG_CODE_MESSAGE = "this one is wrong or already used"
+WRONG_CODE_MESSAGE = "That code is not right or has already been used"
 
 
 @pytest.fixture

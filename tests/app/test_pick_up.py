@@ -78,7 +78,7 @@ def test_a_submission_that_is_not_urgent_has_no_panel_and_cannot_be_picked_up(ap
     reference = add_submission(app, pregnancy_status="breastfeeding")
     sign_in(browser, app, Role.CLINICIAN)
     page = browser.get(url(reference))
-    assert "Urgent: same-day contact" not in page
+    assert 'id="pick-up"' not in page and "Urgent: contact the patient today" not in page
     browser.post(url(reference, "pick-up"), {"version": 1})
     assert browser.status == 400
 

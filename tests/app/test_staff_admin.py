@@ -1,5 +1,6 @@
 """Staff accounts for admins: list, create (the one-time password shown once), deactivate and reactivate
-(ending sessions), reset MFA; and every admin route refuses other roles (403, audited) and anonymous users."""
+(ending sessions), reset MFA; and every admin route refuses other roles (403, audited) and anonymous users.
+Editing accounts and several roles: ``test_staff_edit.py`` and ``test_staff_roles.py``."""
 
 from __future__ import annotations
 
@@ -27,11 +28,17 @@ ADMIN_GETS = [
     "/staff/admin/export",
     "/staff/admin/staff",
     "/staff/admin/staff/new",
+    "/staff/admin/staff/1/edit",
+    "/staff/admin/staff/1/deactivate",  # the confirmation pages (their POST acts)
+    "/staff/admin/staff/1/reset-mfa",
+    "/staff/admin/staff/1/one-time-password",
     "/staff/admin/intake",
 ]
 ADMIN_POSTS = [
     "/staff/admin/export.csv",
+    "/staff/admin/audit.csv",
     "/staff/admin/staff/new",
+    "/staff/admin/staff/1/edit",
     "/staff/admin/staff/1/deactivate",
     "/staff/admin/staff/1/reactivate",
     "/staff/admin/staff/1/reset-mfa",
@@ -75,7 +82,7 @@ def test_other_roles_get_403_on_every_admin_route_and_the_refusal_is_audited(
     for url in ADMIN_POSTS:
         assert (
             client.post(
-                url, data={"csrf_token": token, "name": "X", "email": "x@example.org", "role": "admin"}
+                url, data={"csrf_token": token, "name": "X", "email": "x@example.org", "roles": "admin"}
             ).status_code
             == 403
         ), url
@@ -111,7 +118,7 @@ def test_staff_list_shows_each_account(app: Flask, client: FlaskClient) -> None:
         accounts.create_staff(email="new.person@example.org", name="New Person", role=Role.RECEPTION)
     page = Browser(client).get(STAFF)
     assert "Ada Admin" in page and "ada.admin@example.org" in page and "New Person" in page
-    assert "reception" in page and "Never" in page  # New Person has not signed in or enrolled MFA
+    assert "Reception" in page and "Never" in page  # New Person has not signed in or enrolled MFA
     assert "This is you" in page
     assert 'Deactivate<span class="govuk-visually-hidden"> New Person</span>' in page
     assert "Reset authenticator" not in page  # nobody else has an authenticator yet
@@ -125,7 +132,7 @@ def test_create_shows_the_one_time_password_once_and_it_signs_in(
     browser = Browser(client)
     browser.get(f"{STAFF}/new")
     with caplog.at_level(logging.DEBUG):
-        browser.post(f"{STAFF}/new", {"name": "Rae Reception", "email": " Rae@Example.org ", "role": "reception"})
+        browser.post(f"{STAFF}/new", {"name": "Rae Reception", "email": " Rae@Example.org ", "roles": "reception"})
     assert browser.status == 200 and browser.location == ""  # shown in the response itself, not behind a redirect
     match = _ONE_TIME.search(browser.page)
     assert match
@@ -135,9 +142,9 @@ def test_create_shows_the_one_time_password_once_and_it_signs_in(
     assert one_time not in Browser(client).get(STAFF)
     with app.app_context():
         user = db.session.scalars(select(StaffUser).where(StaffUser.email == "rae@example.org")).one()
-        assert (user.name, user.role, user.must_change_password, user.mfa_secret) == (
+        assert (user.name, user.roles, user.must_change_password, user.mfa_secret) == (
             "Rae Reception",
-            Role.RECEPTION,
+            frozenset({Role.RECEPTION}),
             True,
             None,
         )
@@ -145,25 +152,25 @@ def test_create_shows_the_one_time_password_once_and_it_signs_in(
         event = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "staff.created", AuditEvent.staff_id == admin_id)
         ).one()
-        assert event.details == {"account": user.id, "role": "reception"}
+        assert event.details == {"account": user.id, "roles": ["reception"]}
         assert one_time not in str(event.details)
 
 
 @pytest.mark.parametrize(
     ("data", "messages"),
     [
-        ({}, ["Enter their full name", "Enter their work email address", "Select a role"]),
+        ({}, ["Enter their full name", "Enter their work email address", "Select at least one role"]),
         (
-            {"name": "Bo", "email": "not-an-email", "role": "reception"},
+            {"name": "Bo", "email": "not-an-email", "roles": "reception"},
             ["Enter an email address in the correct format, like name@example.com"],
         ),
         (
-            {"name": "Bo\x00Bell", "email": "bo@example.org", "role": "reception"},
+            {"name": "Bo\x00Bell", "email": "bo@example.org", "roles": "reception"},
             ["Enter the full name without hidden control characters"],
         ),
-        ({"name": "Bo", "email": "bo@example.org", "role": "superuser"}, ["Select a role"]),
+        ({"name": "Bo", "email": "bo@example.org", "roles": "superuser"}, ["Select at least one role"]),
         (
-            {"name": "Ada Again", "email": "ADA.ADMIN@example.org", "role": "admin"},
+            {"name": "Ada Again", "email": "ADA.ADMIN@example.org", "roles": "admin"},
             ["An account with that email address already exists"],
         ),
     ],
@@ -184,7 +191,7 @@ def test_create_explains_each_mistake(
 
 def test_create_without_csrf_creates_nothing(app: Flask, client: FlaskClient) -> None:
     sign_in_admin(client, app)
-    response = client.post(f"{STAFF}/new", data={"name": "Rae", "email": "rae@example.org", "role": "admin"})
+    response = client.post(f"{STAFF}/new", data={"name": "Rae", "email": "rae@example.org", "roles": "admin"})
     assert response.status_code == 400
     with app.app_context():
         assert db.session.scalar(select(StaffUser).where(StaffUser.email == "rae@example.org")) is None
@@ -192,8 +199,10 @@ def test_create_without_csrf_creates_nothing(app: Flask, client: FlaskClient) ->
 
 # --- deactivate, reactivate, reset MFA --------------------------------------------------------------------------
 def post_button(client: FlaskClient, url: str) -> Browser:
+    """Press the button at ``url``: deactivate, reset MFA and a new one-time password on their confirmation page
+    (a GET of the same address), reactivate on the list."""
     browser = Browser(client)
-    browser.get(STAFF)
+    browser.get(STAFF if url.endswith("/reactivate") else url)
     browser.post(url, {})
     return browser
 
@@ -331,8 +340,13 @@ def test_account_buttons_need_csrf_and_a_known_account(app: Flask, client: Flask
     colleague_id, _ = create_account(app, role=Role.RECEPTION, email="rae@example.org", name="Rae Reception")
     assert client.post(f"{STAFF}/{colleague_id}/deactivate").status_code == 400
     assert account(app, colleague_id).active
-    assert post_button(client, f"{STAFF}/999/deactivate").status == 404
-    assert client.get(f"{STAFF}/{colleague_id}/deactivate").status_code == 405
+    assert client.get(f"{STAFF}/999/deactivate").status_code == 404
+    browser = Browser(client)
+    browser.get(STAFF)
+    browser.post(f"{STAFF}/999/deactivate", {})
+    assert browser.status == 404
+    assert client.post(f"{STAFF}/{colleague_id}/reactivate").status_code == 400
+    assert client.get(f"{STAFF}/{colleague_id}/reactivate").status_code == 405
 
 
 def test_admin_pages_are_well_formed_with_and_without_errors(app: Flask, client: FlaskClient) -> None:
@@ -342,8 +356,8 @@ def test_admin_pages_are_well_formed_with_and_without_errors(app: Flask, client:
     pages = {url: browser.get(url) for url in ADMIN_GETS}
     pages["audit with errors"] = browser.get("/staff/admin/audit?date_from=31&date_from=2&date_from=2026&reference=%3F")
     browser.get(f"{STAFF}/new")
-    pages["new with errors"] = browser.post(f"{STAFF}/new", {"role": "nonsense"})
-    pages["created"] = browser.post(f"{STAFF}/new", {"name": "Rae", "email": "rae@example.org", "role": "reception"})
+    pages["new with errors"] = browser.post(f"{STAFF}/new", {"roles": "nonsense"})
+    pages["created"] = browser.post(f"{STAFF}/new", {"name": "Rae", "email": "rae@example.org", "roles": "reception"})
     pages["refused"] = post_button(client, f"{STAFF}/{admin_id}/deactivate").page
     for name, page in pages.items():
         assert structure_problems(Html(page)) == [], name

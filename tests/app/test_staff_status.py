@@ -1,6 +1,7 @@
 """The review workflow: who may set which status (every role x every target), moves back with a note, notes
-(append-only), optimistic locking (the second writer gets "Changed by X at HH:MM", nothing is overwritten and their
-note is kept), audit events, mass assignment, escaping. Flag acknowledgement: test_staff_submission.py."""
+(append-only), optimistic locking (the second writer gets "X changed this at HH:MM (status: ...)", nothing is
+overwritten and their note is kept), audit events, mass assignment, escaping. Flag acknowledgement:
+test_staff_submission.py."""
 
 from __future__ import annotations
 
@@ -104,7 +105,8 @@ def test_a_move_back_needs_a_note(app: Flask, browser: Browser) -> None:
     staff = sign_in(browser, app, "clinician")
     post_status(browser, reference, "not_suitable")
     page = post_status(browser, reference, "in_review")
-    assert browser.status == 400 and "Enter a note to say why the status is moving back" in page
+    assert browser.status == 400
+    assert "Enter a note to say why you are moving this back from Not suitable to In review" in page
     assert 'href="#status-note"' in page
     assert get_submission(app, reference)["status"] == "not_suitable"
     post_status(browser, reference, "in_review", note="GP letter changes the picture")
@@ -241,7 +243,10 @@ def test_concurrent_status_change_gives_the_second_writer_a_conflict(app: Flask,
     assert rae.status == 302
     page = post_status(cleo, reference, "awaiting_patient", note="Left a voicemail <b>twice</b>")
     assert cleo.status == 409
-    assert f"Changed by Rae Reception at {_changed_at(app, reference)} — reload to see the latest" in page
+    assert (
+        f"Rae Reception changed this at {_changed_at(app, reference)} (status: In review). "
+        "Your change was not saved: check and save again"
+    ) in page
     assert "Left a voicemail &lt;b&gt;twice&lt;/b&gt;</textarea>" in page  # their note is kept, escaped
     assert 'value="awaiting_patient" checked' in page
     stored = get_submission(app, reference)
@@ -261,7 +266,7 @@ def test_concurrent_note_gives_the_second_writer_a_conflict(app: Flask, browser:
     rae.post(url(reference, "notes"), {"note": "Booked a call", "version": str(stale)})
     assert rae.status == 302
     page = cleo.post(url(reference, "notes"), {"note": "My own note", "version": str(stale)})
-    assert cleo.status == 409 and "Changed by Rae Reception at" in page
+    assert cleo.status == 409 and "Rae Reception changed this at" in page and "(status: New)" in page
     assert "My own note</textarea>" in page
     assert [event[3] for event in get_submission(app, reference)["events"]] == ["Booked a call"]
 

@@ -289,6 +289,13 @@ def test_staff_pages_are_well_formed(app: Flask, clinician: Browser) -> None:
 
 
 # --- flag acknowledgement ---------------------------------------------------------------------------------------------
+def flag_block(page: str, rule_id: str) -> str:
+    """One flag's part of the page: its details and its acknowledgement control (up to the next flag)."""
+    start = page.index(f'id="flag-{rule_id}"')
+    ends = [page.find(marker, start) for marker in ('class="app-flag ', "<h3", "</section>")]
+    return page[start : min(end for end in ends if end != -1)]
+
+
 def ack(browser: Browser, reference: str, rule_id: str, kind: str, note: str = "") -> str:
     if f'action="{url(reference)}' not in browser.page:
         browser.get(url(reference))
@@ -306,8 +313,8 @@ def test_a_clinician_acknowledges_a_flag(app: Flask, browser: Browser) -> None:
     flags = get_submission(app, reference)["flags"]
     assert flags["prac_no_escort_home"] == (Acknowledgement.NEEDS_FOLLOW_UP, staff.id, f"Ask about a taxi {SCRIPT}")
     page = browser.get(url(reference))
-    block = page[page.index('id="flag-prac_no_escort_home"') :].split("</dl>")[0]
-    assert "<strong>Needs follow-up</strong>, by Dr Cleo Clinician" in block
+    block = flag_block(page, "prac_no_escort_home")
+    assert "Acknowledged: <strong>Needs follow-up</strong>, by Dr Cleo Clinician" in block  # the control's summary
     assert "Ask about a taxi &lt;script&gt;" in block and SCRIPT not in page
     assert "Flag acknowledged (Needs follow-up)" in page  # in the history too
     [row] = audit_events(app, "flag.acknowledged")
@@ -333,7 +340,7 @@ def test_a_later_acknowledgement_keeps_the_earlier_one_and_its_note_in_the_histo
     timeline = page[page.index('class="app-timeline"') :]
     assert timeline.index("Flag acknowledged (Discussed)") < timeline.index("Flag acknowledged (Needs follow-up)")
     assert "Sister will drive" in timeline and "Ask about a taxi" in timeline
-    block = page[page.index('id="flag-prac_no_escort_home"') :].split("</dl>")[0]
+    block = flag_block(page, "prac_no_escort_home")
     assert "Sister will drive" in block and "Ask about a taxi" not in block  # the flag shows the latest
     with app.app_context():
         events = db.session.scalars(select(ReviewEvent).order_by(ReviewEvent.id)).all()
@@ -362,9 +369,9 @@ def test_only_clinicians_acknowledge_flags(app: Flask, browser: Browser, role: s
 @pytest.mark.parametrize(
     ("kind", "note", "message"),
     [
-        ("", "", "Select how you acknowledge this flag"),
-        ("approved", "", "Select how you acknowledge this flag"),
-        ("discussed", "x" * 501, "Enter a note of 500 characters or fewer"),
+        ("", "", "Choose how you acknowledged ‘No escort home’"),
+        ("approved", "", "Choose how you acknowledged ‘No escort home’"),
+        ("discussed", "x" * 501, "Enter a note of 500 characters or fewer on ‘No escort home’"),
     ],
 )
 def test_a_bad_acknowledgement_is_explained(app: Flask, browser: Browser, kind: str, note: str, message: str) -> None:

@@ -22,7 +22,20 @@ from playwright.sync_api import Page, expect
 from screening.clinical import act_now, journey
 from screening.clinical.questionnaire import QUESTIONS, STEP_BY_ID
 from screening.models import Role, SubmissionStatus
-from tests.e2e import a11y, staff, tour_brand, tour_copy, tour_intake, tour_people, tour_resume, tour_units, tour_unkept
+from tests.e2e import (
+    a11y,
+    staff,
+    tour_accounts,
+    tour_brand,
+    tour_copy,
+    tour_intake,
+    tour_people,
+    tour_records,
+    tour_reports,
+    tour_resume,
+    tour_units,
+    tour_unkept,
+)
 from tests.e2e.keyboard import KeyboardUser
 from tests.e2e.patient import ACT_NOW_ANSWERS, EVERY_FOLLOW_UP, Patient, expect_reference, seed
 
@@ -198,7 +211,7 @@ def visit_staff_mfa(page: Page, check: Check) -> None:
     staff.enter_password(page, account)
     check(page, "staff-mfa")
     staff.enter_code(page, staff.wrong_code(account.secret))
-    expect(page.get_by_role("link", name=re.compile("^Enter the current code"))).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("^That code is not right"))).to_be_visible()
     check(page, "staff-mfa-error")
 
 
@@ -216,12 +229,11 @@ def visit_staff_first_sign_in(page: Page, check: Check) -> None:
     staff.enter_code(page, staff.current_code(key))
     expect(page.get_by_role("heading", name="Choose your own password")).to_be_visible()
     check(page, "staff-password-forced")
-    page.get_by_label("Current password", exact=True).fill(staff.PASSWORD)
+    expect(page.get_by_label("Current password", exact=True)).to_have_count(0)  # just typed at sign-in
     for label in ("New password", "Confirm new password"):
         page.get_by_label(label, exact=True).fill("too short")
     staff.press(page, "Change password")
     check(page, "staff-password-error")
-    page.get_by_label("Current password", exact=True).fill(staff.PASSWORD)
     for label in ("New password", "Confirm new password"):
         page.get_by_label(label, exact=True).fill("marmalade quietly orbits 17")
     staff.press(page, "Change password")
@@ -256,8 +268,9 @@ def visit_staff_queue(page: Page, check: Check) -> None:
 
 def visit_staff_submission(page: Page, check: Check) -> None:
     """A submission with flags of every severity, medicines and history, as a clinician sees it; then a form's error,
-    someone else's change meanwhile (409), the urgent panel after "I'm calling the patient", and the page after
-    acknowledging a flag and changing the status."""
+    someone else's change meanwhile (409), the urgent contact panel after "I'm calling the patient", a flag's
+    acknowledgement saved without a choice (its control open, the error naming the flag), and the page after
+    acknowledging it and changing the status."""
     reference = staff.submit(**staff.FLAGGED)
     colleague = staff.create_account(Role.RECEPTION)
     staff.add_note(reference, colleague, "Patient phoned to ask about parking.\nPrefers morning appointments.")
@@ -270,13 +283,19 @@ def visit_staff_submission(page: Page, check: Check) -> None:
     page.get_by_role("group", name="Change the status to").get_by_role("radio", name="Awaiting patient").check()
     staff.add_note(reference, colleague, "Left a voicemail.")  # meanwhile, in another browser
     staff.press(page, "Change status")
-    expect(page.get_by_role("link", name=re.compile("^Changed by"))).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("changed this at .* Your change was not saved"))).to_be_visible()
     check(page, "staff-submission-conflict")
-    expect(page.get_by_role("region", name="Urgent: same-day contact")).to_contain_text("Nobody has picked this up")
+    expect(page.get_by_role("region", name="Urgent: contact the patient today")).to_contain_text("Nobody has picked")
     staff.press(page, "I'm calling the patient")
     expect(page.get_by_text(re.compile("^Picked up by"))).to_be_visible()
     check(page, "staff-submission-picked-up")
     urgent = page.locator(".app-flag").first
+    urgent.locator("summary").click()  # each flag's acknowledgement is folded into one details control
+    with page.expect_navigation():
+        urgent.get_by_role("button", name=re.compile("^Save acknowledgement")).click()
+    expect(page.get_by_role("link", name=re.compile("^Choose how you acknowledged"))).to_be_visible()
+    check(page, "staff-submission-ack-error")
+    urgent = page.locator(".app-flag").first  # open: its form has the error
     urgent.get_by_role("radio", name="Discussed", exact=True).check()
     urgent.get_by_label("Note (optional)", exact=True).fill("Spoke to the patient: safe today, GP informed.")
     with page.expect_navigation():
@@ -308,11 +327,10 @@ def visit_admin_audit(page: Page, check: Check) -> None:
     staff.sign_in(page, Role.ADMIN)
     page.goto("/staff/admin/audit")
     check(page, "admin-audit")
-    page.get_by_role("group", name="Date from").get_by_label("Day", exact=True).fill("31")
-    page.get_by_role("group", name="Date from").get_by_label("Month", exact=True).fill("2")
-    page.get_by_role("group", name="Date from").get_by_label("Year", exact=True).fill("2026")
+    page.get_by_label("From", exact=True).fill("2026-07-02")
+    page.get_by_label("To", exact=True).fill("2026-07-01")
     staff.press(page, "Filter")
-    expect(page.get_by_role("link", name="Date from must be a real date")).to_be_visible()
+    expect(page.get_by_role("link", name="The end date must be the same as or after the start date")).to_be_visible()
     check(page, "admin-audit-error")
 
 
@@ -325,7 +343,7 @@ def visit_admin_staff_new(page: Page, check: Check) -> None:
     check(page, "admin-staff-new-error")
     page.get_by_label("Full name", exact=True).fill("Jo Newstarter")
     page.get_by_label("Work email address", exact=True).fill(staff.new_email("jo.newstarter"))
-    page.get_by_role("radio", name="Clinician", exact=True).check()
+    page.get_by_role("checkbox", name="Clinician", exact=True).check()
     staff.press(page, "Create account")
     expect(page.get_by_role("heading", name="Account created")).to_be_visible()
     check(page, "admin-staff-created")
@@ -378,6 +396,9 @@ TOUR: dict[str, Callable[[Page, Check], None]] = {
     **tour_people.ENTRIES,
     **tour_unkept.ENTRIES,
     **tour_units.ENTRIES,
+    **tour_reports.ENTRIES,
+    **tour_records.ENTRIES,
+    **tour_accounts.ENTRIES,
     **STAFF_TOUR,
 }
 #: Names of the TOUR entries this process has been through completely (test_valid_html.py renders the others).
@@ -402,6 +423,7 @@ DOC_SCREENSHOTS = {
     ("privacy", 1280): "privacy-1280.png",
     ("staff-people-search-name", 1280): "staff-search-1280.png",
     ("staff-repeats", 1280): "staff-repeats-1280.png",
+    ("staff-reports", 1280): "staff-reports-1280.png",
 }
 
 

@@ -17,7 +17,10 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "screening"
 CLINICAL = sorted(PACKAGE.glob("clinical/*.py")) + [PACKAGE / "rules.py"]
-STAFF_PURE = [PACKAGE / "staff" / f"{name}.py" for name in ("display", "summary", "opening_hours")]
+STAFF_PURE = [
+    PACKAGE / "staff" / f"{name}.py"
+    for name in ("display", "summary", "opening_hours", "reports", "audit_words", "contact")
+]
 CORE = ("screening.clinical", "screening.rules")
 
 
