@@ -52,21 +52,16 @@ def _error(form: FlaskForm | None, prefix: str) -> list[dict[str, str]]:
     return errors
 
 
-def _conflict_message(conflict: review.Conflict, latest: SubmissionStatus | None = None) -> str:
-    """ "Changed by Dr Cleo Clinician at 14:05 — reload to see the latest" (with the date when not today). With
-    ``latest`` (the page shows the latest values and keeps the person's unsaved input: status changes and notes):
-    "Dr Cleo Clinician changed this at 14:05 (status: In review). Your change was not saved: check and save again"."""
-    when = None
+def _conflict_message(conflict: review.Conflict, latest: SubmissionStatus) -> str:
+    """ "Dr Cleo Clinician changed this at 14:05 (status: In review). Your change was not saved: check and save again"
+    (with the date when not today). The page shows the latest values and keeps the person's unsaved input."""
+    changed = "Someone else changed this"
     if conflict.at is not None:
         local = conflict.at.astimezone(clinic_zone())
         when = f"{local:%H:%M}" if local.date() == clinic_today() else f"{local:%H:%M} on {dates.short_date(local)}"
-    if latest is not None:
-        changed = f"{conflict.by or 'Someone else'} changed this at {when}" if when else "Someone else changed this"
-        status = staff_display.STATUS_LABELS[latest.value]
-        return f"{changed} (status: {status}). Your change was not saved: check and save again"
-    if when is None:
-        return "Someone else changed this submission meanwhile — reload to see the latest"
-    return f"Changed by {conflict.by or 'someone else'} at {when} — reload to see the latest"
+        changed = f"{conflict.by or 'Someone else'} changed this at {when}"
+    status = staff_display.STATUS_LABELS[latest.value]
+    return f"{changed} (status: {status}). Your change was not saved: check and save again"
 
 
 def _move_back_message(current: SubmissionStatus, to: SubmissionStatus) -> str:
@@ -102,8 +97,7 @@ def _submission_page(
         target = conflict_target or (
             "#status-note" if status_form else "#note-note" if note_form else f"#ack-{ack_rule}-acknowledgement"
         )
-        latest = submission.status if status_form or note_form else None  # their unsaved input is in the form
-        errors.insert(0, {"text": _conflict_message(conflict, latest), "href": target})
+        errors.insert(0, {"text": _conflict_message(conflict, submission.status), "href": target})
     current = submission.status
     choices = [
         (value.value, staff_display.STATUS_LABELS[value.value], review.is_move_back(current, value))

@@ -80,7 +80,9 @@ def _timed_post(client: FlaskClient, token: str, email: str, address: str) -> fl
 
 def test_login_timing_unknown_email_and_wrong_password_medians_close(app: Flask, client: FlaskClient) -> None:
     """ASVS 6.3.8: a dummy argon2 verify for unknown accounts, so response time does not reveal them.
-    Interleaved, each attempt from its own address (so the per-address throttle stays out of it)."""
+    Interleaved, each attempt from its own address (so the per-address throttle stays out of it). Compared on the
+    fastest quarter of each (the work each path does), not the median, which a busy machine (CI running the browser
+    tests beside it) moves by more than the difference being tested."""
     staff = make_staff(app)
     token = page_csrf(client)
     unknown: list[float] = []
@@ -92,10 +94,10 @@ def test_login_timing_unknown_email_and_wrong_password_medians_close(app: Flask,
         if attempt >= 2:  # warm-up
             unknown.append(unknown_time)
             known.append(known_time)
-    median_unknown, median_known = statistics.median(unknown), statistics.median(known)
-    assert median_known > 0.005  # the argon2 verify really runs for the known account
-    assert abs(median_unknown - median_known) < max(0.015, 0.2 * max(median_unknown, median_known)), (
-        f"unknown {median_unknown * 1000:.1f} ms, wrong password {median_known * 1000:.1f} ms"
+    quick_unknown, quick_known = (statistics.quantiles(times, n=4)[0] for times in (unknown, known))
+    assert quick_known > 0.005  # the argon2 verify really runs for the known account
+    assert abs(quick_unknown - quick_known) < max(0.015, 0.2 * max(quick_unknown, quick_known)), (
+        f"unknown {quick_unknown * 1000:.1f} ms, wrong password {quick_known * 1000:.1f} ms"
     )
 
 

@@ -70,7 +70,7 @@ def test_two_clinicians_picking_up_at_once_the_second_is_told_who_did(app: Flask
     browser.post(url(reference, "pick-up"), {"version": version_on(page, url(reference, "pick-up"))})
     other.post(url(reference, "pick-up"), {"version": version_on(other_page, url(reference, "pick-up"))})
     assert other.status == 409
-    assert "Changed by Dr First at" in other.page and "Picked up by Dr First" in other.page
+    assert "Dr First changed this at" in other.page and "Picked up by Dr First" in other.page
     assert [name for name, *_ in get_submission(app, reference)["events"]] == ["Dr First"]
 
 

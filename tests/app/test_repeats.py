@@ -106,7 +106,7 @@ def test_marking_needs_a_choice_among_the_same_persons_submissions(app: Flask, s
         page = signed_in.post(action, {"by": by, "version": version})
         assert signed_in.status == 400 and "Select one of this person&#39;s other submissions" in page
     page = signed_in.post(action, {"by": new, "version": str(int(version) - 1)})
-    assert signed_in.status == 409 and "reload to see the latest" in page
+    assert signed_in.status == 409 and "Your change was not saved: check and save again" in page
     assert audit_events(app, "submission.superseded") == []
 
 

@@ -400,7 +400,7 @@ def test_acknowledging_on_a_stale_page_is_a_conflict(app: Flask, browser: Browse
     other.get(url(reference))
     ack(browser, reference, "prac_no_escort_home", "discussed", note="Has a friend to drive")
     page = ack(other, reference, "prac_no_escort_home", "not_relevant", note="Mine")
-    assert other.status == 409 and "Changed by Dr Cleo Clinician at" in page
+    assert other.status == 409 and "Dr Cleo Clinician changed this at" in page and "Your change was not saved" in page
     assert 'value="Mine"' in page
     flags = get_submission(app, reference)["flags"]
     assert flags["prac_no_escort_home"][0] is Acknowledgement.DISCUSSED

@@ -76,7 +76,12 @@ def test_an_acknowledged_flag_says_so_on_its_control(app: Flask, browser: Browse
     browser.post(action, {"acknowledgement": "discussed", "note": "Sister drives", "version": version_on(page, action)})
     assert browser.status == 302
     page = browser.get(url(reference))
-    summary = re.search(r'id="flag-prac_no_escort_home".*?<summary[^>]*>(.*?)</summary>', page, re.S)
+    summary = re.search(  # the flag's acknowledgement control (its "why it matters" fold comes first)
+        r'id="flag-prac_no_escort_home".*?<summary[^>]*>'
+        r"((?:(?!</summary>).)*Acknowledged: (?:(?!</summary>).)*)</summary>",
+        page,
+        re.S,
+    )
     assert summary and "Acknowledged: <strong>Discussed</strong>, by Dr Cleo Clinician" in summary.group(1)
     assert "Sister drives" in page
 

@@ -290,7 +290,7 @@ def visit_staff_submission(page: Page, check: Check) -> None:
     expect(page.get_by_text(re.compile("^Picked up by"))).to_be_visible()
     check(page, "staff-submission-picked-up")
     urgent = page.locator(".app-flag").first
-    urgent.locator("summary").click()  # each flag's acknowledgement is folded into one details control
+    urgent.locator("summary", has_text="Acknowledge this flag").click()  # each acknowledgement is folded in a details
     with page.expect_navigation():
         urgent.get_by_role("button", name=re.compile("^Save acknowledgement")).click()
     expect(page.get_by_role("link", name=re.compile("^Choose how you acknowledged"))).to_be_visible()
@@ -423,6 +423,8 @@ DOC_SCREENSHOTS = {
     ("privacy", 1280): "privacy-1280.png",
     ("staff-people-search-name", 1280): "staff-search-1280.png",
     ("staff-repeats", 1280): "staff-repeats-1280.png",
+    ("staff-queue", 1280): "staff-queue-1280.png",
+    ("staff-submission", 1280): "staff-urgent-submission-1280.png",
     ("staff-reports", 1280): "staff-reports-1280.png",
 }
 
