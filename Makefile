@@ -88,9 +88,12 @@ lint: $(STAMP) ## Run ruff (checks and format) on everything and mypy (strict) o
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-# make test: the PostgreSQL pass gives each of its 2 workers its own database (test_gw0, test_gw1 next to the URL's)
+# make test: the unit, app and deploy tests with coverage; the browser tests without it (tracing the live server
+# slowed the run by about 4 minutes; the unit and app tests reach the coverage bar on their own); the PostgreSQL pass gives each of its 2
+# workers its own database (test_gw0, test_gw1 next to the URL's)
 test: lint browser assets ## Install, lint and run every test (and the database tests on PostgreSQL if SCREENING_TEST_DATABASE_URL is set)
-	SCREENING_TEST_DATABASE_URL= $(PY) -m pytest -n 2 --cov
+	SCREENING_TEST_DATABASE_URL= $(PY) -m pytest -n 2 --cov tests/unit tests/app tests/deploy
+	SCREENING_TEST_DATABASE_URL= $(PY) -m pytest -q -n 2 tests/e2e
 	@if [ -n "$$SCREENING_TEST_DATABASE_URL" ]; then \
 		echo "Database tests on PostgreSQL ($${SCREENING_TEST_DATABASE_URL%%@*}@...)"; \
 		$(PY) -m pytest -q -n 2 tests/app; \
