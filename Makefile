@@ -92,7 +92,7 @@ lint: $(STAMP) ## Run ruff (checks and format) on everything and mypy (strict) o
 # slowed the run by about 4 minutes; the unit and app tests reach the coverage bar on their own); the PostgreSQL pass gives each of its 2
 # workers its own database (test_gw0, test_gw1 next to the URL's)
 test: lint browser assets ## Install, lint and run every test (and the database tests on PostgreSQL if SCREENING_TEST_DATABASE_URL is set)
-	SCREENING_TEST_DATABASE_URL= $(PY) -m pytest -n 2 --cov tests/unit tests/app tests/deploy
+	SCREENING_TEST_DATABASE_URL= $(PY) -m pytest -n 2 --cov=screening tests/unit tests/app tests/deploy
 	SCREENING_TEST_DATABASE_URL= $(PY) -m pytest -q -n 2 tests/e2e
 	@if [ -n "$$SCREENING_TEST_DATABASE_URL" ]; then \
 		echo "Database tests on PostgreSQL ($${SCREENING_TEST_DATABASE_URL%%@*}@...)"; \
