@@ -15,7 +15,8 @@ Standard library and ``phonenumbers`` only (no web or database library), so it i
   region's country code, or the national "0" (GB) / "1" (US) trunk prefix, taken off.
 - Email: trimmed and lower case.
 - Reference: letters and digits only, upper case, Crockford's misreadings (O -> 0, I and L -> 1) mended, then
-  written ``KT-XXXX-XXXX``; so "kt7q4m9xhd" and "KT 7Q4M 9XHD" both find ``KT-7Q4M-9XHD``.
+  written in the stored form (``models.REFERENCE_PATTERN``); so "kt7q4m9xhd" and "KT 7Q4M 9XHD" both find
+  ``KT-7Q4M-9XHD``.
 """
 
 from __future__ import annotations
@@ -117,8 +118,8 @@ def email_key(email: str | None) -> str | None:
 
 
 def reference_key(text: str) -> str | None:
-    """``KT-XXXX-XXXX`` when ``text`` is a reference typed in any case, with or without hyphens or spaces (and
-    with O, I or L for 0, 1); otherwise None."""
+    """The reference in its stored form (``models.REFERENCE_PATTERN``) when ``text`` is a reference typed in any
+    case, with or without hyphens or spaces (and with O, I or L for 0, 1); otherwise None."""
     squeezed = "".join(char for char in text.upper() if char.isalnum())
     if not squeezed.startswith("KT"):
         return None
