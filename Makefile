@@ -83,9 +83,10 @@ demo-accounts: $(STAMP) ## Show the demo staff accounts again, resetting their p
 		{ echo "No database yet: make run creates it with the demo accounts"; exit 1; }
 	$(FLASK) demo-accounts
 
-lint: $(STAMP) ## Run ruff (checks and format) on everything and mypy (strict) on the whole screening package
+lint: $(STAMP) ## Run ruff (checks, with its bandit rules, and format), bandit (medium and high) and mypy (strict)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r screening -ll
 	$(VENV)/bin/mypy
 
 # make test: the unit, app and deploy tests with coverage; the browser tests without it (tracing the live server

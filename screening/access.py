@@ -36,7 +36,6 @@ STAFF_SESSION_KEYS = (
     "staff_login_at",
     "staff_seen_at",
     "staff_pending",
-    "staff_mfa_secret",
 )
 login_manager = LoginManager()
 
@@ -117,7 +116,7 @@ def _enforce() -> ResponseReturnValue | None:
     if not current_user.roles & allowed:
         from screening.staff import accounts
 
-        accounts.record_denied(current_user, request.endpoint)
+        accounts.record_denied(current_user, request.endpoint, remote_addr=request.remote_addr)
         abort(403)
     if current_user.must_change_password and request.endpoint not in ("auth.password", "auth.logout"):
         return redirect(url_for("auth.password"))

@@ -3,6 +3,7 @@ blueprints, commands, security); nothing else. ``screening/__init__.py`` exposes
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import sys
@@ -13,7 +14,7 @@ from flask import Flask, has_request_context, request
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
@@ -42,7 +43,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     register_config(app, test_config)
+    refuse_debug_in_production(app)
     register_logging(app)
+    from screening.input_edges import register_input_edges
+
+    register_input_edges(app)  # first: its check runs before every other, inside ProxyFix
     register_proxy(app)
     register_extensions(app)
     register_templates(app)
@@ -54,6 +59,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from screening.security import register_security
 
     register_security(app)
+    from screening.db_faults import register_db_faults
+
+    register_db_faults(app)  # 503, not 500, when the database cannot answer now
     return app
 
 
@@ -70,7 +78,8 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=screening["ENV"] == "production",
-        SESSION_COOKIE_NAME="screening",
+        SESSION_COOKIE_NAME=settings.session_cookie_name(screening["ENV"]),  # __Host-screening in production
+        SESSION_COOKIE_PATH="/",  # a __Host- cookie needs Path=/ and no Domain (SESSION_COOKIE_DOMAIN stays unset)
         WTF_CSRF_SSL_STRICT=screening["ENV"] == "production",
         BABEL_DEFAULT_LOCALE="en",
     )
@@ -79,6 +88,13 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     )
     if not screening["URGENT_ALERTS"]:  # said at every start, and shown to admins on every staff page
         print(settings.ALERTS_OFF_WARNING, file=sys.stderr, flush=True)  # noqa: T201
+
+
+def refuse_debug_in_production(app: Flask) -> None:
+    """Flask turns on debug mode (tracebacks, the reloader, the debugger with ``flask run``) when FLASK_DEBUG is
+    set in the environment, whatever the app's settings say: production refuses to start with it."""
+    if app.config["SCREENING"]["ENV"] == "production" and app.debug:
+        raise settings.ConfigError("FLASK_DEBUG is set: production never runs in debug mode; unset FLASK_DEBUG")
 
 
 @event.listens_for(Engine, "connect")
@@ -91,6 +107,27 @@ def _sqlite_durability(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
+def _sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite database URL (None for another database, an in-memory one or a ``file:`` URI)."""
+    parsed = make_url(url)
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
+def _private_sqlite(path: Path) -> None:
+    """Only the app's user may read the SQLite database, its write-ahead log and shared-memory files (0600): the
+    file is made empty (an empty file is an empty database) with that mode before SQLite first opens it, and SQLite
+    gives its -wal, -shm and -journal files the database file's mode; files made before, with more permissions
+    (0644), lose the group's and others' at start. A file that cannot be made is left for SQLite to report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # there already (FileExistsError), or not ours to make: SQLite will say so
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        settings.keep_private(path.with_name(path.name + suffix))
+
+
 def register_proxy(app: Flask) -> None:
     """Behind ``SCREENING_PROXY_HOPS`` trusted proxies, take the client's address, scheme and host from the
     X-Forwarded-* headers they set (werkzeug's ProxyFix); with none (the default) those headers are ignored, so a
@@ -101,10 +138,13 @@ def register_proxy(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if (database := _sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])) is not None:
+        _private_sqlite(database)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    from screening import limits
+
+    limits.init_app(app)  # before CSRF: a POST past its limit is refused whatever its token
     csrf.init_app(app)
     babel.init_app(app)
     WTFormsHelpers(app)

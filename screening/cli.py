@@ -1,18 +1,19 @@
 """Flask commands: ``create-staff`` (an account with a one-time password), ``purge-expired`` (drafts past
 their lifetime), ``purge`` (submissions past the retention period), ``worker`` (sends urgent alerts, retries
 and escalates), ``send-test-alert`` (checks the alert routes), ``demo-data`` (sample submissions and staff
-accounts for a development database), ``demo-accounts`` (show and reset those accounts) and ``rules`` (print the
-rule catalogue)."""
+accounts for a development database), ``demo-accounts`` (show and reset those accounts), ``rules`` (print the
+rule catalogue), and ``backup`` and ``restore-check`` (a backup of the database; its check against the live one)."""
 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from screening import notifications
+from screening import backup, notifications, restore_check
 from screening.models import Role
 from screening.patient import drafts as services
 from screening.staff import accounts, auth, retention, worker
@@ -159,6 +160,49 @@ def demo_accounts() -> None:
         click.echo(f"  {role:10} {email}  password: {password}")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+def backup_database(path: Path, force: bool) -> None:
+    """Back up the database to PATH (readable by its owner only): SQLite with its online backup API, safe while
+    the app runs; PostgreSQL with pg_dump -Fc. Check it with restore-check."""
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        if backup.backend(url) == "postgresql":
+            click.echo("PostgreSQL: running pg_dump -Fc (custom format) ...")
+            written = backup.backup_postgresql(url, path, force=force)
+        else:
+            written = backup.backup_sqlite(backup.sqlite_path(url), path, force=force)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up: {written.how}.\nWrote {written.path} ({written.size} bytes, mode 0600).")
+
+
+@click.command("restore-check")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def restore_check_command(path: Path) -> None:
+    """Open the backup at PATH and compare it with the live database: rows per table, and a hash of every
+    submission's answers. Exits 1 if it cannot be opened or a submission in both differs."""
+    from screening.extensions import db
+
+    tables = [table.name for table in db.metadata.sorted_tables]
+    try:
+        if restore_check.backup_kind(path) == "sqlite":
+            saved, how = restore_check.sqlite_snapshot(path, tables), "SQLite database, opened read-only"
+        else:
+            saved, how = restore_check.pg_dump_snapshot(path, current_app.config["SQLALCHEMY_DATABASE_URI"], tables)
+        with db.engine.connect() as connection:
+            live = restore_check.live_snapshot(connection, tables)
+    except backup.BackupError as error:
+        raise click.ClickException(f"Restore check FAILED: {path}: {error}") from error
+    click.echo(f"Backup {path} ({how}) against the live database:")
+    comparison = restore_check.compare(saved, live)
+    for line in restore_check.report(comparison):
+        click.echo(line)
+    if not comparison.passed:
+        raise click.exceptions.Exit(1)
+
+
 @click.command("rules")
 def print_rules() -> None:
     """Print the rule catalogue as a table for clinical review."""
@@ -177,5 +221,7 @@ def register(app: Flask) -> None:
         demo_data,
         demo_accounts,
         print_rules,
+        backup_database,
+        restore_check_command,
     ):
         app.cli.add_command(command)

@@ -4,39 +4,25 @@ Every setting can be set from the environment (``SCREENING_<NAME>``); tests pass
 A value that cannot work (an unknown time zone, a negative number of days, a malformed database, mail server or
 webhook URL) stops the app at start with a ``ConfigError`` naming the setting and what it expects. Production
 (``SCREENING_ENV=production``) refuses to start without a secret key, the clinic's contact details and reply
-times, and a route for urgent alerts (or alerts explicitly switched off). Imports the standard library, the pure
-``opening_hours`` and SQLAlchemy's URL parser.
+times, and a route for urgent alerts (or alerts explicitly switched off). How each value is read from text is
+``setting_values``' (its ``PARSERS``). Imports the standard library and ``setting_values``.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
+import os
 import secrets
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
-from screening.staff import opening_hours
+from screening.setting_values import PARSERS, host_list
+from screening.setting_values import CrisisLine as CrisisLine  # re-exported: the settings hold crisis lines
 
 
 class ConfigError(RuntimeError):
     """A setting is missing or invalid; the message says which and how to set it."""
-
-
-@dataclass(frozen=True, slots=True)
-class CrisisLine:
-    """A support line shown to patients: its name, the number to call and when it is open."""
-
-    name: str
-    number: str
-    note: str = ""
 
 
 LOCALE_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
@@ -88,7 +74,13 @@ DEFAULTS: Mapping[str, Any] = {
     "SMTP_STARTTLS": False,
     "MAIL_FROM": "",
     "BASE_URL": "",  # where staff reach the app, e.g. https://screening.example.org (the link in emails)
+    # the host name (and port, if not the default) the app is served at, e.g. screening.example.org (Host header check)
+    "SERVER_NAME": "",
+    # more host names the app answers to, comma-separated (.example.org: any subdomain); production refuses others
+    "TRUSTED_HOSTS": "",
     "PROXY_HOPS": 0,  # trusted reverse proxies in front of the app (X-Forwarded-For/-Proto/-Host); 0: none
+    # where rate-limit counts live (limits.py): memory:// (one process) or redis://host:6379/0 (shared by every process)
+    "RATELIMIT_STORAGE_URL": "memory://",
     "RETENTION_DAYS": None,  # the default for `flask purge --older-than` (retention.py); None: give it each time
     # emails to patients (patient/mail.py): never any answers, only a link, a reference and what happens next
     "PATIENT_EMAILS": False,  # offer to email a "come back later" link to a patient who gave an email address
@@ -97,6 +89,10 @@ DEFAULTS: Mapping[str, Any] = {
     # the clinic's brand (brand.py): a logo image and a primary colour (#RRGGBB, checked for WCAG AA contrast)
     "LOGO_PATH": "",
     "BRAND_COLOUR": "",
+    # database faults (db_faults.py): how long an SQLite write waits for another writer's lock before a 503
+    "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    # tests only, refused in production: seconds a submit sleeps between its INSERTs and its COMMIT (kill test)
+    "TEST_PAUSE_BEFORE_COMMIT": 0.0,
 }
 # A newcomer's first run: outside production, clearly fictional contact details (Ofcom's drama range; the 555-01xx
 # numbers set aside for fiction; example.org) so every page reads complete. Production still needs the real ones.
@@ -114,161 +110,24 @@ REQUIRED_IN_PRODUCTION = (
 )
 
 
-def _crisis_lines(text: str) -> tuple[CrisisLine, ...]:
-    """``"Name|number|note; Name|number"`` -> crisis lines (the note is optional)."""
-    lines = []
-    for item in filter(None, (part.strip() for part in text.split(";"))):
-        fields = [field.strip() for field in item.split("|")]
-        if len(fields) not in (2, 3) or not all(fields[:2]):
-            raise ConfigError(f"SCREENING_CRISIS_LINES: write each line as 'Name|number|note', not {item!r}")
-        lines.append(CrisisLine(*fields))
-    if not lines:  # patients with thoughts of self-harm must always be shown somewhere to turn
-        raise ConfigError("SCREENING_CRISIS_LINES: give at least one line as 'Name|number|note'")
-    return tuple(lines)
+def _check_test_hooks(settings: Mapping[str, Any]) -> None:
+    """The test-only pause before a submit's commit must never reach real patients."""
+    if settings["ENV"] == "production" and settings.get("TEST_PAUSE_BEFORE_COMMIT"):
+        raise ConfigError("SCREENING_TEST_PAUSE_BEFORE_COMMIT is for tests only: unset it in production")
 
 
-def _boolean(text: str) -> bool:
-    """``true``/``false`` (also ``1``/``0``, ``yes``/``no``, ``on``/``off``), in any case."""
-    lowered = text.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"write true or false, not {text!r}")
+def trusted_hosts(settings: Mapping[str, Any]) -> list[str] | None:
+    """The Host header values the app answers (Flask's ``TRUSTED_HOSTS``): SCREENING_TRUSTED_HOSTS and the hosts of
+    SCREENING_SERVER_NAME and SCREENING_BASE_URL; None (any host) when none of them is set, which production refuses."""
+    given = settings["TRUSTED_HOSTS"]
+    hosts = list(host_list(given) if isinstance(given, str) else given)
+    if settings["SERVER_NAME"]:
+        hosts.append(str(settings["SERVER_NAME"]).partition(":")[0])
+    if settings["BASE_URL"] and (base := urlsplit(str(settings["BASE_URL"])).hostname):
+        hosts.append(base)
+    return list(dict.fromkeys(hosts)) or None
 
 
-def _port(text: str) -> int:
-    port = int(text)
-    if not 0 < port < 65536:
-        raise ValueError(f"a port is a number from 1 to 65535, not {port}")
-    return port
-
-
-def _minutes(text: str) -> int:
-    minutes = int(text)
-    if not 1 <= minutes <= 24 * 60:
-        raise ValueError(f"give a whole number of minutes from 1 to 1440, not {minutes}")
-    return minutes
-
-
-def _hops(text: str) -> int:
-    hops = int(text)
-    if not 0 <= hops <= 5:
-        raise ValueError(f"give the number of trusted proxies in front of the app, 0 to 5, not {hops}")
-    return hops
-
-
-def _age(text: str) -> int:
-    age = int(text)
-    if not 16 <= age <= 110:
-        raise ValueError(f"give an age in whole years from 16 to 110, not {age}")
-    return age
-
-
-def _time_zone(text: str) -> str:
-    try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone {text!r}: give an IANA name such as Europe/London or America/New_York"
-        ) from None
-    return text
-
-
-def _opening_hours(text: str) -> str:
-    opening_hours.parse(text)  # raises OpeningHoursError (a ValueError) with how to write them
-    return text
-
-
-def _days(text: str) -> int:
-    days = int(text)
-    if days < 1:
-        raise ValueError(f"give a whole number of days of 1 or more, not {days}")
-    return days
-
-
-#: The databases the app runs on, each with the drivers it is tested with ("" is SQLAlchemy's default driver).
-DATABASE_DRIVERS: Mapping[str, tuple[str, ...]] = {"sqlite": ("", "pysqlite"), "postgresql": ("psycopg",)}
-DATABASE_EXAMPLE = "postgresql+psycopg://user:password@host/screening or sqlite:////path/to/screening.sqlite3"
-
-
-def _database_url(text: str) -> str:
-    """A SQLAlchemy URL of a supported database and driver. The message never repeats the URL, which may hold a
-    password."""
-    try:
-        url = make_url(text)
-        port = url.port
-    except (ArgumentError, ValueError):
-        raise ValueError(f"not a database URL: write it as {DATABASE_EXAMPLE}") from None
-    backend, _, driver = url.drivername.partition("+")
-    if backend not in DATABASE_DRIVERS:
-        raise ValueError(
-            f"unsupported database {backend!r}: use PostgreSQL (postgresql+psycopg://...) or SQLite (sqlite:///...)"
-        )
-    if driver not in DATABASE_DRIVERS[backend]:
-        expected = "postgresql+psycopg://" if backend == "postgresql" else "sqlite:///"
-        given = driver or ("psycopg2, the default" if backend == "postgresql" else "the default")
-        raise ValueError(f"unsupported {backend} driver ({given}): write the URL as {expected}...")
-    if port is not None and not 0 < port < 65536:
-        raise ValueError(f"a port is a number from 1 to 65535, not {port}")
-    return text
-
-
-def _web_url(text: str) -> str:
-    """An absolute http:// or https:// URL with a host (and, if given, a port from 1 to 65535), without spaces. The
-    message never repeats the URL, which may hold a token."""
-    expected = "give a full URL such as https://host.example.org/path (http:// or https://, a host name, no spaces)"
-    try:
-        parts = urlsplit(text)
-        port = parts.port  # a ValueError when it is not a number from 0 to 65535
-    except ValueError:
-        raise ValueError(expected) from None
-    if (
-        parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or port == 0
-        or any(character.isspace() or not character.isprintable() for character in text)
-    ):
-        raise ValueError(expected)
-    return text
-
-
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
-
-
-def _host(text: str) -> str:
-    """A host name or an IP address, nothing more (no scheme, port or path: the port has its own setting)."""
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        if len(text) > 253 or not _HOST_NAME.fullmatch(text):
-            raise ValueError(
-                f"give only the mail server's host name or IP address, for example mail.example.org, not {text!r} "
-                "(the port is SCREENING_SMTP_PORT)"
-            ) from None
-    return text
-
-
-_PARSERS: Mapping[str, Callable[[str], Any]] = {
-    "MIN_AGE": _age,
-    "PROXY_HOPS": _hops,
-    "DRAFT_DAYS": _days,
-    "TIMEZONE": _time_zone,
-    "CRISIS_LINES": _crisis_lines,
-    "SMTP_PORT": _port,
-    "SMTP_STARTTLS": _boolean,
-    "RETENTION_DAYS": _days,
-    "URGENT_ALERTS": _boolean,
-    "PATIENT_EMAILS": _boolean,
-    "EMAIL_RECEIPT": _boolean,
-    "URGENT_ESCALATE_MINUTES": _minutes,
-    "OPENING_HOURS": _opening_hours,
-    "DATABASE_URL": _database_url,
-    "SMTP_HOST": _host,
-    "BASE_URL": _web_url,
-    "ALERT_WEBHOOK_URL": _web_url,
-}
 _NAMES = (*DEFAULTS, "SECRET_KEY", "DATABASE_URL", "EMERGENCY_NUMBER", "CRISIS_LINES", "DATE_ORDER", "TIMEZONE")
 
 
@@ -280,20 +139,44 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         if raw is None or raw == "":
             continue
         try:
-            settings[name] = _PARSERS.get(name, str)(raw)
+            settings[name] = PARSERS.get(name, str)(raw)
         except ValueError as error:
             raise ConfigError(f"SCREENING_{name}: {error}") from error
     return settings
 
 
+SESSION_COOKIE = "screening"
+
+
+def session_cookie_name(env: str) -> str:
+    """The session cookie's name: ``__Host-screening`` in production, where browsers then accept it only when it is
+    Secure, has Path=/ and no Domain (so no other host or path can set or read it); plain ``screening`` elsewhere,
+    since a ``__Host-`` cookie cannot be set over the plain http of development."""
+    return f"__Host-{SESSION_COOKIE}" if env == "production" else SESSION_COOKIE
+
+
 def _development_secret(instance_path: Path) -> str:
-    """A secret generated once into ``instance/`` (never committed) for development."""
+    """A secret generated once into ``instance/`` (never committed) for development: created with mode 0600 (no
+    moment when another user of the machine could read it)."""
     path = instance_path / "secret_key"
     if not path.exists():
         instance_path.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        path.chmod(0o600)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(secrets.token_urlsafe(48))
+    keep_private(path)  # one made before the app created it 0600
     return path.read_text(encoding="utf-8").strip()
+
+
+def keep_private(path: Path) -> None:
+    """Take away any permission the group and others have on ``path`` (e.g. 0644 -> 0600, 0444 -> 0400; the
+    owner's own bits stay as they are). A file that is not there, or not ours to change, is left alone."""
+    try:
+        mode = path.stat().st_mode
+        if mode & 0o077:
+            path.chmod(mode & 0o700)
+    except OSError:
+        return
 
 
 def _check_mail(settings: Mapping[str, Any]) -> None:
@@ -430,11 +313,16 @@ def build(instance_path: Path, environ: Mapping[str, str], overrides: Mapping[st
             raise ConfigError(f"Production needs these settings: {', '.join(missing)}")
         _check_alerts(settings)
         _check_patient_mail(settings)
+        if trusted_hosts(settings) is None:  # a request naming any other host is refused (Host header poisoning)
+            raise ConfigError(
+                "Production needs SCREENING_SERVER_NAME (or SCREENING_TRUSTED_HOSTS, or SCREENING_BASE_URL)"
+            )
     else:
         for name, example in EXAMPLE_CONTACT[locale].items():
             settings[name] = settings[name] or example
     _check_webhook(settings, production=settings["ENV"] == "production")
     _check_content_dir(str(settings["CONTENT_DIR"]))
+    _check_test_hooks(settings)
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = _development_secret(instance_path)
     settings.setdefault("DATABASE_URL", f"sqlite:///{instance_path / 'screening.sqlite3'}")

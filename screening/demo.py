@@ -80,13 +80,13 @@ def answers(**changes: Any) -> dict[str, Any]:
 
 def phq9(*items: int) -> dict[str, int]:
     """PHQ-9 answers from nine item scores."""
-    assert len(items) == 9
+    assert len(items) == 9  # noqa: S101 (a check on a demo/test builder's arguments, never on input)
     return {f"phq9_{n}": value for n, value in enumerate(items, start=1)}
 
 
 def gad7(*items: int) -> dict[str, int]:
     """GAD-7 answers from seven item scores."""
-    assert len(items) == 7
+    assert len(items) == 7  # noqa: S101 (a check on a demo/test builder's arguments, never on input)
     return {f"gad7_{n}": value for n, value in enumerate(items, start=1)}
 
 
@@ -242,6 +242,7 @@ def reset_demo_staff() -> list[tuple[str, str, str]]:
         user.must_change_password = False
         user.password_expires_at = None
         user.mfa_secret = None
+        user.pending_mfa_secret = None
         user.mfa_last_step = 0
         user.active = True
         user.failed_logins = 0

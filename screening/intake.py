@@ -126,8 +126,24 @@ def pause(message: str, staff: StaffUser, remote_addr: str | None, *, revision: 
     audit(action, staff_id=staff.id, remote_addr=remote_addr, message_length=len(message))
     db.session.commit()
     found = _pause_of(row)
-    assert found is not None
+    assert found is not None  # noqa: S101 (narrows the type: the row was just written)
     return found
+
+
+def record_conflict(
+    staff: StaffUser, remote_addr: str | None, stale: StaleChange, *, attempt: str, had_revision: int | None
+) -> None:
+    """A change refused because another administrator changed new forms first (the 409 the page answers):
+    ``intake.conflict`` with what was tried (``pause`` or ``reopen``) and both revisions. Commits."""
+    audit(
+        "intake.conflict",
+        staff_id=staff.id,
+        remote_addr=remote_addr,
+        attempt=attempt,
+        had_revision=had_revision,
+        current_revision=stale.state.revision,
+    )
+    db.session.commit()
 
 
 def reopen(staff: StaffUser, remote_addr: str | None, *, revision: int) -> bool:

@@ -186,10 +186,10 @@ class StaffRole(db.Model):  # type: ignore[name-defined,misc]
 
 class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     """A clinic staff account: one person, one or more roles (``roles``: it may do what any of them may).
-    Passwords are argon2id hashes; TOTP MFA is required (``mfa_secret`` is set at enrolment; ``mfa_last_step``
-    stops a code being used twice). A one-time password (``must_change_password``) stops working at
-    ``password_expires_at``. Raising ``session_epoch`` ends every session of the account (logout, password change,
-    deactivation)."""
+    Passwords are argon2id hashes; TOTP MFA is required (``mfa_secret`` is set at enrolment, from the
+    ``pending_mfa_secret`` shown on the set-up page; ``mfa_last_step`` stops a code being used twice). A one-time
+    password (``must_change_password``) stops working at ``password_expires_at``. Raising ``session_epoch`` ends
+    every session of the account (logout, password change, deactivation)."""
 
     __tablename__ = "staff_user"
 
@@ -202,6 +202,8 @@ class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     active: Mapped[bool] = mapped_column(default=True)
     password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a one-time password's end
     mfa_secret: Mapped[str | None] = mapped_column(String(64))
+    # the seed shown at enrolment, kept here (never in the session cookie) until the first code proves it
+    pending_mfa_secret: Mapped[str | None] = mapped_column(String(64))
     mfa_last_step: Mapped[int] = mapped_column(default=0)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -44,10 +44,14 @@ log = logging.getLogger(__name__)
 
 URGENT_SUBMISSION = "urgent_submission"
 URGENT_ESCALATION = "urgent_escalation"
+#: Many failed staff sign-ins (``staff.sign_in_alerts``): its reference is the UTC hour, "YYYYMMDDHH", so at most one
+#: alert an hour whatever the number of accounts or addresses; the audit log says which.
+SIGN_IN_FAILURES = "sign_in_failures"
 EMAIL, WEBHOOK, FILE = "email", "webhook", "file"
 SUBJECTS = {
     URGENT_SUBMISSION: "Urgent pre-screening submission waiting",
     URGENT_ESCALATION: "ESCALATION: urgent pre-screening submission not picked up",
+    SIGN_IN_FAILURES: "Many failed staff sign-ins to pre-screening",
 }
 SMTP_TIMEOUT_SECONDS = 10
 WEBHOOK_TIMEOUT_SECONDS = 10
@@ -95,7 +99,7 @@ def enqueue(kind: str, reference: str, *, now: datetime | None = None) -> list[N
     now = now or clock.now()
     rows = []
     for channel in channels(settings):
-        if channel == EMAIL and kind == URGENT_SUBMISSION and not settings["ONCALL_EMAIL"]:
+        if channel == EMAIL and kind != URGENT_ESCALATION and not settings["ONCALL_EMAIL"]:
             continue
         rows.append(Notification(kind=kind, reference=reference, channel=channel, created_at=now, next_attempt_at=now))
     db.session.add_all(rows)
@@ -108,7 +112,21 @@ def staff_link(reference: str) -> str:
     return f"{base}/staff/submissions/{reference}"
 
 
+def link(notification: Notification) -> str:
+    """Where the alert leads: the submission's staff page, or the audit log for sign-in failures."""
+    if notification.kind == SIGN_IN_FAILURES:
+        return (_settings()["BASE_URL"] or "http://127.0.0.1:5000").rstrip("/") + "/staff/admin/audit?action=staff.*"
+    return staff_link(notification.reference)
+
+
 def _text(notification: Notification) -> str:
+    if notification.kind == SIGN_IN_FAILURES:
+        hour = notification.reference
+        return (
+            f"Staff sign-ins failed many times, for one account or from one address, in the hour from "
+            f"{hour[:4]}-{hour[4:6]}-{hour[6:8]} {hour[8:10]}:00 UTC. Someone may be guessing passwords. "
+            f"Check the audit log: {link(notification)}"
+        )
     if notification.kind == URGENT_ESCALATION:
         return (
             f"An urgent submission has not been picked up in time. Please call the patient today: "
@@ -165,9 +183,9 @@ def webhook_body(notification: Notification) -> bytes:
             "event": notification.kind,
             "alert_id": notification.id,
             "reference": notification.reference,
-            "severity": "urgent",
-            "link": staff_link(notification.reference),
-            "text": f"{SUBJECTS[notification.kind]} ({notification.reference}): {staff_link(notification.reference)}",
+            "severity": "warning" if notification.kind == SIGN_IN_FAILURES else "urgent",
+            "link": link(notification),
+            "text": f"{SUBJECTS[notification.kind]} ({notification.reference}): {link(notification)}",
         },
         sort_keys=True,
     ).encode()
@@ -183,7 +201,7 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 def _post_webhook(notification: Notification) -> None:
     settings = _settings()
     body = webhook_body(notification)
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 (the URL is the setting, checked at start: http(s) only)
         settings["ALERT_WEBHOOK_URL"],
         data=body,
         method="POST",
@@ -194,7 +212,7 @@ def _post_webhook(notification: Notification) -> None:
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310 (as above) # nosec B310
             status = response.status
     except urllib.error.HTTPError as error:
         error.close()

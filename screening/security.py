@@ -26,8 +26,10 @@ ERROR_TEMPLATES = {
     400: "errors/400.html",
     403: "errors/403.html",
     404: "errors/404.html",
+    411: "errors/unreadable.html",  # no length (body_limits, input_edges)
     413: "errors/413.html",
     429: "errors/429.html",
+    503: "errors/503.html",  # busy: try again in a minute (database faults: db_faults)
 }
 
 
@@ -54,7 +56,7 @@ def _security_headers(response: Response) -> Response:
 
 def _http_error(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
-    if code >= 500:
+    if code >= 500 and code not in ERROR_TEMPLATES:
         return _server_error(error)
     template = ERROR_TEMPLATES.get(code, "errors/400.html")
     return render_template(template, status=code, description=error.description), code
@@ -93,6 +95,8 @@ def describe_without_data(error: BaseException) -> str:
 
 def register_security(app: Flask) -> None:
     """Headers on every response and our own error pages."""
+    from screening.safety_net import robust  # a failing error page falls back to a plain one, with its status
+
     app.after_request(_security_headers)
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(Exception, _server_error)
+    app.register_error_handler(HTTPException, robust(_http_error))
+    app.register_error_handler(Exception, robust(_server_error))

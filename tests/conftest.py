@@ -155,10 +155,19 @@ def _empty_postgresql() -> None:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+def _module_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The test module's ``app_config`` fixture, if it has one."""
+    try:
+        return dict(request.getfixturevalue("app_config"))
+    except pytest.FixtureLookupError:
+        return {}
+
+
 @pytest.fixture
 def app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
     """The app on an empty database. No app context stays pushed: each test-client request gets its own
-    (as in production), and tests that read the database use ``with app.app_context():``."""
+    (as in production), and tests that read the database use ``with app.app_context():``.
+    A test module may define an ``app_config`` fixture: settings added to (or replacing) these."""
     if TEST_DATABASE_URL:
         url = TEST_DATABASE_URL
     else:
@@ -172,6 +181,8 @@ def app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
             "SECRET_KEY": "test-secret-key",
             "CLINIC_PHONE": "01632 960 000",
             "CLINIC_EMAIL": "clinic@example.org",
+            "RATELIMIT_ENABLED": False,  # tests of the limits (test_rate_limits*.py) switch them on
+            **_module_config(request),
         }
     )
     if TEST_DATABASE_URL:

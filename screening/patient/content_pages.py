@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from screening.config import CONTENT_PAGES, ConfigError, content_heading
+from screening.config import CONTENT_PAGES, ConfigError, content_heading, session_cookie_name
 from screening.patient import article
 
 __all__ = ["CONTENT_PAGES", "ContentPage", "check", "load", "placeholders", "render"]
@@ -50,14 +50,15 @@ class _Source:
 
 
 def placeholders(settings: Mapping[str, Any]) -> dict[str, str]:
-    """The values of ``{clinic_name}``, ``{clinic_email}``, ``{clinic_phone}``, ``{draft_days}``, ``{retention}``
-    and ``{hipaa_notice}`` from the settings (plain text; escaped when filled in)."""
+    """The values of ``{clinic_name}``, ``{clinic_email}``, ``{clinic_phone}``, ``{draft_days}``, ``{retention}``,
+    ``{cookie_name}`` and ``{hipaa_notice}`` from the settings (plain text; escaped when filled in)."""
     days = settings.get("RETENTION_DAYS")
     values = {
         "clinic_name": str(settings["CLINIC_NAME"]),
         "clinic_email": str(settings["CLINIC_EMAIL"]) or NOT_SET,
         "clinic_phone": str(settings["CLINIC_PHONE"]) or NOT_SET,
         "draft_days": str(settings["DRAFT_DAYS"]),
+        "cookie_name": session_cookie_name(str(settings.get("ENV", ""))),
         "retention": f"for {days} days" if days else "for as long as the clinic's health records policy says",
     }
     values["hipaa_notice"] = HIPAA_NOTICE.format(**values) if settings.get("LOCALE") == "en-US" else ""

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import re
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
@@ -180,6 +181,18 @@ def _match_json(match: Any) -> dict[str, Any]:
     }
 
 
+def _test_pause_before_commit() -> None:
+    """Tests only (``SCREENING_TEST_PAUSE_BEFORE_COMMIT``, refused in production): write the submission's rows, then
+    wait before the commit, so a test can kill the worker between its INSERTs and its COMMIT."""
+    from flask import current_app
+
+    seconds = current_app.config["SCREENING"]["TEST_PAUSE_BEFORE_COMMIT"]
+    if seconds:
+        db.session.flush()
+        log.warning("test pause before commit: %.1f s", seconds)
+        time.sleep(seconds)
+
+
 def submit(
     draft: Draft,
     *,
@@ -239,6 +252,7 @@ def submit(
         if submission.priority == rules.Severity.URGENT.rank:  # the outbox row commits with the submission
             notifications.enqueue(notifications.URGENT_SUBMISSION, submission.reference, now=now)
         db.session.delete(draft)
+        _test_pause_before_commit()
         db.session.commit()
     except (IntegrityError, StaleDataError):  # a concurrent request submitted the same draft first
         db.session.rollback()

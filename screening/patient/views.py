@@ -393,6 +393,6 @@ def csrf_error(error: CSRFError) -> ResponseReturnValue:
 
 
 # Check your answers, submit and the confirmation (``sending``), and the privacy, accessibility and cookie pages
-# (``info_views``): routes of ``bp`` in their own modules. They import the helpers above, so they are imported last
-# (Flask's pattern for views split over modules).
-from screening.patient import copy_views, info_views, resume_views, sending  # noqa: E402, F401
+# (``info_views``), and the 503 pages of a database fault (``fault_views``): routes of ``bp`` in their own modules.
+# They import the helpers above, so they are imported last (Flask's pattern for views split over modules).
+from screening.patient import copy_views, fault_views, info_views, resume_views, sending  # noqa: E402, F401

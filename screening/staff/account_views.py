@@ -26,7 +26,7 @@ from screening.extensions import db
 from screening.models import Role, StaffUser
 from screening.staff import accounts
 from screening.staff.admin_views import _actor, _page, bp
-from screening.staff.forms import NO_CONTROL_CHARACTERS, PostForm
+from screening.staff.forms import NO_CONTROL_CHARACTERS, NoControlCharacters, PostForm
 
 ROLE_LABELS = {Role.RECEPTION: "Reception", Role.CLINICIAN: "Clinician", Role.ADMIN: "Administrator"}
 ROLE_CHOICES = tuple(SelectChoice(role.value, label) for role, label in ROLE_LABELS.items())
@@ -79,6 +79,7 @@ class StaffDetailsForm(FlaskForm):
         validators=[
             DataRequired("Enter their work email address"),
             Length(max=254, message="Email address must be 254 characters or fewer"),
+            NoControlCharacters(),  # the one rule (before Email, whose message would not say why)
             Email("Enter an email address in the correct format, like name@example.com", check_deliverability=False),
         ],
     )

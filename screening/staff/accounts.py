@@ -18,9 +18,10 @@ from sqlalchemy import delete, func, select
 
 from screening import clock
 from screening.audit import audit
+from screening.clinical.validation import has_control_characters
 from screening.extensions import db
 from screening.models import LoginFailure, Role, StaffRole, StaffUser
-from screening.staff import auth
+from screening.staff import auth, sign_in_alerts
 
 
 class AccountError(ValueError):
@@ -196,6 +197,7 @@ def record_failure(
             user.locked_until = now + duration
     audit("staff.login_failed", staff_id=user.id if user else account, remote_addr=remote_addr, reason=reason)
     db.session.commit()
+    sign_in_alerts.after_failure(account=user.id if user else account, remote_addr=remote_addr, now=now)
 
 
 def attempt_login(email: str, password: str, *, remote_addr: str) -> LoginAttempt:
@@ -208,7 +210,10 @@ def attempt_login(email: str, password: str, *, remote_addr: str) -> LoginAttemp
         audit("staff.login_throttled", remote_addr=remote_addr)
         db.session.commit()
         return LoginAttempt("throttled")
-    user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    address = email.strip().lower()
+    # an address with a control character (even one strip() removes) matches no account; PostgreSQL refuses NUL
+    query = select(StaffUser).where(StaffUser.email == address)
+    user = None if has_control_characters(email) else db.session.scalar(query)
     correct = auth.verify_password(user.password_hash if user else None, password)
     locked = user is not None and user.locked_until is not None and user.locked_until > now
     if user is None or not correct or locked or not user.active:
@@ -234,8 +239,18 @@ def complete_login(user: StaffUser, *, step: int, remote_addr: str | None) -> No
     db.session.commit()
 
 
+def begin_mfa_enrolment(user: StaffUser) -> str:
+    """A new authenticator seed for the set-up page, kept on the account (``pending_mfa_secret``), never in the
+    session cookie; each sign-in that reaches the set-up page gets a fresh one. Commits."""
+    user.pending_mfa_secret = auth.new_mfa_secret()
+    db.session.commit()
+    return user.pending_mfa_secret
+
+
 def enrol_mfa(user: StaffUser, *, secret: str, step: int, remote_addr: str | None) -> None:
+    """The first code proved the seed: it becomes the account's authenticator; the pending copy goes."""
     user.mfa_secret = secret
+    user.pending_mfa_secret = None
     audit("staff.mfa_enrolled", staff_id=user.id, remote_addr=remote_addr)
     complete_login(user, step=step, remote_addr=remote_addr)
 
@@ -283,6 +298,7 @@ def set_active(user: StaffUser, active: bool, *, actor: StaffUser, remote_addr: 
 def reset_mfa(user: StaffUser, *, actor: StaffUser, remote_addr: str | None) -> None:
     """Forget the account's authenticator: it enrols again at next sign-in. Ends its sessions."""
     user.mfa_secret = None
+    user.pending_mfa_secret = None
     user.mfa_last_step = 0
     end_sessions(user)
     audit("staff.mfa_reset", staff_id=actor.id, remote_addr=remote_addr, account=user.id)
@@ -296,7 +312,7 @@ def record_access(user: StaffUser, action: str, *, remote_addr: str | None, **de
     db.session.commit()
 
 
-def record_denied(user: StaffUser, endpoint: str) -> None:
-    """A signed-in account tried a page none of its roles may use."""
-    audit("access.denied", staff_id=user.id, endpoint=endpoint)
+def record_denied(user: StaffUser, endpoint: str, *, remote_addr: str | None = None) -> None:
+    """A signed-in account tried a page none of its roles may use (from ``remote_addr``, the client's address)."""
+    audit("access.denied", staff_id=user.id, remote_addr=remote_addr, endpoint=endpoint)
     db.session.commit()

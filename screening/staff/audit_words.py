@@ -23,6 +23,7 @@ from screening.staff.display import ACKNOWLEDGEMENT_LABELS, SEVERITY_BY_RANK, SE
 #: other ``{name}`` a detail in words (``detail_value``).
 ACTION_WORDS: Mapping[str, str] = {
     "access.denied": "{staff} tried to open a page their role cannot use",
+    "access.not_found": "{staff} tried to open a page about {reference} that does not exist",
     "audit.viewed": "{staff} viewed the audit log",
     "audit.exported": "{staff} exported the audit log as CSV",
     "draft.resume_code_issued": "A patient saved their answers and got a resume code",
@@ -31,11 +32,15 @@ ACTION_WORDS: Mapping[str, str] = {
     "draft.resumed": "A patient went back to their saved answers",
     "export.downloaded": "{staff} downloaded the submissions export",
     "flag.acknowledged": "{staff} marked a flag on {reference} as {acknowledgement}",
+    "intake.conflict": "{staff} tried to change new forms, but another administrator had changed them first",
     "intake.message_changed": "{staff} changed the message shown while new forms are paused",
     "intake.paused": "{staff} paused new forms",
     "intake.reopened": "{staff} reopened new forms",
     "queue.viewed": "{staff} viewed the queue",
     "reports.viewed": "{staff} viewed the reports",
+    "request.no_length": "A request was refused: it did not say how long it was",
+    "request.rate_limited": "A request was refused: too many from one address in a short time",
+    "request.too_large": "A request was refused: it was too large",
     "retention.purged": "Old submissions were deleted under the retention policy",
     "staff.created": "{staff} created an account for {account}",
     "staff.deactivated": "{staff} deactivated the account of {account}",
@@ -45,10 +50,12 @@ ACTION_WORDS: Mapping[str, str] = {
     "staff.logged_out": "{staff} signed out",
     "staff.login_failed": "A sign-in as {staff} failed",
     "staff.login_throttled": "Sign-ins from one address were slowed down after too many failures",
+    "staff.sign_in_alert": "Too many failed sign-ins: the on-call route was alerted",
     "staff.mfa_enrolled": "{staff} set up their authenticator app",
     "staff.mfa_reset": "{staff} reset the authenticator app of {account}",
     "staff.password_changed": "{staff} changed their password",
     "staff.password_reset": "{staff} gave {account} a new one-time password",
+    "submission.conflict": "{staff} tried to change {reference}, but someone else had changed it first",
     "submission.copy_downloaded": "A patient downloaded their copy of {reference}",
     "submission.copy_viewed": "A patient viewed their copy of {reference}",
     "submission.created": "A patient sent {reference}",
@@ -80,6 +87,7 @@ ACTION_FAMILIES: Mapping[str, str] = {
     "draft": "Saved answers",
     "retention": "Retention",
     "reports": "Reports",
+    "request": "Requests refused",
 }
 
 #: Views grouped in the display when the same person repeats them on the same reference within ``GROUP_WINDOW``.
@@ -141,6 +149,13 @@ DETAIL_LABELS: Mapping[str, str] = {
     "roles_before": "Roles before",
     "roles_after": "Roles after",
     "severity": "Highest severity",
+    "attempt": "Change tried",
+    "had_version": "Version they had",
+    "current_version": "Version now",
+    "had_revision": "Revision they had",
+    "current_revision": "Revision now",
+    "group": "Rate limit",
+    "bytes": "Size (bytes)",
 }
 ROLE_LABELS: Mapping[str, str] = {"reception": "Reception", "clinician": "Clinician", "admin": "Administrator"}
 REASON_LABELS: Mapping[str, str] = {
@@ -156,6 +171,15 @@ REASON_LABELS: Mapping[str, str] = {
     "one_time_password_expired": "One-time password expired",
 }
 VIA_LABELS: Mapping[str, str] = {"code": "Resume code", "link": "Email link"}
+ATTEMPT_LABELS: Mapping[str, str] = {
+    "status": "Status change",
+    "note": "Note",
+    "acknowledgement": "Flag acknowledgement",
+    "pick_up": "Pick-up",
+    "superseded": "Marking as replaced",
+    "pause": "Pausing new forms",
+    "reopen": "Reopening new forms",
+}
 SEARCH_LABELS: Mapping[str, str] = {
     "reference": "Reference",
     "email": "Email address",
@@ -177,6 +201,7 @@ _WORDS_BY_KEY: Mapping[str, Mapping[str, str]] = {
     "fields": {"name": "Name", "email": "Email address", "roles": "Roles"},
     "reason": REASON_LABELS,
     "via": VIA_LABELS,
+    "attempt": ATTEMPT_LABELS,
     "search": SEARCH_LABELS,
     "labels": {"labels": "Readable labels", "codes": "Codes"},
 }

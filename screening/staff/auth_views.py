@@ -16,7 +16,7 @@ from screening.access import ALL_STAFF, end_staff_session, public, roles
 from screening.extensions import db
 from screening.models import StaffUser
 from screening.staff import accounts, auth
-from screening.staff.forms import CodeForm, LoginForm, PasswordChangeForm, PostForm
+from screening.staff.forms import HIDDEN_CHARACTERS, CodeForm, LoginForm, PasswordChangeForm, PostForm
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 INVALID = "Enter a correct email address and password"
@@ -55,11 +55,21 @@ def _pending_user() -> StaffUser | None:
     return user
 
 
+def _only_hidden_characters_in_email(form: LoginForm) -> bool:
+    """Whether the sign-in's only problem is a character no email address holds (NUL, another control character).
+    It is then a failed sign-in like any other, with the same words, counted for the address and audited
+    (``accounts.attempt_login`` matches no account with it, without querying the database)."""
+    if set(form.errors) != {"email"} or list(form.email.errors) != [HIDDEN_CHARACTERS]:
+        return False
+    form.email.errors = []
+    return True
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login() -> ResponseReturnValue:
     form = LoginForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() or _only_hidden_characters_in_email(form):
         attempt = accounts.attempt_login(
             form.email.data or "", form.password.data or "", remote_addr=request.remote_addr or "unknown"
         )
@@ -75,8 +85,8 @@ def login() -> ResponseReturnValue:
             "epoch": attempt.user.session_epoch,
             "at": clock.now().timestamp(),
         }
-        if attempt.user.mfa_secret is None:
-            session["staff_mfa_secret"] = auth.new_mfa_secret()
+        if attempt.user.mfa_secret is None:  # the seed stays on the server (the cookie is signed, not secret)
+            accounts.begin_mfa_enrolment(attempt.user)
             return redirect(url_for(".mfa_setup"))
         return redirect(url_for(".mfa"))
     return _page("auth/login.html", form=form, problem=None, has_errors=bool(form.errors))
@@ -126,8 +136,8 @@ def mfa() -> ResponseReturnValue:
 @public
 def mfa_setup() -> ResponseReturnValue:
     user = _pending_user()
-    secret = session.get("staff_mfa_secret")
-    if user is None or user.mfa_secret is not None or not isinstance(secret, str):
+    secret = user.pending_mfa_secret if user is not None else None
+    if user is None or user.mfa_secret is not None or secret is None:
         return redirect(url_for(".login"))
     form = CodeForm()
     if form.validate_on_submit():
@@ -144,8 +154,8 @@ def mfa_setup() -> ResponseReturnValue:
 @public
 def mfa_qr() -> ResponseReturnValue:
     user = _pending_user()
-    secret = session.get("staff_mfa_secret")
-    if user is None or user.mfa_secret is not None or not isinstance(secret, str):
+    secret = user.pending_mfa_secret if user is not None else None
+    if user is None or user.mfa_secret is not None or secret is None:
         abort(404)
     issuer = current_app.config["SCREENING"]["CLINIC_NAME"]
     svg = auth.qr_svg(auth.provisioning_uri(secret, email=user.email, issuer=issuer))

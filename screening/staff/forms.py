@@ -119,7 +119,7 @@ class SearchForm(FlaskForm):
             NoControlCharacters(multiline=True),  # new lines and tabs are fine in a note
         ],
     )
-    page = HiddenField()
+    page = HiddenField(validators=[NoControlCharacters()])
 
 
 class StatusForm(FlaskForm):
@@ -235,7 +235,9 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    action = SelectField("Action", widget=GovSelect(), validate_choice=False, validators=[Length(max=64)])
+    action = SelectField(
+        "Action", widget=GovSelect(), validate_choice=False, validators=[Length(max=64), NoControlCharacters()]
+    )
     staff = SelectField(
         "Staff member",
         widget=GovSelect(),

@@ -129,8 +129,9 @@ def intake_pause() -> ResponseReturnValue:
     was_paused = intake.paused() is not None
     try:
         intake.pause(message, _actor(), request.remote_addr, revision=form.revision.data or 0)
-    except intake.StaleChange:
+    except intake.StaleChange as stale:
         db.session.rollback()
+        intake.record_conflict(_actor(), request.remote_addr, stale, attempt="pause", had_revision=form.revision.data)
         return _stale(form)
     flash(
         "The message for patients has changed"
@@ -150,8 +151,9 @@ def intake_reopen() -> ResponseReturnValue:
         return _intake_page(problem="Reload this page, then select Reopen new forms again", status=400)
     try:
         changed = intake.reopen(_actor(), request.remote_addr, revision=form.revision.data or 0)
-    except intake.StaleChange:
+    except intake.StaleChange as stale:
         db.session.rollback()
+        intake.record_conflict(_actor(), request.remote_addr, stale, attempt="reopen", had_revision=form.revision.data)
         return _stale()
     flash("New forms are open again: patients can start a new form" if changed else "New forms were already open")
     return redirect(url_for(".intake_page"))

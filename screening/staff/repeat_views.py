@@ -16,6 +16,7 @@ from wtforms.validators import InputRequired, Length
 from screening.access import roles
 from screening.models import StaffUser, Submission
 from screening.staff import repeats, review
+from screening.staff.forms import NoControlCharacters
 from screening.staff.views import bp, current_staff, find_or_404
 
 #: The "by" value that undoes the mark.
@@ -23,7 +24,13 @@ NOT_SUPERSEDED = "none"
 
 
 class SupersedeForm(FlaskForm):
-    by = StringField(validators=[InputRequired("Select the submission that replaces this one"), Length(max=20)])
+    by = StringField(
+        validators=[
+            InputRequired("Select the submission that replaces this one"),
+            Length(max=20),
+            NoControlCharacters(),
+        ]
+    )
     version = IntegerField(validators=[InputRequired()])
 
 
@@ -63,6 +70,14 @@ def mark_superseded(reference: str) -> ResponseReturnValue:
     except review.NotAllowed:  # pragma: no cover - the role check above refuses first
         abort(403)
     except review.Conflict as conflict:
+        review.record_conflict(
+            submission,
+            conflict,
+            actor=current_staff(),
+            remote_addr=request.remote_addr,
+            attempt="superseded",
+            had_version=form.version.data,
+        )
         form.version.data = conflict.version
         return submission_page(
             submission, status=409, repeat_form=form, conflict=conflict, conflict_target="#repeat-by"

@@ -21,7 +21,7 @@ from screening.staff import reports
 sys.meta_path[:] = [finder for finder in sys.meta_path if not isinstance(finder, pygal.PluginImportFixer)]
 
 #: The chart responses' Content-Security-Policy: nothing loads, no script runs; the SVG's own ``<style>`` applies.
-CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 _FONT = "Arial, Helvetica, sans-serif"
 #: GOV.UK colours: blue, then the severities' red, orange, yellow, light blue and grey.
 _BLUE = "#1d70b8"

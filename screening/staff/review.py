@@ -165,6 +165,32 @@ def record_denied(
     db.session.commit()
 
 
+def record_conflict(
+    submission: Submission,
+    conflict: Conflict,
+    *,
+    actor: StaffUser,
+    remote_addr: str | None,
+    attempt: str,
+    had_version: int | None,
+    **ids: Any,
+) -> None:
+    """A write that lost to someone else's change (the 409 the view answers): ``submission.conflict`` with what
+    was tried (``attempt``: status, note, acknowledgement, pick_up, superseded), the version the writer had and
+    the current one. Nothing of the change itself (never the note). Commits, though the request fails."""
+    audit(
+        "submission.conflict",
+        reference=submission.reference,
+        staff_id=actor.id,
+        remote_addr=remote_addr,
+        attempt=attempt,
+        had_version=had_version,
+        current_version=conflict.version,
+        **ids,
+    )
+    db.session.commit()
+
+
 def _conflict(submission: Submission) -> Conflict:
     change = last_change(submission)
     return Conflict(change.by, change.at, submission.version_id)

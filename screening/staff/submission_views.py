@@ -26,6 +26,7 @@ from screening.staff.views import (
     clinic_zone,
     current_staff,
     find_or_404,
+    record_not_found,
     render_no_store,
     settings,
     waited,
@@ -173,6 +174,19 @@ def _back(reference: str, anchor: str) -> ResponseReturnValue:
     return redirect(url_for(".submission", reference=reference, _anchor=anchor))
 
 
+def _lost(submission: Submission, conflict: review.Conflict, attempt: str, had: int | None, **ids: Any) -> None:
+    """The losing writer of a concurrent change is audited too (``submission.conflict``), before the 409 page."""
+    review.record_conflict(
+        submission,
+        conflict,
+        actor=current_staff(),
+        remote_addr=request.remote_addr,
+        attempt=attempt,
+        had_version=had,
+        **ids,
+    )
+
+
 def _refused(submission: Submission, **ids: Any) -> NoReturn:
     review.record_denied(
         submission, actor=current_staff(), remote_addr=request.remote_addr, endpoint=request.endpoint or "", **ids
@@ -202,6 +216,7 @@ def change_status(reference: str) -> ResponseReturnValue:
     except review.NotAllowed:
         _refused(submission, to_status=to.value)
     except review.Conflict as conflict:
+        _lost(submission, conflict, "status", form.version.data, to_status=to.value)
         form.version.data = conflict.version  # their note stays in the form; the page now shows the latest
         return _submission_page(submission, status=409, status_form=form, conflict=conflict)
     except review.Invalid as problem:
@@ -231,6 +246,7 @@ def add_note(reference: str) -> ResponseReturnValue:
             remote_addr=request.remote_addr,
         )
     except review.Conflict as conflict:
+        _lost(submission, conflict, "note", form.version.data)
         form.version.data = conflict.version
         return _submission_page(submission, status=409, note_form=form, conflict=conflict)
     except review.Invalid as problem:
@@ -257,6 +273,7 @@ def pick_up(reference: str) -> ResponseReturnValue:
     except review.Invalid:
         abort(400)
     except review.Conflict as conflict:
+        _lost(submission, conflict, "pick_up", form.version.data)
         return _submission_page(submission, status=409, conflict=conflict, conflict_target="#pick-up")
     flash("You have picked this up: the patient is waiting for your call")
     return _back(reference, "pick-up")
@@ -269,6 +286,7 @@ def acknowledge_flag(reference: str, rule_id: str) -> ResponseReturnValue:
     submission = find_or_404(reference)
     flag = next((flag for flag in submission.flags if flag.rule_id == rule_id), None)
     if flag is None:
+        record_not_found(reference=reference, rule_id=rule_id)
         abort(404)
     form = AcknowledgeForm()
     if not form.validate():
@@ -286,6 +304,7 @@ def acknowledge_flag(reference: str, rule_id: str) -> ResponseReturnValue:
     except review.NotAllowed:
         _refused(submission, rule_id=rule_id)
     except review.Conflict as conflict:
+        _lost(submission, conflict, "acknowledgement", form.version.data, rule_id=rule_id)
         form.version.data = conflict.version
         return _submission_page(submission, status=409, ack_form=form, ack_rule=rule_id, conflict=conflict)
     except review.Invalid as problem:

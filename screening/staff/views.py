@@ -114,10 +114,27 @@ def render_no_store(template: str, status: int = 200, **context: Any) -> Respons
 
 
 def find_or_404(reference: str) -> Submission:
+    """The submission with this reference; else a 404, audited as ``access.not_found`` (the reference as typed:
+    the URL converter lets only the reference pattern through; the staff id; the address), committed before the
+    404 so that the failed request keeps its record."""
     submission = review.find(reference)
     if submission is None:
+        record_not_found(reference=reference)
         abort(404)
     return submission
+
+
+def record_not_found(*, reference: str | None = None, **ids: Any) -> None:
+    """A signed-in member of staff asked for something that does not exist: ``access.not_found``. Commits."""
+    audit(
+        "access.not_found",
+        reference=reference,
+        staff_id=current_staff().id,
+        remote_addr=request.remote_addr,
+        endpoint=request.endpoint or "",
+        **ids,
+    )
+    db.session.commit()
 
 
 # --- the queue -------------------------------------------------------------------------------------------------------

@@ -125,7 +125,7 @@ def test_submit_database_failure_at_any_statement_writes_nothing_and_logs_no_ans
     before = the_draft(app)
     failing_statement.append(statement)
     post_submit(browser)
-    assert browser.status == 500
+    assert browser.status == 503, "a database fault: try again in a minute (db_faults)"
     failing_statement.clear()
     assert counts(app) == {"submission": 0, "flag": 0, "audit_event": 0, "draft": 1}
     assert the_draft(app).answers == before.answers

@@ -26,6 +26,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -95,8 +96,10 @@ def free_port() -> int:
         return port
 
 
-def get(url: str) -> tuple[int, str, bytes]:
-    with urllib.request.urlopen(url, timeout=10) as response:
+def get(url: str, host: str = "") -> tuple[int, str, bytes]:
+    """GET ``url``, naming ``host`` in the Host header as the proxy does (production answers only its own names)."""
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    with urllib.request.urlopen(request, timeout=10) as response:
         return response.status, response.headers.get("Content-Type", ""), response.read()
 
 
@@ -162,9 +165,10 @@ def test_the_documented_deploy_serves_the_start_page_from_another_directory(tmp_
         try:
             wait_for(lambda: "Alert worker started" in text(worker_log), worker_process, worker_log)
             wait_for(lambda: _answers(port), web_process, web_log)
-            status, _, body = get(f"http://127.0.0.1:{port}/")
+            host = urlsplit(settings["SCREENING_BASE_URL"]).netloc
+            status, _, body = get(f"http://127.0.0.1:{port}/", host)
             assert status == 200 and SERVICE_NAME in body.decode()
-            status, content_type, css = get(f"http://127.0.0.1:{port}/static/dist/app.css")
+            status, content_type, css = get(f"http://127.0.0.1:{port}/static/dist/app.css", host)
             assert status == 200 and content_type.startswith("text/css") and css
             worker_process.send_signal(signal.SIGTERM)
             assert worker_process.wait(timeout=30) == 0, text(worker_log)

@@ -83,6 +83,7 @@ def test_every_module_sits_in_the_layout() -> None:
         "__init__",
         "app",
         "config",
+        "setting_values",
         "extensions",
         "models",
         "audit",
@@ -100,6 +101,15 @@ def test_every_module_sits_in_the_layout() -> None:
         "intake",
         "printing",
         "search_keys",
+        # the request pipeline's guards (issue 15): body framing, input edges, rate limits, faults, a last resort
+        "body_limits",
+        "input_edges",
+        "limits",
+        "db_faults",
+        "safety_net",
+        # operations: backups and checking them
+        "backup",
+        "restore_check",
     }
     assert {path.name for path in PACKAGE.iterdir() if path.is_dir() and path.name != "__pycache__"} == {
         "clinical",
