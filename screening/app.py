@@ -97,14 +97,34 @@ def refuse_debug_in_production(app: Flask) -> None:
         raise settings.ConfigError("FLASK_DEBUG is set: production never runs in debug mode; unset FLASK_DEBUG")
 
 
+class DurabilityError(RuntimeError):
+    """The database would not keep a committed submission through a crash or power cut (security-bar §3.2)."""
+
+
+#: PostgreSQL settings that must stay on: turning any off risks losing committed rows (PostgreSQL manual, "Non-Durable
+#: Settings"); ``synchronous_commit`` may be any of its durable values (on, local, remote_write, remote_apply).
+POSTGRESQL_DURABLE = ("fsync", "synchronous_commit", "full_page_writes")
+
+
 @event.listens_for(Engine, "connect")
-def _sqlite_durability(dbapi_connection: Any, connection_record: Any) -> None:
-    """SQLite: write-ahead log, foreign keys enforced, fsync on every commit, wait on locks."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=FULL", "busy_timeout=5000"):
-            cursor.execute(f"PRAGMA {pragma}")
+def _durability(dbapi_connection: Any, connection_record: Any) -> None:
+    """Every new connection: on SQLite, set write-ahead log, foreign keys, fsync on every commit and a lock wait, and
+    read them back; on PostgreSQL, check the server's durability settings. A connection that would not keep a commit
+    is refused (``DurabilityError``): no page can then save anything, which is the point."""
+    cursor = dbapi_connection.cursor()
+    try:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=FULL", "busy_timeout=5000"):
+                cursor.execute(f"PRAGMA {pragma}")
+            found = {name: cursor.execute(f"PRAGMA {name}").fetchone()[0] for name in ("synchronous", "foreign_keys")}
+            wrong = [name for name, value in found.items() if value != {"synchronous": 2, "foreign_keys": 1}[name]]
+        else:
+            cursor.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", (list(POSTGRESQL_DURABLE),))
+            wrong = sorted(name for name, setting in cursor.fetchall() if setting == "off")
+    finally:
         cursor.close()
+    if wrong:
+        raise DurabilityError(f"the database has {', '.join(wrong)} off: committed submissions could be lost")
 
 
 def _sqlite_file(url: str) -> Path | None:

@@ -165,11 +165,16 @@ def mfa_qr() -> ResponseReturnValue:
 @bp.post("/logout")
 @roles(*ALL_STAFF)
 def logout() -> ResponseReturnValue:
-    if PostForm().validate_on_submit():
-        accounts.logout(current_user, remote_addr=request.remote_addr)
-        end_staff_session()
-        flash("You have signed out")
-    return redirect(url_for(".login"))
+    if not PostForm().validate_on_submit():
+        return redirect(url_for(".login"))
+    accounts.logout(current_user, remote_addr=request.remote_addr)
+    end_staff_session()
+    flash("You have signed out")
+    response = redirect(url_for(".login"))
+    # ASVS 14.3.1: the browser drops what it cached or stored for this site (not its cookies: the new, signed-out
+    # session cookie carries the "You have signed out" message)
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 def _just_signed_in(user: StaffUser) -> bool:

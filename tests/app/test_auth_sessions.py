@@ -166,7 +166,9 @@ def test_session_logout_post_with_csrf_signs_out_everywhere(app: Flask, client: 
     staff = sign_in(client, app)
     elsewhere = _browser(app)
     sign_in(elsewhere, app, staff=staff)
-    sign_out(client)
+    response = sign_out(client)
+    # ASVS 14.3.1: the browser is told to drop its cache and storage for the site
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
     assert not signed_in(client)
     assert not signed_in(elsewhere)
     assert "You have signed out" in client.get("/staff/login").get_data(as_text=True)
