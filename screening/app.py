@@ -121,6 +121,7 @@ def _durability(dbapi_connection: Any, connection_record: Any) -> None:
         else:
             cursor.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", (list(POSTGRESQL_DURABLE),))
             wrong = sorted(name for name, setting in cursor.fetchall() if setting == "off")
+            dbapi_connection.rollback()  # end the transaction the query began: the pool may set autocommit next
     finally:
         cursor.close()
     if wrong:
@@ -212,24 +213,41 @@ class RuleIdConverter(BaseConverter):
     regex = r"[a-z][a-z0-9_]{0,63}"
 
 
+class FhirIdConverter(BaseConverter):
+    """``<fhir_id:name>``: a FHIR ``id`` (or version id): 1 to 64 letters, digits, ``-`` and ``.`` (FHIR R4)."""
+
+    regex = r"[A-Za-z0-9\-.]{1,64}"
+
+
 def register_converters(app: Flask) -> None:
     """URL converters any blueprint may use, registered before the blueprints so their order does not matter."""
     app.url_map.converters["reference"] = ReferenceConverter
     app.url_map.converters["rule_id"] = RuleIdConverter
+    app.url_map.converters["fhir_id"] = FhirIdConverter
 
 
-def register_blueprints(app: Flask, order: tuple[str, ...] = ("patient", "auth", "admin", "staff", "summary")) -> None:
+def register_blueprints(
+    app: Flask, order: tuple[str, ...] = ("patient", "auth", "admin", "staff", "summary", "fhir")
+) -> None:
     """The blueprints, in any ``order`` (a test registers them in every order)."""
     from screening.access import register_access
     from screening.patient import views as patient
     from screening.staff import admin_views as admin
     from screening.staff import auth_views as auth
+    from screening.staff import fhir_views as fhir
     from screening.staff import summary_views as summary
     from screening.staff import views as staff
 
     register_access(app)
     register_converters(app)
-    blueprints = {"patient": patient.bp, "auth": auth.bp, "admin": admin.bp, "staff": staff.bp, "summary": summary.bp}
+    blueprints = {
+        "patient": patient.bp,
+        "auth": auth.bp,
+        "admin": admin.bp,
+        "staff": staff.bp,
+        "summary": summary.bp,
+        "fhir": fhir.bp,
+    }
     for name in order:
         app.register_blueprint(blueprints[name])
 

@@ -31,6 +31,7 @@ ACTION_WORDS: Mapping[str, str] = {
     "draft.resume_link_emailed": "A patient asked for a resume link by email",
     "draft.resumed": "A patient went back to their saved answers",
     "export.downloaded": "{staff} downloaded the submissions export",
+    "export.fhir_downloaded": "{staff} downloaded {reference} as a FHIR bundle",
     "flag.acknowledged": "{staff} marked a flag on {reference} as {acknowledgement}",
     "intake.conflict": "{staff} tried to change new forms, but another administrator had changed them first",
     "intake.message_changed": "{staff} changed the message shown while new forms are paused",

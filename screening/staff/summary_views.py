@@ -115,3 +115,6 @@ def pdf_download(reference: str) -> ResponseReturnValue:
             "Content-Disposition": f'attachment; filename="summary-{submission.reference}.pdf"',
         },
     )
+
+
+from screening.staff import fhir_export  # noqa: E402, F401 (its FHIR download joins bp)

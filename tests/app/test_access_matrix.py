@@ -78,6 +78,8 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "auth.mfa": PUBLIC,
     "auth.mfa_setup": PUBLIC,
     "auth.mfa_qr": PUBLIC,
+    "fhir.questionnaire_current": PUBLIC,  # the FHIR Questionnaire: the questions, no patient data
+    "fhir.questionnaire_version": PUBLIC,
     # every staff member: their own session and password
     "auth.logout": ALL_STAFF,
     "auth.password": ALL_STAFF,
@@ -85,6 +87,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "staff.queue": ALL_STAFF,
     "staff.search": ALL_STAFF,
     "staff.submission": ALL_STAFF,
+    "summary.fhir_download": ALL_STAFF,  # a submission as a FHIR Bundle: audited, no-store
     "summary.print_view": ALL_STAFF,
     "summary.pdf_download": ALL_STAFF,
     # notes and (administrative) statuses: every role; clinical statuses are refused inside the view
@@ -154,6 +157,7 @@ def samples(app: Flask) -> dict[str, Any]:
         "step_id": "about_you",
         "chart": "weekly",  # a reports page chart (reports_charts.CHARTS)
         "token": "A" * 43,  # an emailed resume link's shape (resume_views): unknown, so refused kindly
+        "version": "4",  # a FHIR Questionnaire version (fhir_views)
     }
 
 

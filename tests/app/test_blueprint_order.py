@@ -10,7 +10,7 @@ import pytest
 from screening import app as factory
 from screening.extensions import db
 
-NAMES = ("patient", "auth", "admin", "staff", "summary")
+NAMES = ("patient", "auth", "admin", "staff", "summary", "fhir")
 ORDERS = [NAMES, tuple(reversed(NAMES))] + [(name, *(other for other in NAMES if other != name)) for name in NAMES[1:]]
 
 
@@ -24,7 +24,7 @@ def test_blueprints_registered_in_any_order_start_and_route(
     )
     with app.app_context():
         db.create_all()
-    assert {"patient", "auth", "admin", "staff", "summary"} <= set(app.blueprints)
+    assert {"patient", "auth", "admin", "staff", "summary", "fhir"} <= set(app.blueprints)
     client = app.test_client()
     assert client.get("/").status_code == 200
     # the reference converter takes a reference and refuses anything else, whoever registered first

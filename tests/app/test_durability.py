@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from screening.app import DurabilityError, _durability
 from screening.extensions import db
@@ -51,6 +52,9 @@ class _Connection:
     def cursor(self) -> Any:
         return _Cursor(self.off)
 
+    def rollback(self) -> None:
+        pass
+
 
 @pytest.mark.parametrize(
     "off", [{"fsync"}, {"synchronous_commit"}, {"full_page_writes"}, {"fsync", "full_page_writes"}]
@@ -62,3 +66,14 @@ def test_a_postgresql_server_with_a_durability_setting_off_is_refused(off: set[s
 
 def test_a_postgresql_server_with_every_durability_setting_on_is_used() -> None:
     _durability(_Connection(set()), None)  # no error
+
+
+def test_an_autocommit_engine_can_connect_after_the_check(app: Flask) -> None:
+    """The check leaves no transaction open (psycopg refuses to switch to autocommit inside one: CREATE DATABASE)."""
+    with app.app_context():
+        engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        try:
+            with engine.connect() as connection:
+                assert connection.execute(text("SELECT 1")).scalar() == 1
+        finally:
+            engine.dispose()

@@ -1,0 +1,64 @@
+"""The ``fhir`` blueprint (``/fhir``): the FHIR read endpoints. For now the public Questionnaire.
+
+``GET /fhir/Questionnaire/screening`` serves the questionnaire definition as a FHIR R4 Questionnaire
+(``clinical.fhir_questionnaire``), worded for the clinic's ``SCREENING_LOCALE``; ``.../_history/<version>`` serves it
+for the current version only (older versions cannot be rebuilt from today's definition: 404 with an
+``OperationOutcome``). No patient data: the definition is public, like the questionnaire's
+own pages, and the answers are cacheable for an hour.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app
+
+from screening.access import public
+from screening.clinical import questionnaire
+from screening.clinical.fhir_outcome import IssueCode, operation_outcome
+from screening.clinical.fhir_questionnaire import questionnaire_resource
+
+bp = Blueprint("fhir", __name__, url_prefix="/fhir")
+FHIR_JSON = "application/fhir+json; charset=utf-8"
+CACHE_FOR_AN_HOUR = "public, max-age=3600"
+
+
+def fhir_response(resource: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A FHIR JSON answer (``application/fhir+json``)."""
+    body = json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
+    return Response(body, status=status, content_type=FHIR_JSON, headers=headers or {})
+
+
+def fhir_error(status: int, code: IssueCode, text: str) -> Response:
+    """An error as an ``OperationOutcome`` (never an HTML page: the caller is a machine)."""
+    return fhir_response(operation_outcome(code, text), status, {"Cache-Control": "no-store"})
+
+
+@functools.cache
+def _questionnaire(locale: str) -> dict[str, Any]:
+    return questionnaire_resource(locale)
+
+
+def _current_questionnaire() -> Response:
+    version = questionnaire.QUESTIONNAIRE_VERSION
+    headers = {"Cache-Control": CACHE_FOR_AN_HOUR, "ETag": f'W/"{version}"'}
+    return fhir_response(_questionnaire(current_app.config["SCREENING"]["LOCALE"]), headers=headers)
+
+
+@bp.get("/Questionnaire/screening")
+@public
+def questionnaire_current() -> Response:
+    """The current Questionnaire, in the clinic's locale."""
+    return _current_questionnaire()
+
+
+@bp.get("/Questionnaire/screening/_history/<fhir_id:version>")
+@public
+def questionnaire_version(version: str) -> Response:
+    """The Questionnaire at ``version``: the current one only (404 OperationOutcome for any other)."""
+    if version != questionnaire.QUESTIONNAIRE_VERSION:
+        current = questionnaire.QUESTIONNAIRE_VERSION
+        return fhir_error(404, "not-found", f"Only the current version ({current}) of this Questionnaire is served.")
+    return _current_questionnaire()
