@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from screening.extensions import db
 from screening.models import AuditEvent
+from tests.app.alert_helpers import free_port
 from tests.app.auth import INVALID, csrf_token
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -32,9 +33,7 @@ class Server:
     """gunicorn serving the app on ``database_url`` at 127.0.0.1:``port``."""
 
     def __init__(self, database_url: str, secret_key: str) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+        self.port = free_port()
         environ = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/tmp"),

@@ -6,7 +6,6 @@ security-bar case 29 (brute force against sign-in)."""
 
 from __future__ import annotations
 
-import socket
 import time
 import types
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from screening.limits import GROUPS, PATIENT_MESSAGE, RATE_LIMITED, STAFF_MESSAG
 from screening.models import AuditEvent, Notification, StaffUser
 from screening.staff import auth, sign_in_alerts
 from tests.answer_sets import answers
+from tests.app.alert_helpers import free_port
 from tests.app.auth import INVALID, install_clock, make_staff, page_csrf, sign_in, submit_password
 from tests.app.form_posts import form_data
 from tests.app.test_drafts import expected_values, filled, the_draft
@@ -156,16 +156,10 @@ def test_sign_ins_that_succeed_do_not_count(app: Flask) -> None:
 
 
 # --- storage ----------------------------------------------------------------------------------------------------------
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class TestRedisDown:
     @pytest.fixture
     def app_config(self) -> dict[str, Any]:
-        return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URL": f"redis://127.0.0.1:{closed_port()}/0"}
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URL": f"redis://127.0.0.1:{free_port()}/0"}
 
     def test_limits_carry_on_in_memory_and_the_service_answers(self, app: Flask) -> None:
         client = app.test_client()

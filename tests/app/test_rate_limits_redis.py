@@ -27,6 +27,7 @@ from screening import create_app
 from screening.extensions import db
 from screening.limits import GROUPS, RATE_LIMITED
 from screening.models import AuditEvent
+from tests.app.alert_helpers import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,12 +85,6 @@ def test_two_apps_on_one_redis_share_one_count(app: Flask, prefix: str) -> None:
 
 
 # --- two gunicorn processes ------------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def wait_until_listening(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:

@@ -14,7 +14,6 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -29,6 +28,7 @@ from sqlalchemy import select
 
 from screening.extensions import db
 from screening.models import Submission
+from tests.app.alert_helpers import free_port
 from tests.app.test_drafts import seed, the_draft
 from tests.app.test_patient_flow import _TOKEN
 from tests.app.test_submit_failures import CANARY, counts
@@ -44,9 +44,7 @@ class Server:
     """gunicorn in a subprocess, its standard error read line by line into ``lines``."""
 
     def __init__(self, database_url: str, secret_key: str) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+        self.port = free_port()
         environ = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/tmp"),
