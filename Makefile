@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock assets browser run demo-accounts lint test coverage test-fast bench rules clean
+.PHONY: help install lock assets browser run demo-accounts lint test coverage test-fast bench bench-parts rules clean
 FLASK := $(VENV)/bin/flask --app screening
 PORT ?= 5000
 
@@ -108,10 +108,17 @@ coverage: $(STAMP) ## Run the unit and app tests on SQLite with branch coverage 
 test-fast: $(STAMP) ## Run the unit tests only (pure code: no database, browser or lint; under a minute)
 	$(PY) -m pytest -q -n 2 tests/unit
 
-bench: $(STAMP) ## Print benchmark numbers (not a test)
+bench: $(STAMP) assets ## The HTTP benchmark: the app under gunicorn against same-run references (wrk), one table (SQLite; also PostgreSQL with SCREENING_BENCH_DATABASE_URL)
+	bash scripts/ensure-wrk.sh
+	$(PY) bench/bench_http.py
+
+bench-parts: $(STAMP) ## The in-process benchmarks: clinical core, medicine recall, summary PDF, pages, queries, FHIR export
 	$(PY) bench/bench_core.py
 	$(PY) bench/bench_medicine_recall.py
 	$(PY) bench/bench_summary.py
+	$(PY) bench/bench_pages.py
+	$(PY) bench/bench_queries.py
+	$(PY) bench/bench_fhir_export.py
 
 rules: $(STAMP) ## Print the rule catalogue for clinical review
 	$(PY) -m screening.rules

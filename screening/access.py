@@ -1,8 +1,9 @@
 """Deny-by-default access control and staff sessions.
 
-Every endpoint is either marked ``@public`` or names the roles that may use it with ``@roles(...)``; anything
-else is refused (403). An account holding several roles may use what any of them may (the union); its roles are
-read afresh on every request, so a change an administrator makes applies from the account's next request.
+Every endpoint is either marked ``@public`` or names the roles that may use it with ``@roles(...)`` (or, for the
+FHIR read API, ``@api_token``: a bearer token, never a staff session); anything else is refused (403). An account
+holding several roles may use what any of them may (the union); its roles are read afresh on every request, so a
+change an administrator makes applies from the account's next request.
 
 Staff sessions end after 15 minutes idle or 12 hours in all, and whenever the account's ``session_epoch`` moves on
 (logout, password change, deactivation): the session cookie carries "<id>.<epoch>", which stops matching, so a
@@ -56,6 +57,17 @@ def roles(*allowed: Role) -> Callable[[F], F]:
     return mark
 
 
+def api_token(view: F) -> F:
+    """For machines holding an API token (the FHIR read API, ``staff.fhir_api``), never for a staff session: the
+    ``Authorization: Bearer`` token is checked before the view runs (``staff.fhir_api_auth.check_token``)."""
+    view._access_api_token = True  # type: ignore[attr-defined]
+    return view
+
+
+def needs_api_token(view: Callable[..., Any]) -> bool:
+    return bool(getattr(view, "_access_api_token", False))
+
+
 def allowed_roles(view: Callable[..., Any]) -> frozenset[Role] | None:
     return getattr(view, "_access_roles", None)
 
@@ -100,6 +112,10 @@ def _enforce() -> ResponseReturnValue | None:
     view = current_app.view_functions[request.endpoint]
     if is_public(view):
         return None
+    if needs_api_token(view):
+        from screening.staff import fhir_api_auth
+
+        return fhir_api_auth.check_token()
     allowed = allowed_roles(view)
     if allowed is None:
         log.error("endpoint %s has no access rule: refused", request.endpoint)

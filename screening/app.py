@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, has_request_context, request
 from govuk_frontend_wtf.main import WTFormsHelpers
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -55,6 +55,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from screening.brand_views import register_brand
 
     register_brand(app)
+    from screening.static_assets import register_static_assets
+
+    register_static_assets(app)  # static/dist/ under fingerprinted names, cached for a year
     register_commands(app)
     from screening.security import register_security
 
@@ -172,12 +175,17 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_templates(app: Flask) -> None:
+    from screening.macro_imports import HoistedImports
+
+    govuk: BaseLoader = PackageLoader("govuk_frontend_jinja")
+    if app.config.get("PATIENT_PAGE_CACHE", True):  # off: the templates as published (tests compare the two)
+        govuk = HoistedImports(govuk)
     app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(str(ROOT / "templates")),
             PrefixLoader(
                 {
-                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_jinja": govuk,
                     "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
                 }
             ),
@@ -185,6 +193,9 @@ def register_templates(app: Flask) -> None:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    from screening.patient.page_cache import register_page_cache
+
+    register_page_cache(app)  # the rendered-question cache and its template global
     screening = app.config["SCREENING"]
 
     @app.context_processor

@@ -2,21 +2,25 @@
 their lifetime), ``purge`` (submissions past the retention period), ``worker`` (sends urgent alerts, retries
 and escalates), ``send-test-alert`` (checks the alert routes), ``demo-data`` (sample submissions and staff
 accounts for a development database), ``demo-accounts`` (show and reset those accounts), ``rules`` (print the
-rule catalogue), and ``backup`` and ``restore-check`` (a backup of the database; its check against the live one)."""
+rule catalogue), ``backup`` and ``restore-check`` (a backup of the database; its check against the live one), and
+``export-fhir`` (the submissions of a period as FHIR NDJSON files)."""
 
 from __future__ import annotations
 
 import threading
+import time
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from screening import backup, notifications, restore_check
+from screening import backup, clock, notifications, restore_check
 from screening.models import Role
 from screening.patient import drafts as services
-from screening.staff import accounts, auth, retention, worker
+from screening.staff import accounts, auth, fhir_bulk, retention, worker
 
 
 @click.command("create-staff")
@@ -203,6 +207,47 @@ def restore_check_command(path: Path) -> None:
         raise click.exceptions.Exit(1)
 
 
+class _Moment(click.ParamType[datetime]):
+    """A date (midnight UTC) or an ISO 8601 time, as an aware UTC datetime (``fhir_bulk.parse_moment``)."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return fhir_bulk.parse_moment(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+@click.command("export-fhir")
+@click.option("--since", required=True, type=_Moment(), help="Submissions sent from this date or time on (UTC).")
+@click.option("--until", type=_Moment(), help="...and before this date or time (UTC; not included). Default: now.")
+@click.option("--force", is_flag=True, help="Replace the files of an earlier export in OUT_DIR.")
+@click.argument("out_dir", metavar="OUT_DIR", type=click.Path(file_okay=False, path_type=Path))
+def export_fhir(since: datetime, until: datetime | None, force: bool, out_dir: Path) -> None:
+    """Write the submissions sent in a period as FHIR R4 NDJSON files (Bulk Data layout: one file per resource
+    type and manifest.json) into OUT_DIR, readable by their owner only. Dates are UTC days: --since 2026-11-01
+    --until 2026-12-01 is November."""
+    until = until or clock.now()
+    if until <= since:
+        raise click.UsageError(f"--until ({fhir_bulk.iso(until)}) must be later than --since ({fhir_bulk.iso(since)})")
+    started = time.perf_counter()
+    try:
+        result = fhir_bulk.export(out_dir, since, until, locale=current_app.config["SCREENING"]["LOCALE"], force=force)
+    except fhir_bulk.BulkExportError as error:
+        raise click.ClickException(str(error)) from error
+    noun = "submission" if result.submissions == 1 else "submissions"
+    click.echo(
+        f"Exported {result.submissions} {noun} sent from {fhir_bulk.iso(since)} to before {fhir_bulk.iso(until)} "
+        f"into {out_dir} in {time.perf_counter() - started:.1f} s (files mode 0600):"
+    )
+    for kind in fhir_bulk.RESOURCE_TYPES:
+        click.echo(f"  {fhir_bulk.file_name(kind):30} {result.counts[kind]:>9} resource(s)")
+    click.echo(f"  {fhir_bulk.MANIFEST}")
+
+
 @click.command("rules")
 def print_rules() -> None:
     """Print the rule catalogue as a table for clinical review."""
@@ -223,5 +268,6 @@ def register(app: Flask) -> None:
         print_rules,
         backup_database,
         restore_check_command,
+        export_fhir,
     ):
         app.cli.add_command(command)

@@ -65,6 +65,9 @@ DEFAULTS: Mapping[str, Any] = {
     "ALERT_WEBHOOK_URL": "",
     "ALERT_WEBHOOK_SECRET": "",
     "ALERT_FILE": "",  # development only: alerts appended to this file (make run: instance/alerts.log)
+    # submission events (submission_events.py): a signed POST per new submission and status change, no patient data
+    "SUBMISSION_WEBHOOK_URL": "",
+    "SUBMISSION_WEBHOOK_SECRET": "",
     "URGENT_ESCALATE_MINUTES": 60,
     "OPENING_HOURS": "Mon-Fri 09:00-17:00",
     "SMTP_HOST": "127.0.0.1",
@@ -81,6 +84,8 @@ DEFAULTS: Mapping[str, Any] = {
     "PROXY_HOPS": 0,  # trusted reverse proxies in front of the app (X-Forwarded-For/-Proto/-Host); 0: none
     # where rate-limit counts live (limits.py): memory:// (one process) or redis://host:6379/0 (shared by every process)
     "RATELIMIT_STORAGE_URL": "memory://",
+    # requests per API token to the FHIR read API (fhir_api_auth.py), Flask-Limiter notation: "120 per minute"
+    "API_RATE_LIMIT": "120 per minute",
     "RETENTION_DAYS": None,  # the default for `flask purge --older-than` (retention.py); None: give it each time
     # emails to patients (patient/mail.py): never any answers, only a link, a reference and what happens next
     "PATIENT_EMAILS": False,  # offer to email a "come back later" link to a patient who gave an email address
@@ -221,20 +226,22 @@ ALERTS_OFF_WARNING = (
 )
 
 
-def _check_webhook(settings: Mapping[str, Any], *, production: bool) -> None:
-    url = str(settings["ALERT_WEBHOOK_URL"])
+def _check_webhook(settings: Mapping[str, Any], *, production: bool, name: str = "ALERT_WEBHOOK") -> None:
+    """``<name>_URL``, when set, is http(s) (https in production) and ``<name>_SECRET`` is long enough to sign with."""
+    url = str(settings[f"{name}_URL"])
     if not url:
         return
     if not url.startswith(("https://", "http://")) or (production and not url.startswith("https://")):
         raise ConfigError(
-            "SCREENING_ALERT_WEBHOOK_URL must start with https://"
-            + ("" if production else " (or http:// in development)")
+            f"SCREENING_{name}_URL must start with https://" + ("" if production else " (or http:// in development)")
         )
-    if len(str(settings["ALERT_WEBHOOK_SECRET"])) < MIN_WEBHOOK_SECRET:
+    if len(str(settings[f"{name}_SECRET"])) < MIN_WEBHOOK_SECRET:
         raise ConfigError(
-            f"SCREENING_ALERT_WEBHOOK_SECRET: give a shared secret of at least {MIN_WEBHOOK_SECRET} "
+            f"SCREENING_{name}_SECRET: give a shared secret of at least {MIN_WEBHOOK_SECRET} "
             "characters (the webhook is signed with it)"
         )
+    if production and name == "SUBMISSION_WEBHOOK" and not str(settings["BASE_URL"]).startswith("https://"):
+        raise ConfigError("SCREENING_BASE_URL must be set and start with https:// (it is the FHIR link in events)")
 
 
 def _check_alerts(settings: Mapping[str, Any]) -> None:
@@ -321,6 +328,7 @@ def build(instance_path: Path, environ: Mapping[str, str], overrides: Mapping[st
         for name, example in EXAMPLE_CONTACT[locale].items():
             settings[name] = settings[name] or example
     _check_webhook(settings, production=settings["ENV"] == "production")
+    _check_webhook(settings, production=settings["ENV"] == "production", name="SUBMISSION_WEBHOOK")
     _check_content_dir(str(settings["CONTENT_DIR"]))
     _check_test_hooks(settings)
     if not settings.get("SECRET_KEY"):

@@ -13,10 +13,23 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import DDL, JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    DDL,
+    JSON,
+    ColumnElement,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    event,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from screening import search_keys
+from screening import search_keys, status_counts
 from screening.extensions import UTCDateTime, db, utcnow
 
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O or U to misread
@@ -71,6 +84,9 @@ def _enum(enum: type[StrEnum], name: str | None = None) -> Enum:
 
 #: Queue priority: the rank of the highest flag (urgent 3, discuss 2, caution 1, info 0), -1 for none.
 NO_FLAGS_PRIORITY = -1
+#: The statuses still waiting for the clinic (new, in review, awaiting the patient) as SQL: the condition of the
+#: partial index of the open queue, written the same way by the queries that should use it.
+OPEN_STATUSES_SQL = "status IN ('new', 'in_review', 'awaiting_patient')"
 
 
 class Submission(db.Model):  # type: ignore[name-defined,misc]
@@ -82,8 +98,8 @@ class Submission(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    status: Mapped[SubmissionStatus] = mapped_column(_enum(SubmissionStatus), default=SubmissionStatus.NEW, index=True)
-    priority: Mapped[int] = mapped_column(index=True)
+    status: Mapped[SubmissionStatus] = mapped_column(_enum(SubmissionStatus), default=SubmissionStatus.NEW)
+    priority: Mapped[int]
     questionnaire_version: Mapped[str] = mapped_column(String(20))
     ruleset_version: Mapped[str] = mapped_column(String(20))
     article_version: Mapped[str] = mapped_column(String(40))
@@ -130,6 +146,71 @@ class Submission(db.Model):  # type: ignore[name-defined,misc]
             postgresql_ops={"name_key": "gin_trgm_ops"},
         ),
     )
+
+
+# The queue's order (``staff/queue.py``: priority highest first, then oldest, then reference) is the order of each
+# of these three indexes, so a page is read in index order and stops after its rows: every status, one status, and
+# the open statuses (a partial index; the queue writes that IN list as literals, ``OPEN_STATUSES_SQL``: neither
+# database chooses a partial index for a bound parameter's value).
+Index("ix_submission_queue", Submission.priority.desc(), Submission.submitted_at, Submission.reference)
+Index(
+    "ix_submission_status_queue",
+    Submission.status,
+    Submission.priority.desc(),
+    Submission.submitted_at,
+    Submission.reference,
+)
+Index(
+    "ix_submission_open_queue",
+    Submission.priority.desc(),
+    Submission.submitted_at,
+    Submission.reference,
+    sqlite_where=text(OPEN_STATUSES_SQL),
+    postgresql_where=text(OPEN_STATUSES_SQL),
+)
+
+
+# The urgent counter on every staff page (``escalation.waiting``): urgent, not picked up, by status, with the time.
+Index(
+    "ix_submission_urgent_waiting",
+    Submission.priority,
+    Submission.picked_up_at,
+    Submission.status,
+    Submission.submitted_at,
+)
+# "Supersedes" on a submission's page; partial, as almost every row has none (a planner then trusts the index).
+Index(
+    "ix_submission_superseded_by_id",
+    Submission.superseded_by_id,
+    sqlite_where=text("superseded_by_id IS NOT NULL"),
+    postgresql_where=text("superseded_by_id IS NOT NULL"),
+)
+
+
+def is_open() -> ColumnElement[bool]:
+    """``Submission.status IN ('new', 'in_review', 'awaiting_patient')`` with the values written into the SQL (not
+    bound), as ``OPEN_STATUSES_SQL``: the condition the open queue's partial index is chosen for."""
+    values = ["new", "in_review", "awaiting_patient"]
+    return Submission.status.in_(bindparam("open_statuses", values, expanding=True, literal_execute=True))
+
+
+class SubmissionStatusCount(db.Model):  # type: ignore[name-defined,misc]
+    """How many submissions have ``status`` (no row: none), kept by triggers on ``submission`` (``status_counts``):
+    never written by the app."""
+
+    __tablename__ = "submission_status_count"
+
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    total: Mapped[int] = mapped_column(default=0)
+
+
+for _dialect, _statements in status_counts.TRIGGERS.items():
+    for _statement in _statements:
+        event.listen(
+            db.metadata,
+            "after_create",
+            DDL(_statement).execute_if(dialect=_dialect),  # type: ignore[no-untyped-call]
+        )
 
 
 # The trigram operator class comes from the pg_trgm extension (trusted: a database owner may create it).
@@ -327,12 +408,17 @@ class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     staff_id: Mapped[int | None]
-    action: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(64))
     reference: Mapped[str | None] = mapped_column(String(20), index=True)
     remote_addr: Mapped[str | None] = mapped_column(String(45))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    __table_args__ = (Index("ix_audit_event_staff_id_at", "staff_id", "at"),)
+    #: The audit log is read newest first, (at, id): filtered by staff member or by action, each index gives the
+    #: page in that order.
+    __table_args__ = (
+        Index("ix_audit_event_staff_id_at", "staff_id", "at"),
+        Index("ix_audit_event_action_at", "action", "at", "id"),
+    )
 
 
 class Notification(db.Model):  # type: ignore[name-defined,misc]
@@ -341,7 +427,9 @@ class Notification(db.Model):  # type: ignore[name-defined,misc]
     (or by the worker, for an escalation), sent after it commits, retried with back-off until sent: a failed
     send never loses the submission or the alert. ``next_attempt_at`` is when it may next be tried: a claim
     moves it forward by a lease, so a worker that dies mid-send leaves the alert to be retried. The unique
-    (kind, reference, channel) means an alert exists once, however many workers decide to raise it."""
+    (kind, reference, channel, event_key) means an alert exists once, however many workers decide to raise it
+    (alerts keep ``event_key`` empty), while a submission's webhook events (``submission_events``) are one row
+    each: ``event_key`` tells them apart and ``payload`` keeps the status and severity at the event."""
 
     __tablename__ = "notification"
 
@@ -354,5 +442,32 @@ class Notification(db.Model):  # type: ignore[name-defined,misc]
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(200))
+    event_key: Mapped[str] = mapped_column(String(40), default="")
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    __table_args__ = (UniqueConstraint("kind", "reference", "channel"),)
+    __table_args__ = (UniqueConstraint("kind", "reference", "channel", "event_key"),)
+
+
+class ApiToken(db.Model):  # type: ignore[name-defined,misc]
+    """A bearer token an administrator issues to an integration engine for the read-only FHIR API.
+
+    The secret (``scr_`` + 256 random bits) is shown once, when it is created; only its SHA-256 (hex) is kept. A
+    fast hash is right here, not a password hash: the secret is 256 random bits, so there is nothing to guess, and
+    the lookup by hash is itself the constant-time comparison. ``prefix`` (the first characters of the secret) lets
+    an administrator tell tokens apart; it is not enough to use one. A revoked token stays, for the audit trail."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    scope: Mapped[str] = mapped_column(String(40), default="fhir.read")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped[StaffUser] = relationship(foreign_keys=[created_by_id])
+    revoked_by: Mapped[StaffUser | None] = relationship(foreign_keys=[revoked_by_id])

@@ -48,6 +48,7 @@ URGENT_ESCALATION = "urgent_escalation"
 #: alert an hour whatever the number of accounts or addresses; the audit log says which.
 SIGN_IN_FAILURES = "sign_in_failures"
 EMAIL, WEBHOOK, FILE = "email", "webhook", "file"
+SUBMISSION_WEBHOOK = "submission_webhook"  # not an alert: events for an integration engine (submission_events)
 SUBJECTS = {
     URGENT_SUBMISSION: "Urgent pre-screening submission waiting",
     URGENT_ESCALATION: "ESCALATION: urgent pre-screening submission not picked up",
@@ -298,6 +299,10 @@ def _deliver(notification: Notification, smtp: smtplib.SMTP | None) -> smtplib.S
         _post_webhook(notification)
     elif notification.channel == FILE:
         _write_file(notification)
+    elif notification.channel == SUBMISSION_WEBHOOK:  # submission events share the outbox (imported late: a cycle)
+        from screening import submission_events
+
+        submission_events.post(notification)
     else:
         raise DeliveryError(f"unknown channel {notification.channel!r}")
     return smtp
@@ -374,7 +379,7 @@ OVERDUE_AFTER = timedelta(minutes=5)
 
 def overdue(*, now: datetime | None = None) -> int:
     """How many unsent alerts are not going out: failed at least once, or due for over 5 minutes (no worker is
-    running). The staff pages warn about them."""
+    running). The staff pages warn about them. Submission events are not alerts (no person waits on them)."""
     now = now or clock.now()
     return int(
         db.session.scalar(
@@ -382,6 +387,7 @@ def overdue(*, now: datetime | None = None) -> int:
             .select_from(Notification)
             .where(
                 Notification.sent_at.is_(None),
+                Notification.channel != SUBMISSION_WEBHOOK,
                 (Notification.last_error.is_not(None)) | (Notification.next_attempt_at < now - OVERDUE_AFTER),
             )
         )

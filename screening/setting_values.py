@@ -114,6 +114,17 @@ def _busy_timeout_ms(text: str) -> int:
     return milliseconds
 
 
+def _rate_limit(text: str) -> str:
+    """Limits in Flask-Limiter's notation ("120 per minute", "100/minute;2000/hour")."""
+    from limits import parse_many
+
+    try:
+        parse_many(text)
+    except ValueError:
+        raise ValueError('give limits such as "120 per minute" or "100/minute;2000/hour"') from None
+    return text.strip()
+
+
 def _pause_seconds(text: str) -> float:
     seconds = float(text)
     if not 0 <= seconds <= 60:
@@ -254,4 +265,5 @@ PARSERS: Mapping[str, Callable[[str], Any]] = {
     "ALERT_WEBHOOK_URL": _web_url,
     "SQLITE_BUSY_TIMEOUT_MS": _busy_timeout_ms,
     "TEST_PAUSE_BEFORE_COMMIT": _pause_seconds,
+    "API_RATE_LIMIT": _rate_limit,
 }

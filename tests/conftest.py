@@ -12,28 +12,43 @@ as in production (no transaction is wrapped around the test). What made that slo
   each xdist worker has its own database (``test_gw0``, ``test_gw1``, ... next to the ``test`` database of the URL;
   without xdist, the URL's own database), made and dropped through a maintenance connection to the URL's database,
   and each test starts from its tables truncated (ids restarting at 1).
+- SQLite files: each test's copy lives in RAM (/dev/shm, a tmpfs, when it has room; else the test's tmp_path) and is
+  deleted after the test. The app still asks for ``synchronous=FULL`` and checks it; on a tmpfs the fsync of each
+  commit (about 10 ms on a disk, most of a small test's time) costs nothing.
+- Password hashing: argon2id with the cheapest parameters argon2 allows, instead of production's (t=2, m=19 MiB, about
+  0.1 s per sign-in), so every hash and verify is still real argon2id (right password accepted, wrong refused, salted,
+  the dummy verify for unknown accounts). Tests that measure the cost (the parameters, the sign-in timing) are marked
+  ``production_password_hashing`` and get production's hasher.
+- URL rules: werkzeug compiles each rule's URL builder to Python code in every app; the compiled builders are shared
+  between apps whose rules are the same (their output is a function of the rule's parts only).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
-from collections.abc import Iterator
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher, Type
 from flask import Flask
 from flask.testing import FlaskClient
 from jinja2 import Environment, FileSystemBytecodeCache
 from jinja2.bccache import Bucket
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
+from werkzeug.routing.rules import Rule
 
 import screening.models  # noqa: F401 (the tables, for the template schema)
 from screening import create_app
 from screening.extensions import db
+from screening.staff import auth
 from tests.app.auth import csrf_token
 
 BASE_DATABASE_URL = os.environ.get("SCREENING_TEST_DATABASE_URL", "")
@@ -95,6 +110,96 @@ def _template_bytecode_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterat
     Flask.jinja_options = options
 
 
+# --- URL rules -----------------------------------------------------------------------------------------------------
+_Builder = Callable[..., tuple[str, str]]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_url_builders() -> Iterator[None]:
+    """Each URL rule's builder is compiled once per run rather than once per app (most of ``create_app``'s time).
+    The compiled function reads only the rule's trace (its static and variable parts, in order) and, through the rule
+    it is bound to, the rule's converters: it is shared by rules with the same trace. A rule with a default for one of
+    its variables (which werkzeug turns into text in the code) is compiled as werkzeug does."""
+    compile_builder = Rule._compile_builder
+    builders: dict[tuple[object, ...], _Builder] = {}
+
+    def shared(self: Rule, append_unknown: bool = True) -> _Builder:
+        defaults = self.defaults or {}
+        if any(dynamic and name in defaults for dynamic, name in self._trace):
+            return compile_builder(self, append_unknown)
+        key = (tuple(self._trace), append_unknown)
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    Rule._compile_builder = shared  # type: ignore[method-assign]
+    yield
+    Rule._compile_builder = compile_builder  # type: ignore[method-assign]
+
+
+# --- order ---------------------------------------------------------------------------------------------------------
+#: Tests far longer than the rest (half a minute to a few on 2 cores), longest first: they run first, so that under
+#: xdist (which hands tests out in this order, alternating workers) the other worker runs the short tests meanwhile
+#: instead of waiting at the end for the one worker still running a long test (the deploy test was collected last).
+_LONG_TESTS = (
+    "tests/deploy/",
+    "tests/app/test_fuzz_forms.py::test_fuzz_every_staff_form_never_a_server_error",
+    "tests/app/test_export_memory.py::",
+    "tests/app/test_export_csv.py::test_streaming_memory_stays_flat_as_the_export_grows",
+)
+
+
+def _long_first(item: pytest.Item) -> int:
+    return next((rank for rank, prefix in enumerate(_LONG_TESTS) if item.nodeid.startswith(prefix)), len(_LONG_TESTS))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_long_first)  # stable: the rest keep their order
+
+
+# --- password hashing ----------------------------------------------------------------------------------------------
+#: argon2id at the least cost argon2 accepts (1 pass over 8 KiB): still argon2id, salted and verified for real.
+_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, hash_len=32, salt_len=16, type=Type.ID)
+_PRODUCTION_HASHING = auth.HASHER, auth._DUMMY_HASH
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "production_password_hashing: the test hashes passwords at production's argon2 cost (it measures that cost)",
+    )
+
+
+def _forget_cached_password_hashes() -> None:
+    """The test helpers hash their one password once per process: made again after the hasher changes."""
+    for module in ("tests.app.auth", "tests.e2e.staff"):
+        cached = getattr(sys.modules.get(module), "_password_hash", None)
+        if cached is not None:
+            cached.cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashing() -> Iterator[None]:
+    production = auth.HASHER, auth._DUMMY_HASH
+    auth.HASHER, auth._DUMMY_HASH = _TEST_HASHER, _TEST_HASHER.hash("dummy for unknown accounts")
+    yield
+    auth.HASHER, auth._DUMMY_HASH = production
+
+
+@pytest.fixture(autouse=True)
+def _production_password_hashing(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Production's hasher for a test marked ``production_password_hashing``."""
+    if request.node.get_closest_marker("production_password_hashing") is None:
+        yield
+        return
+    quick = auth.HASHER, auth._DUMMY_HASH
+    auth.HASHER, auth._DUMMY_HASH = _PRODUCTION_HASHING
+    _forget_cached_password_hashes()
+    yield
+    auth.HASHER, auth._DUMMY_HASH = quick
+    _forget_cached_password_hashes()
+
+
 # --- databases -----------------------------------------------------------------------------------------------------
 def _maintenance(statement: str) -> None:
     """Run ``statement`` outside a transaction on the URL's own database (CREATE/DROP DATABASE)."""
@@ -130,6 +235,26 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     engine.dispose()
     assert not path.with_name(path.name + "-wal").exists(), "the template's write-ahead log was not checkpointed"
     return path
+
+
+#: Room a worker needs in /dev/shm: one test's database at a time (about 0.3 MB, and its write-ahead log).
+_RAM_FOLDER_ROOM = 16 * 1024 * 1024
+
+
+@pytest.fixture(scope="session")
+def _sqlite_folder() -> Iterator[Path | None]:
+    """This worker's folder for the tests' SQLite files in RAM (/dev/shm), or None when there is none with room
+    (each test's tmp_path is used then)."""
+    shm = Path("/dev/shm")  # noqa: S108 (a folder of our own in it, made by mkdtemp)
+    if not (shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > _RAM_FOLDER_ROOM):
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix=f"screening-tests-{WORKER or 'main'}-", dir=shm))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+_sqlite_numbers = itertools.count(1)
 
 
 def _reset_postgresql() -> None:
@@ -168,10 +293,12 @@ def app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
     """The app on an empty database. No app context stays pushed: each test-client request gets its own
     (as in production), and tests that read the database use ``with app.app_context():``.
     A test module may define an ``app_config`` fixture: settings added to (or replacing) these."""
+    database: Path | None = None
     if TEST_DATABASE_URL:
         url = TEST_DATABASE_URL
     else:
-        database = tmp_path / "test.sqlite3"
+        folder = request.getfixturevalue("_sqlite_folder") or tmp_path
+        database = folder / f"test-{next(_sqlite_numbers)}.sqlite3"
         shutil.copyfile(request.getfixturevalue("_sqlite_template"), database)
         url = f"sqlite:///{database}"
     app = create_app(
@@ -192,6 +319,9 @@ def app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    if database is not None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            database.with_name(database.name + suffix).unlink(missing_ok=True)
 
 
 @pytest.fixture

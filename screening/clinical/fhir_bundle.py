@@ -4,7 +4,8 @@ DetectedIssue per flag and one Observation per computed score.
 Owns the mapping of a submission's plain data (``ExportSubmission``, filled by the staff side from a stored
 submission) to FHIR: severities (urgent and discuss -> high, caution -> moderate, info -> low), score codes (LOINC
 where one exists, else our ``SCORE_SYSTEM``; docs/fhir.md cites each LOINC code), and stable resource ids (uuid5
-of the reference, so the same submission always exports the same ``urn:uuid:`` fullUrls). Patient-identifying
+of the reference, so the same submission always exports the same ``urn:uuid:`` fullUrls; the Bundle's own id is the
+reference, as the read API serves it at ``Bundle/<reference>``). Patient-identifying
 answers (name, date of birth, email, phone) go only into the Patient and the QuestionnaireResponse.
 Pure: imports only the standard library and the clinical core; returns plain JSON-ready dicts.
 """
@@ -282,7 +283,7 @@ def bundle(submission: ExportSubmission) -> dict[str, Any]:
     ]
     return {
         "resourceType": "Bundle",
-        "id": resource_uuid(reference, "Bundle"),
+        "id": reference,  # the read API serves it as Bundle/<reference> (a FHIR id: letters, digits and "-")
         "identifier": {"system": REFERENCE_SYSTEM, "value": reference},
         "type": "collection",
         "timestamp": fhir_datetime(when),

@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from screening import notifications, rules
+from screening import notifications, rules, submission_events
 from screening.audit import audit
 from screening.clinical import dates, journey, questionnaire, validation
 from screening.extensions import db, utcnow
@@ -205,7 +205,8 @@ def submit(
 ) -> Submission:
     """Turn a complete draft into a submission, in ONE transaction: the submission with its answers,
     scores, medicine matches, rule config and versions, its flags, a ``submission.created`` audit event,
-    an outbox ``Notification`` when it is urgent (sent after the commit: ``notifications``), and the draft
+    an outbox ``Notification`` when it is urgent (sent after the commit: ``notifications``), a ``submission.created``
+    webhook event when configured (``submission_events``), and the draft
     deleted. Every step is validated again first, by the pure core (``validation.first_invalid_step``, with the
     forms' email rule), on the stored answers as they are; a problem raises ``SubmitError``. The draft's
     one-time submission token is unique in the database, so a double click or a replay yields the one
@@ -251,6 +252,7 @@ def submit(
         )
         if submission.priority == rules.Severity.URGENT.rank:  # the outbox row commits with the submission
             notifications.enqueue(notifications.URGENT_SUBMISSION, submission.reference, now=now)
+        submission_events.created(submission, now=now)  # the integration engine's event, when configured
         db.session.delete(draft)
         _test_pause_before_commit()
         db.session.commit()

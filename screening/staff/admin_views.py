@@ -1,5 +1,6 @@
 """The admin blueprint (``/staff/admin``, admins only) and the helpers of its modules (``account_views``: staff
-accounts; ``intake_views``: pausing new forms; ``records_views``: the audit log and the exports).
+accounts; ``intake_views``: pausing new forms; ``records_views``: the audit log and the exports; ``api_token_views``:
+API tokens for the FHIR read API).
 
 Every write goes through ``accounts`` and ``screening.audit``.
 """
@@ -49,6 +50,6 @@ def _record(action: str, **details: Any) -> None:
 
 
 # Staff accounts (``account_views``), pausing new forms (``intake_views``), the audit log and the exports
-# (``records_views``): routes of ``bp`` in their own modules, which import the helpers above, so they are imported last
-# (Flask's pattern for views split over modules).
-from screening.staff import account_views, intake_views, records_views  # noqa: E402, F401
+# (``records_views``), API tokens (``api_token_views``): routes of ``bp`` in their own modules, which import the helpers
+# above, so they are imported last (Flask's pattern for views split over modules).
+from screening.staff import account_views, api_token_views, intake_views, records_views  # noqa: E402, F401

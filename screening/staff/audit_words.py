@@ -24,6 +24,8 @@ from screening.staff.display import ACKNOWLEDGEMENT_LABELS, SEVERITY_BY_RANK, SE
 ACTION_WORDS: Mapping[str, str] = {
     "access.denied": "{staff} tried to open a page their role cannot use",
     "access.not_found": "{staff} tried to open a page about {reference} that does not exist",
+    "api_token.created": "{staff} created the API token {token_name}",
+    "api_token.revoked": "{staff} revoked the API token {token_name}",
     "audit.viewed": "{staff} viewed the audit log",
     "audit.exported": "{staff} exported the audit log as CSV",
     "draft.resume_code_issued": "A patient saved their answers and got a resume code",
@@ -32,6 +34,8 @@ ACTION_WORDS: Mapping[str, str] = {
     "draft.resumed": "A patient went back to their saved answers",
     "export.downloaded": "{staff} downloaded the submissions export",
     "export.fhir_downloaded": "{staff} downloaded {reference} as a FHIR bundle",
+    "export.fhir_bulk": "Submissions were exported as FHIR NDJSON files (export-fhir, on the server)",
+    "fhir_api.read": "The API token {token_name} read {resource} through the FHIR API",
     "flag.acknowledged": "{staff} marked a flag on {reference} as {acknowledgement}",
     "intake.conflict": "{staff} tried to change new forms, but another administrator had changed them first",
     "intake.message_changed": "{staff} changed the message shown while new forms are paused",
@@ -89,6 +93,8 @@ ACTION_FAMILIES: Mapping[str, str] = {
     "retention": "Retention",
     "reports": "Reports",
     "request": "Requests refused",
+    "api_token": "API tokens",
+    "fhir_api": "FHIR API reads",
 }
 
 #: Views grouped in the display when the same person repeats them on the same reference within ``GROUP_WINDOW``.
@@ -157,6 +163,18 @@ DETAIL_LABELS: Mapping[str, str] = {
     "current_revision": "Revision now",
     "group": "Rate limit",
     "bytes": "Size (bytes)",
+    "token": "API token number",
+    "token_name": "API token",
+    "interaction": "FHIR interaction",
+    "resource": "Resource type",
+    "count": "Page size asked",
+    "since": "Sent from",
+    "until": "Sent before",
+    "submissions": "Submissions",
+    "questionnaire_responses": "Questionnaire responses",
+    "patients": "Patients",
+    "detected_issues": "Detected issues (flags)",
+    "observations": "Observations (scores)",
 }
 ROLE_LABELS: Mapping[str, str] = {"reception": "Reception", "clinician": "Clinician", "admin": "Administrator"}
 REASON_LABELS: Mapping[str, str] = {

@@ -45,6 +45,7 @@ def _settings() -> dict[str, Any]:
 
 
 def _not_picked_up() -> Any:
+    """Urgent, not picked up, still waiting: read from the index ``ix_submission_urgent_waiting`` alone."""
     return and_(
         Submission.priority == URGENT_PRIORITY,
         Submission.picked_up_at.is_(None),

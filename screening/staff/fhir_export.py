@@ -10,6 +10,7 @@ clinician's name; their free-text notes stay out of the export (they are staff n
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask import Response, current_app, g, request
@@ -45,10 +46,14 @@ def _acknowledgements(flag: FlagRecord, events: list[ReviewEvent]) -> tuple[Expo
     )
 
 
-def export_submission(submission: Submission, locale: str) -> ExportSubmission:
+def export_submission(
+    submission: Submission, locale: str, *, events: Iterable[ReviewEvent] | None = None
+) -> ExportSubmission:
     """The builder's input for a stored submission: answers and scores as stored, flags in their order, each with
-    its sources' citations and every acknowledgement of its history (oldest first)."""
-    events = sorted(submission.events, key=lambda event: (event.at, event.id))
+    its sources' citations and every acknowledgement of its history (oldest first). ``events`` are the
+    submission's review events when the caller loaded them already (the bulk export, a batch at a time); by
+    default they are read through ``submission.events``."""
+    events = sorted(submission.events if events is None else events, key=lambda event: (event.at, event.id))
     flags = sorted(submission.flags, key=lambda flag: flag.position)
     return ExportSubmission(
         reference=submission.reference,

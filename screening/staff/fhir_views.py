@@ -1,4 +1,5 @@
-"""The ``fhir`` blueprint (``/fhir``): the FHIR read endpoints. For now the public Questionnaire.
+"""The ``fhir`` blueprint (``/fhir``): the FHIR read endpoints: here the public Questionnaire; the token-protected
+read API for integration engines in ``fhir_api``.
 
 ``GET /fhir/Questionnaire/screening`` serves the questionnaire definition as a FHIR R4 Questionnaire
 (``clinical.fhir_questionnaire``), worded for the clinic's ``SCREENING_LOCALE``; ``.../_history/<version>`` serves it
@@ -62,3 +63,8 @@ def questionnaire_version(version: str) -> Response:
         current = questionnaire.QUESTIONNAIRE_VERSION
         return fhir_error(404, "not-found", f"Only the current version ({current}) of this Questionnaire is served.")
     return _current_questionnaire()
+
+
+# The read API for integration engines (metadata, QuestionnaireResponse search, Bundle read): routes of ``bp`` in
+# their own module, which imports the helpers above, so it is imported last (as ``admin_views`` does).
+from screening.staff import fhir_api  # noqa: E402, F401

@@ -323,3 +323,20 @@ class AuditExportForm(FlaskForm):
     date_from = IsoDateField("From", validators=[InputRequired("Enter the first day to export")])
     date_to = IsoDateField("To", validators=[InputRequired("Enter the last day to export"), _date_range_in_order])
     submit = SubmitField("Download audit log CSV", widget=GovSubmitInput())
+
+
+class ApiTokenForm(FlaskForm):
+    """The name of a new API token (``api_token_views``): who or what will use it; unique, checked by the service."""
+
+    name = StringField(
+        "Name",
+        widget=GovTextInput(),
+        description="Who or what will use it, for example: Records integration engine. It is shown in the audit log.",
+        filters=[lambda text: text.strip() if isinstance(text, str) else text],
+        validators=[
+            DataRequired("Enter a name for the token"),
+            Length(max=80, message="Name must be 80 characters or fewer"),
+            Regexp(NO_CONTROL_CHARACTERS, message="Enter the name without hidden control characters"),
+        ],
+    )
+    submit = SubmitField("Create token", widget=GovSubmitInput())

@@ -19,10 +19,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from screening import clock
+from screening import clock, submission_events
 from screening.audit import audit
 from screening.extensions import db
 from screening.models import Acknowledgement, FlagRecord, ReviewEvent, Role, StaffUser, Submission, SubmissionStatus
@@ -116,9 +117,26 @@ def may_acknowledge(roles: Role | Iterable[Role]) -> bool:
 
 
 # --- reads -----------------------------------------------------------------------------------------------------------
+#: What a page showing a submission reads with it, at once: who picked it up, its flags and who acknowledged each,
+#: its review events and their staff (their names: not their roles). A fixed number of statements however many
+#: there are (no query per row).
+WHOLE = (
+    joinedload(Submission.picked_up_by).lazyload(StaffUser.role_rows),
+    selectinload(Submission.flags).joinedload(FlagRecord.acknowledged_by).lazyload(StaffUser.role_rows),
+    selectinload(Submission.events).joinedload(ReviewEvent.staff).lazyload(StaffUser.role_rows),
+)
+
+
 def find(reference: str) -> Submission | None:
-    """The submission with this reference, or None."""
-    return db.session.scalar(select(Submission).where(Submission.reference == reference))
+    """The submission with this reference (with what ``WHOLE`` names), or None."""
+    return db.session.scalar(select(Submission).where(Submission.reference == reference).options(*WHOLE))
+
+
+def reload(submission: Submission) -> Submission:
+    """The submission read again with what ``WHOLE`` names, after a commit expired it (else each flag's and event's
+    staff member would be read again one by one). Objects still loaded (the signed-in account, once its roles were
+    read) are left as they are."""
+    return db.session.scalars(select(Submission).where(Submission.id == submission.id).options(*WHOLE)).one()
 
 
 def last_change(submission: Submission) -> LastChange:
@@ -232,9 +250,10 @@ def change_status(
     remote_addr: str | None = None,
 ) -> ReviewEvent:
     """Move the submission to ``to``, with an optional note (required for a move back), as one review event and a
-    ``submission.status_changed`` audit event. Raises ``NotAllowed`` when the actor's role may not set ``to`` or
-    leave the current status, ``Invalid`` for no change or a move back without a note, ``Conflict`` when the
-    submission is no longer at ``expected_version``. Commits."""
+    ``submission.status_changed`` audit event (and webhook event, sent after the commit: ``submission_events``).
+    Raises ``NotAllowed`` when the actor's role may not set ``to`` or leave the current status, ``Invalid`` for no
+    change or a move back without a note, ``Conflict`` when the submission is no longer at ``expected_version``.
+    Commits."""
     current = submission.status
     if to not in settable_statuses(actor.roles) or not may_change_from(actor.roles, current):
         raise NotAllowed(f"{'+'.join(actor.role_names)} may not move {current.value} to {to.value}")
@@ -261,6 +280,8 @@ def change_status(
             to_status=to.value,
             with_note=note is not None,
         )
+        submission_events.status_changed(submission, event)  # commits with the change, when configured
+    submission_events.send_after_commit(submission.reference)  # never raises: the change stands
     return event
 
 

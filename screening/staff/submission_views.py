@@ -89,6 +89,8 @@ def _submission_page(
     """The page; every rendering (also with a form's errors) is a view of the answers and is audited."""
     user = current_staff()
     review.record_view(submission, actor=user, remote_addr=request.remote_addr)
+    held = user.roles  # read again after the commit, before the reload below (which leaves loaded accounts alone)
+    submission = review.reload(submission)  # the commit expired it: its flags, events and their staff at once
     view = staff_display.submission_view(
         submission, zone=clinic_zone(), today=clinic_today(), date_order=settings()["DATE_ORDER"]
     )
@@ -102,7 +104,7 @@ def _submission_page(
     current = submission.status
     choices = [
         (value.value, staff_display.STATUS_LABELS[value.value], review.is_move_back(current, value))
-        for value in review.settable_statuses(user.roles)
+        for value in review.settable_statuses(held)
         if value is not current
     ]
     return render_no_store(
@@ -116,8 +118,8 @@ def _submission_page(
         ack_form=ack_form,
         ack_rule=ack_rule,
         status_choices=choices,
-        may_change=review.may_change_from(user.roles, current),
-        can_acknowledge=review.may_acknowledge(user.roles),
+        may_change=review.may_change_from(held, current),
+        can_acknowledge=review.may_acknowledge(held),
         has_errors=bool(errors),
         note_max=review.NOTE_MAX_LENGTH,
         ack_note_max=review.ACKNOWLEDGEMENT_NOTE_MAX_LENGTH,

@@ -16,7 +16,7 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from screening import clock, notifications, search_keys
+from screening import clock, notifications, search_keys, submission_events
 from screening.access import ALL_STAFF, roles
 from screening.audit import audit
 from screening.clinical import dates, scoring
@@ -40,6 +40,7 @@ def _register(state: BlueprintSetupState) -> None:
         acknowledgement_labels=staff_display.ACKNOWLEDGEMENT_LABELS,
         urgent_waiting=urgent_waiting,
         alert_problems=alert_problems,
+        submission_event_notice=submission_events.admin_notice,
     )
 
 

@@ -31,12 +31,13 @@ from sqlalchemy import select
 from werkzeug.routing import PathConverter, Rule, UnicodeConverter
 
 from screening import create_app
-from screening.access import allowed_roles, is_public
+from screening.access import allowed_roles, is_public, needs_api_token
 from screening.extensions import db
 from screening.models import AuditEvent, FlagRecord, Role, Submission
 from tests.app.auth import Staff, account, csrf_token, make_staff, sign_in
 
 PUBLIC = "public"
+API_TOKEN = "api-token"  # the FHIR read API: an API token (Authorization: Bearer), never a staff session
 ALL_STAFF = frozenset({"reception", "clinician", "admin"})
 CLINICIAN = frozenset({"clinician"})
 ADMIN = frozenset({"admin"})
@@ -80,6 +81,10 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "auth.mfa_qr": PUBLIC,
     "fhir.questionnaire_current": PUBLIC,  # the FHIR Questionnaire: the questions, no patient data
     "fhir.questionnaire_version": PUBLIC,
+    "fhir.metadata": PUBLIC,  # the FHIR CapabilityStatement: what the read API serves, no patient data
+    # the FHIR read API for integration engines (fhir_api.py): an API token only, a staff session gets 401
+    "fhir.search_responses": API_TOKEN,
+    "fhir.read_bundle": API_TOKEN,
     # every staff member: their own session and password
     "auth.logout": ALL_STAFF,
     "auth.password": ALL_STAFF,
@@ -113,6 +118,10 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "admin.staff_reactivate": ADMIN,
     "admin.staff_reset_mfa": ADMIN,
     "admin.staff_one_time_password": ADMIN,
+    # API tokens for the FHIR read API (api_token_views.py): list, create (shown once), revoke
+    "admin.api_tokens_page": ADMIN,
+    "admin.api_token_new": ADMIN,
+    "admin.api_token_revoke": ADMIN,
     # pause new forms (with a message for patients) and reopen them
     "admin.intake_page": ADMIN,
     "admin.intake_pause": ADMIN,
@@ -133,7 +142,10 @@ def _methods(rule: Rule) -> list[str]:
 
 def _protected(app: Flask) -> list[tuple[Rule, str]]:
     return [
-        (rule, method) for rule in _rules(app) if EXPECTED.get(rule.endpoint) != PUBLIC for method in _methods(rule)
+        (rule, method)
+        for rule in _rules(app)
+        if EXPECTED.get(rule.endpoint) not in (PUBLIC, API_TOKEN)
+        for method in _methods(rule)
     ]
 
 
@@ -158,6 +170,7 @@ def samples(app: Flask) -> dict[str, Any]:
         "chart": "weekly",  # a reports page chart (reports_charts.CHARTS)
         "token": "A" * 43,  # an emailed resume link's shape (resume_views): unknown, so refused kindly
         "version": "4",  # a FHIR Questionnaire version (fhir_views)
+        "token_id": 1,  # an API token (api_token_views): unknown here, so 404 for an admin
     }
 
 
@@ -192,7 +205,9 @@ def test_access_every_endpoint_marked_public_or_with_roles(app: Flask) -> None:
     unmarked = [
         rule.endpoint
         for rule in _rules(app)
-        if not is_public(app.view_functions[rule.endpoint]) and allowed_roles(app.view_functions[rule.endpoint]) is None
+        if not is_public(app.view_functions[rule.endpoint])
+        and not needs_api_token(app.view_functions[rule.endpoint])
+        and allowed_roles(app.view_functions[rule.endpoint]) is None
     ]
     assert unmarked == []
 
@@ -208,7 +223,10 @@ def test_access_markers_match_the_expected_table(app: Flask) -> None:
     for rule in _rules(app):
         view = app.view_functions[rule.endpoint]
         roles = allowed_roles(view)
-        actual[rule.endpoint] = PUBLIC if is_public(view) else frozenset(role.value for role in roles or ())
+        if is_public(view) or needs_api_token(view):
+            actual[rule.endpoint] = PUBLIC if is_public(view) else API_TOKEN
+        else:
+            actual[rule.endpoint] = frozenset(role.value for role in roles or ())
     assert actual == EXPECTED
 
 
@@ -260,7 +278,7 @@ def test_access_anonymous_redirected_to_login_on_every_protected_endpoint(
             response.status_code,
         )
         checked += 1
-    assert checked >= len([name for name, who in EXPECTED.items() if who != PUBLIC])
+    assert checked >= len([name for name, who in EXPECTED.items() if who not in (PUBLIC, API_TOKEN)])
 
 
 @pytest.mark.parametrize("role", [*ROLES, *ROLE_SETS])
@@ -289,6 +307,25 @@ def test_access_roles_allowed_or_refused_per_the_table(app: Flask, samples: dict
             select(AuditEvent).where(AuditEvent.action == "access.denied", AuditEvent.staff_id == staff.id)
         ).all()
     assert len(denied) == refused  # every refusal is audited (ASVS 16.3.2)
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_access_api_token_endpoints_refuse_visitors_and_every_staff_session(
+    app: Flask, samples: dict[str, Any], role: str | None
+) -> None:
+    """The FHIR read API answers only to an API token: a signed-in member of staff, whatever their role, gets the
+    same 401 OperationOutcome as a visitor (never a redirect to the sign-in page, never the data)."""
+    client = next(_signed_in_as(app, role))[0] if role else FlaskClient(app, app.response_class, use_cookies=True)
+    checked = 0
+    for rule in _rules(app):
+        if EXPECTED.get(rule.endpoint) == API_TOKEN:
+            for method in _methods(rule):
+                response = client.open(_url(app, rule, samples), method=method)
+                assert response.status_code == 401, (rule.endpoint, method, response.status_code)
+                assert response.headers["WWW-Authenticate"].startswith("Bearer"), rule.endpoint
+                assert response.mimetype == "application/fhir+json", rule.endpoint
+                checked += 1
+    assert checked == len([name for name, who in EXPECTED.items() if who == API_TOKEN])
 
 
 def test_access_public_endpoints_need_no_sign_in(app: Flask, client: FlaskClient, samples: dict[str, Any]) -> None:

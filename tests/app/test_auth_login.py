@@ -78,6 +78,7 @@ def _timed_post(client: FlaskClient, token: str, email: str, address: str) -> fl
     return elapsed
 
 
+@pytest.mark.production_password_hashing
 def test_login_timing_unknown_email_and_wrong_password_medians_close(app: Flask, client: FlaskClient) -> None:
     """ASVS 6.3.8: a dummy argon2 verify for unknown accounts, so response time does not reveal them.
     Interleaved, each attempt from its own address (so the per-address throttle stays out of it). Compared on the

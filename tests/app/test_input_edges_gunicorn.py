@@ -6,15 +6,12 @@ test's database."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -25,8 +22,7 @@ from screening.extensions import db
 from screening.models import AuditEvent
 from tests.app.alert_helpers import free_port
 from tests.app.auth import INVALID, csrf_token
-
-GUNICORN = Path(sys.executable).with_name("gunicorn")
+from tests.app.gunicorn_helpers import GUNICORN, server_environ
 
 
 class Server:
@@ -34,14 +30,7 @@ class Server:
 
     def __init__(self, database_url: str, secret_key: str) -> None:
         self.port = free_port()
-        environ = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": os.environ.get("HOME", "/tmp"),
-            "SCREENING_ENV": "development",
-            "SCREENING_DATABASE_URL": database_url,
-            "SCREENING_SECRET_KEY": secret_key,
-            "SCREENING_URGENT_ALERTS": "false",
-        }
+        environ = server_environ(database_url, secret_key)
         command = [str(GUNICORN), "--no-control-socket", "--workers", "1", "--bind", f"127.0.0.1:{self.port}"]
         self.process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
             [*command, "--graceful-timeout", "1", "screening:create_app()"],

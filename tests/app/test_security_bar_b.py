@@ -148,6 +148,7 @@ def test_case_28_non_admins_calling_admin_endpoints_get_403_and_change_nothing(
 
 
 # --- 30: login enumeration and timing -----------------------------------------------------------------------------
+@pytest.mark.production_password_hashing
 def test_case_30_unknown_user_and_wrong_password_look_the_same_in_status_body_cookie_and_time(
     app: Flask, client: FlaskClient
 ) -> None:

@@ -33,6 +33,9 @@ ADMIN_GETS = [
     "/staff/admin/staff/1/reset-mfa",
     "/staff/admin/staff/1/one-time-password",
     "/staff/admin/intake",
+    "/staff/admin/api-tokens",
+    "/staff/admin/api-tokens/new",
+    "/staff/admin/api-tokens/1/revoke",  # the confirmation page (its POST revokes)
 ]
 ADMIN_POSTS = [
     "/staff/admin/export.csv",
@@ -45,6 +48,8 @@ ADMIN_POSTS = [
     "/staff/admin/staff/1/one-time-password",
     "/staff/admin/intake/pause",
     "/staff/admin/intake/reopen",
+    "/staff/admin/api-tokens/new",
+    "/staff/admin/api-tokens/1/revoke",
 ]
 
 

@@ -15,11 +15,9 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -29,12 +27,12 @@ from sqlalchemy import select
 from screening.extensions import db
 from screening.models import Submission
 from tests.app.alert_helpers import free_port
+from tests.app.gunicorn_helpers import GUNICORN, server_environ
 from tests.app.test_drafts import seed, the_draft
 from tests.app.test_patient_flow import _TOKEN
 from tests.app.test_submit_failures import CANARY, counts
 from tests.conftest import Browser
 
-GUNICORN = Path(sys.executable).with_name("gunicorn")
 PAUSE_SECONDS = 0.5
 BOOTED = re.compile(r"Booting worker with pid: (\d+)")
 PAUSED = "test pause before commit"
@@ -45,17 +43,7 @@ class Server:
 
     def __init__(self, database_url: str, secret_key: str) -> None:
         self.port = free_port()
-        environ = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": os.environ.get("HOME", "/tmp"),
-            "SCREENING_ENV": "development",
-            "SCREENING_DATABASE_URL": database_url,
-            "SCREENING_SECRET_KEY": secret_key,
-            "SCREENING_CLINIC_PHONE": "01632 960 000",
-            "SCREENING_CLINIC_EMAIL": "clinic@example.org",
-            "SCREENING_URGENT_ALERTS": "false",
-            "SCREENING_TEST_PAUSE_BEFORE_COMMIT": str(PAUSE_SECONDS),
-        }
+        environ = server_environ(database_url, secret_key, TEST_PAUSE_BEFORE_COMMIT=str(PAUSE_SECONDS))
         command = [str(GUNICORN), "--no-control-socket", "--workers", "1", "--bind", f"127.0.0.1:{self.port}"]
         self.process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
             # --preload: the app is made once, in the master, so a new worker serves at once after the kill

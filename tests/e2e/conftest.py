@@ -84,8 +84,9 @@ def _unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The app on a fresh SQLite file, served on 127.0.0.1 at a free port for the whole session."""
+def live_server(tmp_path_factory: pytest.TempPathFactory, _sqlite_folder: Path | None) -> Iterator[LiveServer]:
+    """The app on a fresh SQLite file (in RAM when /dev/shm has room: see tests/conftest.py), served on 127.0.0.1 at a
+    free port for the whole session."""
     for needed, how in (
         (ROOT / "static" / "dist" / "app.css", "bash scripts/build-assets.sh (make assets)"),
         (a11y.AXE, "npm ci (make assets)"),
@@ -93,7 +94,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     ):
         if not needed.exists():
             pytest.fail(f"{needed.relative_to(ROOT)} is missing: run {how}", pytrace=False)
-    database = tmp_path_factory.mktemp("e2e-database") / "screening.sqlite3"
+    database = (_sqlite_folder or tmp_path_factory.mktemp("e2e-database")) / "screening.sqlite3"
     # Static files cached for an hour, as a production web server would: each page then costs one request, not six.
     app = create_app(
         {

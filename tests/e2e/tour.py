@@ -26,6 +26,7 @@ from tests.e2e import (
     a11y,
     staff,
     tour_accounts,
+    tour_api_tokens,
     tour_brand,
     tour_copy,
     tour_edges,
@@ -412,6 +413,7 @@ TOUR: dict[str, Callable[[Page, Check], None]] = {
     **tour_reports.ENTRIES,
     **tour_records.ENTRIES,
     **tour_accounts.ENTRIES,
+    **tour_api_tokens.ENTRIES,
     **STAFF_TOUR,
 }
 #: Names of the TOUR entries this process has been through completely (test_valid_html.py renders the others).

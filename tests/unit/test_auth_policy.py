@@ -105,6 +105,7 @@ def test_hash_password_long_multibyte_password_verified_exactly() -> None:
     assert not auth.verify_password(stored, password[:-1])
 
 
+@pytest.mark.production_password_hashing
 def test_hash_password_stored_hash_is_argon2id_with_owasp_minimum_parameters() -> None:
     stored = auth.hash_password("lantern orchard velvet")
     match = re.fullmatch(r"\$argon2id\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+", stored)
