@@ -120,8 +120,9 @@ def run_worker(interval: float, once: bool) -> None:
 
 @click.command("send-test-alert")
 def send_test_alert() -> None:
-    """Send a test alert through every configured route (reference KT-TEST-ALERT, no patient data), to check the
-    settings before go-live. Exits with status 1 unless every route delivered it."""
+    """Send a test alert through every configured route (reference KT-TEST-ALERT, no patient data), and a signed
+    ``submission.test`` event when SCREENING_SUBMISSION_WEBHOOK_URL is set, to check the settings before go-live.
+    Exits with status 1 unless every route delivered it."""
     routes = notifications.channels(current_app.config["SCREENING"])
     if not routes:
         raise click.ClickException(

@@ -312,8 +312,8 @@ TEST_REFERENCE = "KT-TEST-ALERT"
 
 
 def send_test() -> dict[str, str | None]:
-    """Send one test alert on every configured channel now, outside the outbox: channel -> None when delivered,
-    else a secret-free description of the failure (``flask send-test-alert``, a go-live check)."""
+    """Send a test alert on every configured channel (and the submission webhook's test event) now, outside the
+    outbox: channel -> None when delivered, else a secret-free failure (``flask send-test-alert``, a go-live check)."""
     results: dict[str, str | None] = {}
     for channel in channels(_settings()):
         probe = Notification(id=0, kind=URGENT_SUBMISSION, reference=TEST_REFERENCE, channel=channel)
@@ -324,6 +324,10 @@ def send_test() -> dict[str, str | None]:
             results[channel] = None
         except Exception as error:  # reported to whoever runs the check
             results[channel] = describe(error)
+    from screening import submission_events  # imported late: a cycle; the integration engine's webhook, when set
+
+    if submission_events.configured():
+        results[SUBMISSION_WEBHOOK] = submission_events.send_test()
     return results
 
 

@@ -1,4 +1,5 @@
-"""Security headers, request limits and error pages (400, 404, 413, 500 and CSRF failures).
+"""Security headers, request limits and error pages (400, 404, 413, 500 and CSRF failures; a 404 or 405 under
+``/fhir`` is a FHIR ``OperationOutcome`` instead: ``staff.fhir_views.routing_error``).
 
 Every response gets a strict Content-Security-Policy (no inline script or style), nosniff, a referrer
 policy and frame protection; pages that show answers also get ``Cache-Control: no-store``. Error pages
@@ -54,8 +55,13 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-def _http_error(error: HTTPException) -> tuple[str, int]:
+def _http_error(error: HTTPException) -> tuple[str, int] | Response:
     code = error.code or 500
+    if code in (404, 405):
+        from screening.staff import fhir_views  # imported late: the blueprint pulls in much of the app
+
+        if fhir_views.is_fhir_path(request.path):  # a machine asked: an OperationOutcome, not a page
+            return fhir_views.routing_error(error)
     if code >= 500 and code not in ERROR_TEMPLATES:
         return _server_error(error)
     template = ERROR_TEMPLATES.get(code, "errors/400.html")

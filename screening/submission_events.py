@@ -10,6 +10,7 @@ retry sends the same body. An event carries the reference, the status, the sever
 name, a date of birth, a contact detail, an answer, a note or a staff member. Signed like the alert webhook
 (``notifications.sign``) with ``SCREENING_SUBMISSION_WEBHOOK_SECRET``. Failing events are not urgent alerts: they
 never raise the staff pages' "alerts are not going out" warning; administrators get a calmer notice instead.
+``send_test`` sends one ``submission.test`` event (reference ``KT-TEST-ALERT``) for ``flask send-test-alert``.
 """
 
 from __future__ import annotations
@@ -139,6 +140,33 @@ def post(notification: Notification) -> None:
         raise notifications.DeliveryError(f"HTTP {error.code}") from None
     if not 200 <= status < 300:
         raise notifications.DeliveryError(f"HTTP {status}")
+
+
+TEST = "submission.test"
+
+
+def send_test() -> str | None:
+    """Send one signed ``submission.test`` event now, outside the outbox (``flask send-test-alert``, a go-live
+    check): reference ``notifications.TEST_REFERENCE``, no patient data, a fresh ``event_id``. None when the
+    receiver answered 2xx, else a secret-free description of the failure (``notifications.describe``)."""
+    now = clock.now()
+    probe = Notification(
+        id=0,
+        kind=TEST,
+        reference=notifications.TEST_REFERENCE,
+        channel=CHANNEL,
+        payload={
+            "event_id": str(uuid.uuid4()),
+            "occurred_at": now.isoformat(timespec="seconds"),
+            "status": SubmissionStatus.NEW.value,
+            "severity": "none",
+        },
+    )
+    try:
+        post(probe)
+    except Exception as error:  # reported to whoever runs the check
+        return notifications.describe(error)
+    return None
 
 
 def send_after_commit(reference: str) -> None:

@@ -6,6 +6,10 @@ read API for integration engines in ``fhir_api``.
 for the current version only (older versions cannot be rebuilt from today's definition: 404 with an
 ``OperationOutcome``). No patient data: the definition is public, like the questionnaire's
 own pages, and the answers are cacheable for an hour.
+
+An unknown path under ``/fhir`` and a method a FHIR route does not take are answered by ``routing_error`` (called
+from ``security``'s error handler, since no blueprint handler sees a request that matched no route): an
+``OperationOutcome``, 404 ``not-found`` or 405 ``not-supported`` with ``Allow``, ``no-store``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from screening.access import public
 from screening.clinical import questionnaire
@@ -35,6 +40,26 @@ def fhir_response(resource: dict[str, Any], status: int = 200, headers: dict[str
 def fhir_error(status: int, code: IssueCode, text: str) -> Response:
     """An error as an ``OperationOutcome`` (never an HTML page: the caller is a machine)."""
     return fhir_response(operation_outcome(code, text), status, {"Cache-Control": "no-store"})
+
+
+NOT_SERVED = "Nothing is served at this address. GET /fhir/metadata (the CapabilityStatement) lists what is."
+NOT_ALLOWED = "This address does not accept this HTTP method. The Allow header lists the methods it does."
+
+
+def is_fhir_path(path: str) -> bool:
+    """Whether ``path`` is ``/fhir`` or under it (``security`` answers its 404 and 405 with ``routing_error``)."""
+    return path == bp.url_prefix or path.startswith(f"{bp.url_prefix}/")
+
+
+def routing_error(error: HTTPException) -> Response:
+    """An unknown path under ``/fhir`` (404 ``not-found``) or a method a FHIR route does not take (405
+    ``not-supported``, with the ``Allow`` header) as an ``OperationOutcome``, not the site's HTML page. Neither
+    quotes the request; no token is needed (a 404 reveals nothing a client could not see in ``/fhir/metadata``)."""
+    if isinstance(error, MethodNotAllowed):
+        response = fhir_error(405, "not-supported", NOT_ALLOWED)
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods or ()))
+        return response
+    return fhir_error(404, "not-found", NOT_SERVED)
 
 
 @functools.cache

@@ -36,6 +36,7 @@ from tests.app.alert_helpers import (
 )
 from tests.app.auth import install_clock
 from tests.app.test_patient_flow import fill_every_step, start, submit
+from tests.app.webhook_recipe import RECIPE
 from tests.conftest import Browser
 
 
@@ -112,7 +113,7 @@ def test_smtp_down_at_submit_then_up_the_worker_sends_exactly_one_within_its_bac
     assert len(handler.envelopes) == 1
     [sent] = outbox(app)
     assert sent.attempts == 2 and sent.sent_at is not None and sent.last_error is None
-    now.advance(hours=1)
+    now.advance(minutes=30)  # past every back-off, before the 60-minute escalation (it fires in opening hours)
     assert "sent 0" in flask_command(app, "worker", "--once").output
     assert len(handler.envelopes) == 1  # never sent twice
 
@@ -339,6 +340,7 @@ def test_send_test_alert_checks_every_route(app: Flask, inbox: tuple[Inbox, int]
     result = flask_command(app, "send-test-alert")
     assert result.exit_code == 0, result.output
     assert "email: delivered" in result.output and "webhook: delivered" in result.output
+    assert "submission_webhook" not in result.output  # not set: no event
     assert notifications.TEST_REFERENCE in handler.bodies()[0]
     assert receiver.bodies[0]["reference"] == notifications.TEST_REFERENCE
     receiver.status = 500
@@ -347,6 +349,38 @@ def test_send_test_alert_checks_every_route(app: Flask, inbox: tuple[Inbox, int]
     assert outbox(app) == []  # a test never touches the outbox
     app.config["SCREENING"]["URGENT_ALERTS"] = False
     assert flask_command(app, "send-test-alert").exit_code == 1
+
+
+def test_send_test_alert_sends_a_signed_test_event_to_the_submission_webhook(
+    app: Flask, inbox: tuple[Inbox, int], hook: tuple[Hook, str]
+) -> None:
+    _handler, port = inbox
+    receiver, url = hook
+    event_secret = "e" * 40
+    configure(app, port, SUBMISSION_WEBHOOK_URL=url, SUBMISSION_WEBHOOK_SECRET=event_secret)
+    result = flask_command(app, "send-test-alert")
+    assert result.exit_code == 0, result.output
+    assert "email: delivered" in result.output and "submission_webhook: delivered" in result.output
+    [(headers, body)] = receiver.requests
+    namespace: dict[str, Any] = {}
+    exec(RECIPE, namespace)  # noqa: S102 (our own constant: the receiver's check docs/fhir.md gives)
+    assert namespace["verify"](event_secret, headers[notifications.SIGNATURE_HEADER], body)
+    assert not namespace["verify"](SECRET, headers[notifications.SIGNATURE_HEADER], body)
+    event = receiver.bodies[0]
+    assert (event["event"], event["reference"], headers["X-Screening-Event"]) == (
+        "submission.test",
+        notifications.TEST_REFERENCE,
+        "submission.test",
+    )
+    assert set(event) == {"event", "event_id", "occurred_at", "reference", "severity", "status", "fhir_url"}
+    assert flask_command(app, "send-test-alert").exit_code == 0
+    assert receiver.bodies[1]["event_id"] != event["event_id"]  # a fresh event each time
+    receiver.status = 503
+    result = flask_command(app, "send-test-alert")
+    assert result.exit_code == 1 and "submission_webhook: FAILED: DeliveryError (HTTP 503)" in result.output
+    assert "email: delivered" in result.output
+    assert event_secret not in result.output and url not in result.output
+    assert outbox(app) == []  # a test never touches the outbox
 
 
 def test_submit_adds_the_outbox_rows_in_the_submit_transaction(app: Flask, hook: tuple[Hook, str]) -> None:
