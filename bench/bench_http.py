@@ -6,10 +6,12 @@ driven by wrk (``bench/lua/requests.lua``), each figure next to a reference meas
 Every scenario runs ``BENCH_SECONDS`` (default 4) after a 1-second warm-up, 4 connections, one wrk thread; each is
 checked once first (status code) so an error page is never timed. Rate limits are off in the app under test (all the
 load comes from one address). The staff pages are measured with 1,000 and then 100,000 submissions
-(``screening.bulk_seed``); the exports of 100,000 run as child processes (time and peak RSS from ``wait4``).
+(``screening.bulk_seed``), the same 200 submission pages at both, each scenario warmed up on every one of its requests
+first (``http_runner.WARM_PASSES``); the exports of 100,000 run as child processes (time and peak RSS from ``wait4``).
 
     .venv/bin/python bench/bench_http.py            # what make bench runs
     BENCH_SECONDS=10 .venv/bin/python bench/bench_http.py
+    BENCH_ONLY=staff .venv/bin/python bench/bench_http.py   # the staff pages only (writes latest-staff.json)
 """
 
 from __future__ import annotations
@@ -38,7 +40,11 @@ from screening import create_app  # noqa: E402
 from screening.bulk_seed import seed_submissions  # noqa: E402
 
 SMALL, LARGE = 1_000, 100_000
-RESULTS = ROOT / "bench" / "results" / "latest.json"
+#: ``BENCH_ONLY=staff``: the staff pages at both sizes and nothing else (no patient pages, references, PDF, exports).
+ONLY = os.environ.get("BENCH_ONLY", "")
+if ONLY not in ("", "staff"):
+    raise SystemExit(f"BENCH_ONLY={ONLY!r}: only 'staff' is known")
+RESULTS = ROOT / "bench" / "results" / (f"latest-{ONLY}.json" if ONLY else "latest.json")
 
 
 def _wrk_version() -> str:
@@ -76,21 +82,26 @@ def run_database(label: str, url: str, folder: Path) -> dict[str, Any]:
     with app.app_context():
         seed_submissions(SMALL, reviewer_id=staff_id)
     seeding = {"small_seconds": time.perf_counter() - started}
-    submits = runner.submit_budget()
-    patient = fixtures.patient_requests(app, submits)
+    pages = runner.page_sample(app)
+    patient: dict[str, list[runner.Request]] = {}
+    if not ONLY:
+        patient = fixtures.patient_requests(app, runner.submit_budget())
     results: dict[str, Any] = {"database": label, "rows": {}}
     with runner.Servers(folder, env) as servers:
-        runner.capture_pages(servers, patient, app)
-        results["rows"].update(runner.patient_scenarios(servers, patient))
+        if not ONLY:
+            runner.capture_pages(servers, patient, app)
+            results["rows"].update(runner.patient_scenarios(servers, patient))
         cookie, token = fixtures.staff_cookie(app, totp_secret)
-        results["rows"].update(runner.staff_scenarios(servers, app, cookie, token, SMALL))
-        results["rows"].update(runner.pdf_scenario(servers, app, cookie))
+        results["rows"].update(runner.staff_scenarios(servers, app, cookie, token, SMALL, pages))
+        if not ONLY:
+            results["rows"].update(runner.pdf_scenario(servers, app, cookie))
         started = time.perf_counter()
         with app.app_context():
             seed_submissions(LARGE - SMALL, rng_seed=1, reviewer_id=staff_id)
         seeding["large_seconds"] = time.perf_counter() - started
-        results["rows"].update(runner.staff_scenarios(servers, app, cookie, token, LARGE))
-    results["rows"].update(runner.exports(env, folder, cookie))
+        results["rows"].update(runner.staff_scenarios(servers, app, cookie, token, LARGE, pages))
+    if not ONLY:
+        results["rows"].update(runner.exports(env, folder, cookie))
     results["seeding"] = seeding
     return results
 

@@ -104,9 +104,11 @@ def print_run(run: dict[str, Any]) -> None:
     targets: list[dict[str, Any]] = []
     print(f"\n== {run['database']} ==")
     rows = run["rows"]
-    _throughput(rows, targets)
+    if "start GET" in rows:  # not with BENCH_ONLY=staff
+        _throughput(rows, targets)
     _staff(rows, targets)
-    _pdf_and_exports(rows, targets)
+    if "summary PDF" in rows:
+        _pdf_and_exports(rows, targets)
     seeding = run["seeding"]
     print(f"(seeding: 1,000 in {seeding['small_seconds']:.1f} s, 99,000 more in {seeding['large_seconds']:.1f} s)")
     run["targets"] = targets
