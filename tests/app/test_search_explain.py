@@ -9,71 +9,32 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import insert, select, text
 
-from screening import search_keys
 from screening.extensions import db
-from screening.models import Submission, new_reference
+from screening.models import Submission
 from screening.staff import queue as review_queue
+from tests.app.query_helpers import submission_row
 from tests.conftest import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL, reason="EXPLAIN of PostgreSQL's indexes: PostgreSQL pass only")
 
 ROWS = 4000
-_SYLLABLES = ("an", "bel", "cor", "da", "el", "fin", "gar", "hol", "is", "jo", "ka", "lem", "mor", "ni", "os", "pra")
-
-
-def _name(chance: random.Random) -> str:
-    def word() -> str:
-        return "".join(chance.choice(_SYLLABLES) for _ in range(chance.randint(2, 4))).title()
-
-    return f"{word()} {word()}-{word()}"
-
-
-def _row(number: int, chance: random.Random, **person: Any) -> dict[str, Any]:
-    name = person.get("full_name") or _name(chance)
-    phone = person.get("phone") or f"020 7946 {number:04d}" if number < 10000 else None
-    email = person.get("email") or f"person{number}@example.org"
-    moment = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=number)
-    return {
-        "reference": new_reference(),
-        "submitted_at": moment,
-        "status": "new",
-        "priority": -1,
-        "questionnaire_version": "1",
-        "ruleset_version": "1",
-        "article_version": "1",
-        "consent_version": "1",
-        "consented_at": moment,
-        "answers": {"phone": phone},
-        "scores": {},
-        "medicines": [],
-        "rule_config": {},
-        "full_name": name,
-        "date_of_birth": date(1950, 1, 1) + timedelta(days=chance.randint(0, 20000)),
-        "email": email,
-        "submission_token": f"token-{number}",
-        "version_id": 1,
-        "skipped_steps": [],
-        "name_key": search_keys.name_key(name),
-        "phone_key": search_keys.phone_key(phone, "GB"),
-        "email_key": search_keys.email_key(email),
-    }
 
 
 @pytest.fixture
 def many(app: Flask) -> None:
     chance = random.Random(14)
-    rows = [_row(number, chance) for number in range(ROWS)]
+    rows = [submission_row(number, chance, status="new", priority=-1) for number in range(ROWS)]
     rows.append(
-        _row(
+        submission_row(
             ROWS,
             chance,
+            status="new",
+            priority=-1,
             full_name="Devendra 'Dev' Patel-O'Neill",
             phone="07700 900123",
             email="dev.patel@example.org",
