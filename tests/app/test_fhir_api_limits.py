@@ -58,16 +58,11 @@ def test_rate_limit_setting_is_checked_at_start() -> None:
 def test_rate_limit_per_token_is_shared_by_every_process_through_redis(app: Flask, token: Issued) -> None:
     import uuid
 
-    import redis
-
     from screening import create_app
+    from tests.app.redis_helpers import redis_or_skip
 
     url = "redis://127.0.0.1:6379/2"
-    server = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
-    try:
-        server.ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis at {url}")
+    server = redis_or_skip(url, "the per-token limit across processes")
     prefix = f"screening-test-{uuid.uuid4().hex}"
     config = {
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],

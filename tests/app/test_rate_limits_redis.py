@@ -28,6 +28,7 @@ from screening.extensions import db
 from screening.limits import GROUPS, RATE_LIMITED
 from screening.models import AuditEvent
 from tests.app.alert_helpers import free_port
+from tests.app.redis_helpers import redis_or_skip
 
 REDIS_URL = "redis://127.0.0.1:6379/1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,15 +36,7 @@ SIGN_IN_LIMIT = int(GROUPS["staff-sign-in"].limits.split("/minute")[0])
 
 
 def _redis_or_skip() -> redis.Redis:
-    server = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5)
-    try:
-        server.ping()
-    except redis.RedisError as error:
-        reason = f"no Redis at {REDIS_URL} ({type(error).__name__})"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}: CI must run the Redis rate-limit tests", pytrace=False)
-        pytest.skip(reason)
-    return server
+    return redis_or_skip(REDIS_URL, "the Redis rate-limit tests")
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ machine) and Redis at 127.0.0.1:6379: skipped without them, except that CI (``CI
 from __future__ import annotations
 
 import functools
-import os
 import re
 import signal
 import subprocess
@@ -47,6 +46,7 @@ from tests.app.alert_helpers import URGENT, Inbox, free_port
 from tests.app.auth import csrf_token, make_staff, unused_code
 from tests.app.form_posts import form_data
 from tests.app.gunicorn_helpers import FLASK, ROOT, Answer, Gunicorn, Visitor, server_environ
+from tests.app.redis_helpers import redis_or_skip
 from tests.app.staff_helpers import get_submission, make_submission, url, version_on
 from tests.app.test_patient_flow import _TOKEN, ACT_NOW_URL
 from tests.conftest import TEST_DATABASE_URL
@@ -65,15 +65,7 @@ T = TypeVar("T")
 def _services_or_skip() -> redis.Redis:
     if make_url(TEST_DATABASE_URL or "sqlite://").get_backend_name() != "postgresql":
         pytest.skip("two instances need one PostgreSQL database: set SCREENING_TEST_DATABASE_URL (make test does)")
-    server = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5)
-    try:
-        server.ping()
-    except redis.RedisError as error:
-        reason = f"two instances need one Redis: none at {REDIS_URL} ({type(error).__name__})"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}: CI must run the two-instance tests", pytrace=False)
-        pytest.skip(reason)
-    return server
+    return redis_or_skip(REDIS_URL, "two instances")
 
 
 @dataclass
