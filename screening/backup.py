@@ -13,14 +13,13 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
-BACKUP_MODE = 0o600
+from screening import private_files
 
 # Query parameters of a PostgreSQL URL that libpq also reads from the environment.
 _PG_QUERY_ENV = {
@@ -121,27 +120,17 @@ def check_target(target: Path, *, force: bool) -> None:
 def _partial(target: Path) -> Path:
     """An empty 0600 file beside ``target`` to write the backup into (renamed to ``target`` when complete)."""
     try:
-        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+        return private_files.partial_file(target.parent, target.name)
     except OSError as error:
         raise BackupError(f"cannot write in {target.parent}: {error.strerror or error}") from None
-    os.close(handle)  # mkstemp makes it 0600 whatever the umask
-    return Path(name)
 
 
 def _publish(partial: Path, target: Path, *, force: bool) -> int:
     """Move the finished backup to ``target`` (refusing to replace one that appeared meanwhile, unless ``force``)."""
-    os.chmod(partial, BACKUP_MODE)
-    if force:
-        os.replace(partial, target)
-    else:
-        try:
-            os.link(partial, target)  # fails if target exists: never replaces a file without --force
-        except FileExistsError:
-            raise BackupError(f"{target} already exists: give a new file name, or add --force to replace it") from None
-        except OSError:  # a file system without hard links: check, then rename
-            check_target(target, force=False)
-            os.replace(partial, target)
-        partial.unlink(missing_ok=True)
+    try:
+        private_files.publish(partial, target, force=force)
+    except FileExistsError:
+        raise BackupError(f"{target} already exists: give a new file name, or add --force to replace it") from None
     return target.stat().st_size
 
 

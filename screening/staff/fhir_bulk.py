@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +25,7 @@ from typing import Any, TextIO
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from screening import clock
+from screening import clock, private_files
 from screening.audit import audit
 from screening.clinical.fhir_bundle import bundle
 from screening.extensions import db
@@ -38,7 +36,6 @@ from screening.staff.fhir_export import export_submission
 #: The resource types, in the order of the manifest; each is written to ``<type>.ndjson``.
 RESOURCE_TYPES = ("QuestionnaireResponse", "Patient", "DetectedIssue", "Observation")
 MANIFEST = "manifest.json"
-FILE_MODE = 0o600
 DIRECTORY_MODE = 0o700
 BATCH_SIZE = exports.BATCH_SIZE
 
@@ -147,23 +144,16 @@ def check_directory(directory: Path, *, force: bool) -> None:
 def _partial(directory: Path, name: str) -> Path:
     """An empty 0600 file in ``directory`` to write ``name`` into (renamed to it when the export is complete)."""
     try:
-        handle, path = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".partial")
+        return private_files.partial_file(directory, name)
     except OSError as error:
         raise BulkExportError(f"cannot write in {directory}: {error.strerror or error}") from None
-    os.close(handle)  # mkstemp makes it 0600 whatever the umask
-    return Path(path)
 
 
 def _publish(partial: Path, target: Path, *, force: bool) -> None:
-    os.chmod(partial, FILE_MODE)
-    if force:
-        os.replace(partial, target)
-        return
     try:
-        os.link(partial, target)  # fails if the file appeared meanwhile: never replaced without --force
+        private_files.publish(partial, target, force=force)
     except FileExistsError:
         raise BulkExportError(f"{target} appeared during the export: add --force to replace it") from None
-    partial.unlink()
 
 
 def _line(resource: Mapping[str, Any]) -> str:

@@ -19,7 +19,7 @@ from flask import Flask
 from sqlalchemy import make_url, text
 from sqlalchemy.exc import ProgrammingError
 
-from screening import backup, restore_check
+from screening import backup, private_files, restore_check
 from screening.extensions import db
 from tests.app.admin_helpers import add_submission, flask_command
 from tests.conftest import TEST_DATABASE_URL
@@ -142,7 +142,7 @@ def test_backup_into_an_unwritable_directory_says_so(
     def refused(**_: Any) -> tuple[int, str]:  # as for a directory without write permission (the tests run as root)
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(backup.tempfile, "mkstemp", refused)
+    monkeypatch.setattr(private_files.tempfile, "mkstemp", refused)
     result = flask_command(app, "backup", str(tmp_path / "x.backup"))
     assert result.exit_code == 1
     assert f"cannot write in {tmp_path}: Permission denied" in result.output

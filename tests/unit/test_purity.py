@@ -110,6 +110,7 @@ def test_every_module_sits_in_the_layout() -> None:
         # operations: backups and checking them
         "backup",
         "restore_check",
+        "private_files",
         # issue 16: events for an integration engine, beside the alerts' outbox they share
         "submission_events",
         # issue 17: the kept status counts, the large demo loader, the templates' import hoisting, fingerprinted assets
