@@ -12,6 +12,7 @@ first (``http_runner.WARM_PASSES``); the exports of 100,000 run as child process
     .venv/bin/python bench/bench_http.py            # what make bench runs
     BENCH_SECONDS=10 .venv/bin/python bench/bench_http.py
     BENCH_ONLY=staff .venv/bin/python bench/bench_http.py   # the staff pages only (writes latest-staff.json)
+    BENCH_ONLY=pdf .venv/bin/python bench/bench_http.py     # the summary PDF only (writes latest-pdf.json)
 """
 
 from __future__ import annotations
@@ -40,10 +41,11 @@ from screening import create_app  # noqa: E402
 from screening.bulk_seed import seed_submissions  # noqa: E402
 
 SMALL, LARGE = 1_000, 100_000
-#: ``BENCH_ONLY=staff``: the staff pages at both sizes and nothing else (no patient pages, references, PDF, exports).
+#: ``BENCH_ONLY=staff``: the staff pages at both sizes and nothing else (no patient pages, references, PDF, exports);
+#: ``BENCH_ONLY=pdf``: the summary PDF against the bare WeasyPrint render, and nothing else.
 ONLY = os.environ.get("BENCH_ONLY", "")
-if ONLY not in ("", "staff"):
-    raise SystemExit(f"BENCH_ONLY={ONLY!r}: only 'staff' is known")
+if ONLY not in ("", "staff", "pdf"):
+    raise SystemExit(f"BENCH_ONLY={ONLY!r}: only 'staff' and 'pdf' are known")
 RESULTS = ROOT / "bench" / "results" / (f"latest-{ONLY}.json" if ONLY else "latest.json")
 
 
@@ -88,10 +90,14 @@ def run_database(label: str, url: str, folder: Path) -> dict[str, Any]:
         patient = fixtures.patient_requests(app, runner.submit_budget())
     results: dict[str, Any] = {"database": label, "rows": {}}
     with runner.Servers(folder, env) as servers:
+        cookie, token = fixtures.staff_cookie(app, totp_secret)
+        if ONLY == "pdf":
+            runner.capture_pages(servers, {}, app)
+            results["rows"].update(runner.pdf_scenario(servers, app, cookie))
+            return {**results, "seeding": seeding}
         if not ONLY:
             runner.capture_pages(servers, patient, app)
             results["rows"].update(runner.patient_scenarios(servers, patient))
-        cookie, token = fixtures.staff_cookie(app, totp_secret)
         results["rows"].update(runner.staff_scenarios(servers, app, cookie, token, SMALL, pages))
         if not ONLY:
             results["rows"].update(runner.pdf_scenario(servers, app, cookie))

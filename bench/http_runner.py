@@ -39,6 +39,8 @@ WORKERS = 2
 #: worker; sync workers take connections as they come, so "per worker" is on average), so the timed run meets no page
 #: rendered for the first time whatever the size: a fair comparison of 1,000 and 100,000 submissions.
 WARM_PASSES = int(os.environ.get("BENCH_WARM_PASSES", str(2 * WORKERS)))
+#: The summary PDF and the bare render: this many of each, sent one at a time and interleaved (``pdf_scenario``).
+PDF_ROUNDS = int(os.environ.get("BENCH_PDF_ROUNDS", "15"))
 #: The most final submits a second this machine could make (the drafts are made beforehand, one per submit).
 SUBMITS_PER_SECOND = int(os.environ.get("BENCH_SUBMITS_PER_SECOND", "400"))
 Request = tuple[str, str, str, str]  # method, path, cookie, body
@@ -196,13 +198,11 @@ def scenario(
     *,
     expect: int,
     once: bool = False,
-    slow: bool = False,
     every: bool = False,
 ) -> dict[str, Any]:
-    """Check the first request answers ``expect``, warm up, then measure. ``slow`` (a PDF: seconds per request): the
-    warm-up is two requests one after the other, not a second of wrk, which would leave a queue behind it. ``every``
-    (the staff pages): first every request is sent ``WARM_PASSES`` times (in turn, 4 connections), as described at
-    ``WARM_PASSES``; the usual second of warm-up follows."""
+    """Check the first request answers ``expect``, warm up, then measure. ``every`` (the staff pages): first every
+    request is sent ``WARM_PASSES`` times (in turn, 4 connections), as described at ``WARM_PASSES``; the usual second
+    of warm-up follows."""
     status, body = fetch(port, requests[0])
     if status != expect:
         raise RuntimeError(f"{requests[0][0]} {requests[0][1]} answered {status}, not {expect}:\n{body[:2000]}")
@@ -213,10 +213,7 @@ def scenario(
         split = int(len(requests) * WARM_UP / (WARM_UP + SECONDS))
         _drained(wrk(port, requests[:split], WARM_UP, folder, once=True))
         return _drained(wrk(port, requests[split:], SECONDS, folder, once=True))
-    if slow:
-        fetch(port, requests[0])
-    else:
-        _drained(wrk(port, requests, WARM_UP, folder))
+    _drained(wrk(port, requests, WARM_UP, folder))
     result = _drained(wrk(port, requests, SECONDS, folder))
     if not result["requests"]:
         raise RuntimeError(f"{requests[0][0]} {requests[0][1]}: no answer within {SECONDS:g} s")
@@ -225,8 +222,8 @@ def scenario(
 
 def capture_pages(servers: Servers, patient: dict[str, list[Request]], app: Flask) -> None:
     """The start and step pages as the app serves them, saved as plain templates for the reference app (the CSRF
-    token made a template variable), and the summary PDF's HTML and stylesheet."""
-    for name, key in (("start", "start GET"), ("step", "step GET")):
+    token made a template variable), and the summary PDF's HTML and stylesheet. ``patient`` empty: the PDF's only."""
+    for name, key in (("start", "start GET"), ("step", "step GET")) if patient else ():
         status, html = fetch(servers.app_port, patient[key][0])
         if status != 200:
             raise RuntimeError(f"{name} page answered {status}")
@@ -297,15 +294,53 @@ def staff_scenarios(
     }
 
 
-def pdf_scenario(servers: Servers, app: Flask, cookie: str) -> dict[str, Any]:
-    reference = servers.pdf_reference  # type: ignore[attr-defined]
-    path = f"/staff/submissions/{reference}/summary.pdf"
+def _timed_fetch(port: int, request: Request) -> float:
+    """One request, its wall time in ms (the status must be 200)."""
+    started = time.perf_counter()
+    status, _ = fetch(port, request)
+    elapsed = (time.perf_counter() - started) * 1000
+    if status != 200:
+        raise RuntimeError(f"{request[0]} {request[1]} answered {status}, not 200")
+    return elapsed
+
+
+def _latencies(times: list[float]) -> dict[str, Any]:
+    """A scenario's result (as ``wrk`` gives it) from the wall times of requests sent one at a time."""
+    ordered = sorted(times)
+
+    def at(share: float) -> float:
+        return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+    seconds = sum(times) / 1000
     return {
-        "summary PDF": scenario(servers.app_port, [("GET", path, cookie, "")], servers.folder, expect=200, slow=True),
-        "bare WeasyPrint PDF": scenario(
-            servers.reference_port, [("GET", "/pdf", "", "")], servers.folder, expect=200, slow=True
-        ),
+        "requests": len(times),
+        "rps": len(times) / seconds if seconds else 0.0,
+        "p50_ms": statistics.median(times),
+        "p95_ms": at(0.95),
+        "p99_ms": at(0.99),
+        "errors": 0,
+        "seconds": seconds,
     }
+
+
+def pdf_scenario(servers: Servers, app: Flask, cookie: str) -> dict[str, Any]:
+    """The summary PDF against a bare WeasyPrint render, one request at a time, **interleaved**: ``PDF_ROUNDS`` rounds,
+    each sending one of each (which goes first alternates). A render takes 0.3-1 s, so a 4 s wrk run per side gave a
+    dozen samples with up to 4 requests queued, taken seconds apart: the ratio moved 1.1x-1.7x between quiet runs
+    with the machine's load. Interleaved, both sides meet the same load, and neither waits behind another render."""
+    reference = servers.pdf_reference  # type: ignore[attr-defined]
+    app_request: Request = ("GET", f"/staff/submissions/{reference}/summary.pdf", cookie, "")
+    bare_request: Request = ("GET", "/pdf", "", "")
+    for _ in range(2):  # warm: fonts, stylesheets, templates, the render pool
+        _timed_fetch(servers.app_port, app_request)
+        _timed_fetch(servers.reference_port, bare_request)
+    app_times: list[float] = []
+    bare_times: list[float] = []
+    for round_number in range(PDF_ROUNDS):
+        pairs = [(servers.app_port, app_request, app_times), (servers.reference_port, bare_request, bare_times)]
+        for port, request, times in pairs if round_number % 2 == 0 else pairs[::-1]:
+            times.append(_timed_fetch(port, request))
+    return {"summary PDF": _latencies(app_times), "bare WeasyPrint PDF": _latencies(bare_times)}
 
 
 #: Runs its arguments as a child and prints that child's peak RSS (KiB). A small process of its own starts the child:
