@@ -6,6 +6,11 @@ An alert carries no patient data: the event, the submission's reference (a label
 and the staff link. Rows are written in the submit transaction (``enqueue``, one per configured channel) or by the
 worker for an escalation (``escalation``), and sent right after the commit (``send_pending``) and by the worker.
 
+Timeouts: the attempt made at once inside a person's request (``send_after_submit``: the patient's submit, a staff
+status change) waits ``INLINE_TIMEOUT_SECONDS`` per channel; the worker and ``flask send-test-alert`` wait the full
+``SMTP_TIMEOUT_SECONDS`` / ``WEBHOOK_TIMEOUT_SECONDS``. An inline try that times out is an ordinary failed try:
+recorded with back-off and retried by the worker.
+
 Claiming: ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers and app servers take disjoint
 rows, then a compare-and-set UPDATE on ``attempts`` (which alone is enough on SQLite, where writes are serialised
 by its single-writer lock). A claim moves ``next_attempt_at`` forward by a lease, so a worker that dies while
@@ -56,6 +61,12 @@ SUBJECTS = {
 }
 SMTP_TIMEOUT_SECONDS = 10
 WEBHOOK_TIMEOUT_SECONDS = 10
+#: The timeout, per channel, of the attempt made at once in a person's request (``send_after_submit``). Short because
+#: a person waits on it: with the full timeouts a hung receiver would hold the patient's submit or the staff
+#: member's status change for 10 s per channel. A slow but working receiver loses nothing: the try is recorded as
+#: failed (back-off 30 s) and the worker, with the full timeouts, sends it. A receiver that got the request but
+#: answered too late gets it again: receivers dedupe on ``alert_id`` / ``event_id`` (an email has no such key).
+INLINE_TIMEOUT_SECONDS = 3.0
 LEASE = timedelta(minutes=2)  # longer than any one try can take (the timeouts above)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(minutes=15)
@@ -154,9 +165,13 @@ def compose(notification: Notification) -> EmailMessage:
     return message
 
 
-def connect_smtp() -> smtplib.SMTP:
+def connect_smtp(timeout: float | None = None) -> smtplib.SMTP:
+    """A connection to the clinic's mail server, signed in; ``timeout`` (seconds, each network step) defaults to
+    ``SMTP_TIMEOUT_SECONDS``."""
     settings = _settings()
-    smtp = smtplib.SMTP(settings["SMTP_HOST"], settings["SMTP_PORT"], timeout=SMTP_TIMEOUT_SECONDS)
+    smtp = smtplib.SMTP(
+        settings["SMTP_HOST"], settings["SMTP_PORT"], timeout=SMTP_TIMEOUT_SECONDS if timeout is None else timeout
+    )
     try:
         if settings["SMTP_STARTTLS"]:
             smtp.starttls(context=ssl.create_default_context())
@@ -199,7 +214,7 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest}"
 
 
-def _post_webhook(notification: Notification) -> None:
+def _post_webhook(notification: Notification, timeout: float | None = None) -> None:
     settings = _settings()
     body = webhook_body(notification)
     request = urllib.request.Request(  # noqa: S310 (the URL is the setting, checked at start: http(s) only)
@@ -212,8 +227,9 @@ def _post_webhook(notification: Notification) -> None:
             SIGNATURE_HEADER: sign(settings["ALERT_WEBHOOK_SECRET"], int(clock.now().timestamp()), body),
         },
     )
+    seconds = WEBHOOK_TIMEOUT_SECONDS if timeout is None else timeout
     try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310 (as above) # nosec B310
+        with urllib.request.urlopen(request, timeout=seconds) as response:  # noqa: S310 (as above) # nosec B310
             status = response.status
     except urllib.error.HTTPError as error:
         error.close()
@@ -290,19 +306,22 @@ def pending_count() -> int:
     )
 
 
-def _deliver(notification: Notification, smtp: smtplib.SMTP | None) -> smtplib.SMTP | None:
-    """Send one alert on its channel; returns the SMTP connection to reuse for the next email (or None)."""
+def _deliver(
+    notification: Notification, smtp: smtplib.SMTP | None, timeout: float | None = None
+) -> smtplib.SMTP | None:
+    """Send one alert on its channel, waiting at most ``timeout`` seconds per network step (None: the channel's full
+    timeout); returns the SMTP connection to reuse for the next email (or None)."""
     if notification.channel == EMAIL:
-        smtp = smtp or connect_smtp()
+        smtp = smtp or connect_smtp(timeout)
         smtp.send_message(compose(notification))
     elif notification.channel == WEBHOOK:
-        _post_webhook(notification)
+        _post_webhook(notification, timeout)
     elif notification.channel == FILE:
         _write_file(notification)
     elif notification.channel == SUBMISSION_WEBHOOK:  # submission events share the outbox (imported late: a cycle)
         from screening import submission_events
 
-        submission_events.post(notification)
+        submission_events.post(notification, timeout)
     else:
         raise DeliveryError(f"unknown channel {notification.channel!r}")
     return smtp
@@ -331,12 +350,12 @@ def send_test() -> dict[str, str | None]:
     return results
 
 
-def send_pending(*, limit: int = 20, reference: str | None = None) -> Outcome:
+def send_pending(*, limit: int = 20, reference: str | None = None, timeout: float | None = None) -> Outcome:
     """Send up to ``limit`` alerts that are due (only ``reference``'s when given: the submit view sends just the
     ones it made). A sent alert gets ``sent_at``; a failed try keeps it with ``last_error`` (secret-free, also
     logged as a warning) and a later ``next_attempt_at``. After a channel fails once in a run, its other alerts
     wait for the next run (the same server would fail them too), so a run waits for at most one timeout per
-    channel. Commits."""
+    channel: ``timeout`` seconds when given (``send_after_submit``), else the channel's full timeout. Commits."""
     sent = failed = 0
     broken: dict[str, BaseException] = {}
     smtp: smtplib.SMTP | None = None
@@ -345,7 +364,7 @@ def send_pending(*, limit: int = 20, reference: str | None = None) -> Outcome:
             error = broken.get(notification.channel)
             if error is None:
                 try:
-                    smtp = _deliver(notification, smtp)
+                    smtp = _deliver(notification, smtp, timeout)
                 except Exception as problem:  # any failure is recorded and retried, never raised
                     error = broken[notification.channel] = problem
             if error is None:
@@ -400,10 +419,11 @@ def overdue(*, now: datetime | None = None) -> int:
 
 
 def send_after_submit(reference: str) -> None:
-    """Try to send a just-committed submission's alerts at once. Never raises, so nothing here can touch the
-    patient's response: a failure is logged (without data), the session is rolled back and the worker retries."""
+    """Try to send a just-committed submission's alerts at once, waiting at most ``INLINE_TIMEOUT_SECONDS`` per
+    channel (a person waits on this request). Never raises, so nothing here can touch the person's response: a
+    failure is logged (without data), the session is rolled back and the worker retries."""
     try:
-        send_pending(reference=reference)
+        send_pending(reference=reference, timeout=INLINE_TIMEOUT_SECONDS)
     except Exception as error:  # the submission is safe; the outbox keeps the notification
         log.error("notifications for %s not sent after submit:\n%s", reference, describe_without_data(error))
         with contextlib.suppress(Exception):

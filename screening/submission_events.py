@@ -112,8 +112,9 @@ def body(notification: Notification) -> bytes:
     ).encode()
 
 
-def post(notification: Notification) -> None:
-    """Deliver one event (``notifications`` calls this for the ``submission_webhook`` channel). Raises
+def post(notification: Notification, timeout: float | None = None) -> None:
+    """Deliver one event (``notifications`` calls this for the ``submission_webhook`` channel), waiting at most
+    ``timeout`` seconds per network step (None: ``notifications.WEBHOOK_TIMEOUT_SECONDS``). Raises
     ``notifications.DeliveryError`` for a non-2xx answer, or the network error."""
     settings = _settings()
     url = settings["SUBMISSION_WEBHOOK_URL"]
@@ -132,8 +133,9 @@ def post(notification: Notification) -> None:
             EVENT_HEADER: notification.kind,
         },
     )
+    seconds = notifications.WEBHOOK_TIMEOUT_SECONDS if timeout is None else timeout
     try:
-        with urllib.request.urlopen(request, timeout=notifications.WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310 (as above) # nosec B310
+        with urllib.request.urlopen(request, timeout=seconds) as response:  # noqa: S310 (as above) # nosec B310
             status = response.status
     except urllib.error.HTTPError as error:
         error.close()
@@ -170,8 +172,9 @@ def send_test() -> str | None:
 
 
 def send_after_commit(reference: str) -> None:
-    """Try to send a just-committed status change's event at once (with whatever else is due for ``reference``).
-    Never raises, so the staff member's change stands whatever the receiver does; the worker retries."""
+    """Try to send a just-committed status change's event at once (with whatever else is due for ``reference``),
+    with the short inline timeout (``notifications.INLINE_TIMEOUT_SECONDS``): the staff member waits on it. Never
+    raises, so the staff member's change stands whatever the receiver does; the worker retries."""
     if not configured():
         return
     try:

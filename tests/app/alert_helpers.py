@@ -78,11 +78,15 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
 
 
 class Hook:
-    """A webhook receiver: keeps each request's headers and body; answers ``status`` (set it to 500 to refuse)."""
+    """A webhook receiver: keeps each request's headers and body; answers ``status`` (set it to 500 to refuse). With
+    ``hang`` set, it holds each request that many seconds, then drops it unanswered (a hung receiver): counted in
+    ``hung``, not kept in ``requests``."""
 
     def __init__(self) -> None:
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.status = 200
+        self.hang = 0.0
+        self.hung = 0
 
     @property
     def bodies(self) -> list[dict[str, Any]]:
@@ -96,6 +100,11 @@ def hook() -> Iterator[tuple[Hook, str]]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if hang := receiver.hang:
+                receiver.hung += 1
+                time.sleep(hang)
+                self.close_connection = True
+                return
             receiver.requests.append((dict(self.headers.items()), body))
             self.send_response(receiver.status)
             self.send_header("Content-Length", "0")
