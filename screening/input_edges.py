@@ -12,6 +12,11 @@
 - A Host header outside ``TRUSTED_HOSTS`` (``config.trusted_hosts``: SCREENING_TRUSTED_HOSTS, SERVER_NAME and
   BASE_URL; any host when none is set, outside production), or one that is no host name: 400.
 
+On the FHIR API (``/fhir``; ``staff.fhir_views.is_fhir_path``) each of these refusals is a FHIR ``OperationOutcome``
+(``application/fhir+json``, ``invalid``, fixed words that never quote the request) instead of a page: a machine asked.
+A body the app cannot read on a FHIR address that takes no such method, or none at all, gets what the same request
+without a body gets: the 405 (with ``Allow``) or 404 ``OperationOutcome`` of ``fhir_views.routing_error``.
+
 Every 411 and 413 is audited (``request.no_length``, ``request.too_large``: the address, the page and the size, never
 the body) and logged with the size. ``register_input_edges`` runs before the extensions are registered, so its check
 runs before every other ``before_request`` (the CSRF check would otherwise read an unreadable form as a missing token
@@ -25,7 +30,16 @@ from typing import Any
 
 from flask import Flask, Response, make_response, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import BadHost, BadRequest, HTTPException, LengthRequired, RequestEntityTooLarge, SecurityError
+from werkzeug.exceptions import (
+    BadHost,
+    BadRequest,
+    HTTPException,
+    LengthRequired,
+    MethodNotAllowed,
+    NotFound,
+    RequestEntityTooLarge,
+    SecurityError,
+)
 
 from screening import config
 from screening.audit import audit
@@ -40,6 +54,12 @@ FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 ACTIONS = {411: "request.no_length", 413: "request.too_large"}
 TEMPLATES = {411: "errors/unreadable.html", 413: "errors/413.html"}
+#: What each refusal says on the FHIR API: fixed words, never the request.
+FHIR_REFUSALS = {
+    400: "This request could not be read: its framing, its Content-Type or a character in its address was refused.",
+    411: "A request with a body must give its length (Content-Length) or be sent chunked.",
+    413: "The request body is larger than this server accepts.",
+}
 
 
 class UnreadableRequest(BadRequest):
@@ -72,8 +92,8 @@ def _body_problem() -> str | None:
     return "unexpected_content_type" if request.mimetype or request.content_length else None
 
 
-def problem_with_request() -> str | None:
-    """Why this request cannot be read (a code for the log), or None."""
+def _address_problem() -> str | None:
+    """Why the request's address cannot be read (a code for the log), or None."""
     try:
         request.query_string.decode("utf-8")
     except UnicodeDecodeError:
@@ -82,7 +102,28 @@ def problem_with_request() -> str | None:
         return "control_character_in_path"
     if any(has_control_characters(key) or has_control_characters(value) for key, value in request.args.items(True)):
         return "control_character_in_query"
-    return _body_problem()
+    return None
+
+
+def problem_with_request() -> str | None:
+    """Why this request cannot be read (a code for the log), or None."""
+    return _address_problem() or _body_problem()
+
+
+def _is_fhir() -> bool:
+    from screening.staff import fhir_views  # imported late: the blueprint pulls in much of the app
+
+    return fhir_views.is_fhir_path(request.path)
+
+
+def fhir_refusal(status: int) -> Response | None:
+    """The refusal ``status`` (400, 411 or 413) as an ``OperationOutcome`` when the request is for the FHIR API, else
+    None (the caller answers with its page)."""
+    from screening.staff import fhir_views  # imported late, as above
+
+    if not fhir_views.is_fhir_path(request.path):
+        return None
+    return fhir_views.fhir_error(status, "invalid", FHIR_REFUSALS[status])
 
 
 def _host_problem() -> HTTPException | None:
@@ -90,8 +131,9 @@ def _host_problem() -> HTTPException | None:
     return error if isinstance(error, (BadHost, SecurityError)) else None
 
 
-def refuse_bad_input() -> None:
-    """The first ``before_request``: abort with the body framing's refusal, a bad Host, or an unreadable request."""
+def refuse_bad_input() -> Response | None:
+    """The first ``before_request``: abort with the body framing's refusal, a bad Host, or an unreadable request (on
+    the FHIR API, an unreadable body where routing would refuse the request anyway gets routing's answer)."""
     refusal = request.environ.get(REFUSED)
     if isinstance(refusal, Refusal):
         if refusal.status == 411:
@@ -105,9 +147,15 @@ def refuse_bad_input() -> None:
             "request refused: Host header not trusted or not a host name (%d characters)",
             len(request.environ.get("HTTP_HOST", "")),
         )
+        if (answer := fhir_refusal(400)) is not None:
+            return answer
         raise host_error
     if (reason := problem_with_request()) is not None:
+        routing = request.routing_exception
+        if isinstance(routing, (MethodNotAllowed, NotFound)) and _is_fhir() and _address_problem() is None:
+            raise routing  # only the body is refused, and it is never read: the 405 (with Allow) or 404 without one
         raise UnreadableRequest(reason)
+    return None
 
 
 def _record(code: int, size: int | None) -> None:
@@ -140,12 +188,12 @@ def refused_body(error: HTTPException) -> Response:
     else:
         log.warning("request without a length refused on %s %s", request.method, request.path)
     _record(code, size if code == 413 else None)
-    return make_response(render_template(TEMPLATES[code], status=code), code)
+    return fhir_refusal(code) or make_response(render_template(TEMPLATES[code], status=code), code)
 
 
 def unreadable(error: UnreadableRequest) -> Response:
     log.warning("request refused as unreadable (%s) on %s %s", error.reason, request.method, ascii(request.path[:200]))
-    return make_response(render_template("errors/unreadable.html", status=400), 400)
+    return fhir_refusal(400) or make_response(render_template("errors/unreadable.html", status=400), 400)
 
 
 def register_input_edges(app: Flask) -> None:
