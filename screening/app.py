@@ -74,7 +74,7 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         SCREENING=screening,
         SECRET_KEY=screening["SECRET_KEY"],
         SQLALCHEMY_DATABASE_URI=screening["DATABASE_URL"],
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_ENGINE_OPTIONS=settings.engine_options(screening),
         MAX_CONTENT_LENGTH=256 * 1024,
         MAX_FORM_MEMORY_SIZE=256 * 1024,
         MAX_FORM_PARTS=500,

@@ -96,6 +96,8 @@ DEFAULTS: Mapping[str, Any] = {
     "BRAND_COLOUR": "",
     # database faults (db_faults.py): how long an SQLite write waits for another writer's lock before a 503
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    # PostgreSQL (psycopg 3) only: off turns server-side prepared statements off, for PgBouncer in transaction mode
+    "DATABASE_PREPARED_STATEMENTS": True,
     # tests only, refused in production: seconds a submit sleeps between its INSERTs and its COMMIT (kill test)
     "TEST_PAUSE_BEFORE_COMMIT": 0.0,
 }
@@ -148,6 +150,19 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         except ValueError as error:
             raise ConfigError(f"SCREENING_{name}: {error}") from error
     return settings
+
+
+def engine_options(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """SQLAlchemy's engine options (``SQLALCHEMY_ENGINE_OPTIONS``): ``pool_pre_ping`` always; with
+    SCREENING_DATABASE_PREPARED_STATEMENTS off and a ``postgresql+psycopg`` URL, ``prepare_threshold=None`` in the
+    connect arguments, so psycopg 3 never prepares a statement on the server. A prepared statement lives on one server
+    connection, and PgBouncer in transaction mode (or another pooler) hands the next transaction another one. The
+    setting changes nothing on SQLite."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    psycopg = urlsplit(str(settings["DATABASE_URL"])).scheme == "postgresql+psycopg"
+    if psycopg and not settings["DATABASE_PREPARED_STATEMENTS"]:
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
 
 
 SESSION_COOKIE = "screening"

@@ -264,6 +264,7 @@ PARSERS: Mapping[str, Callable[[str], Any]] = {
     "TRUSTED_HOSTS": host_list,
     "ALERT_WEBHOOK_URL": _web_url,
     "SQLITE_BUSY_TIMEOUT_MS": _busy_timeout_ms,
+    "DATABASE_PREPARED_STATEMENTS": _boolean,
     "TEST_PAUSE_BEFORE_COMMIT": _pause_seconds,
     "API_RATE_LIMIT": _rate_limit,
 }
