@@ -4,6 +4,11 @@ the share of submissions with each flag, and the status outcomes. Also the date 
 query string, and its limits. Pure: the standard library and the pure modules only; the rows come from
 ``reports_queries`` and the charts are drawn by ``reports_views`` (pygal).
 
+Two ways to the same ``Report``: ``build`` from every submission's ``SubmissionFacts`` (the reference, small sets),
+and ``build_counted`` from what the page reads at any size: one narrow ``Moments`` row per submission in the range
+(streamed; only the waiting times are kept) and the counts the database made (by status, by flag, the open queue by
+severity and age band, ``Counted``). Both use the same helpers below, so they give the same numbers.
+
 Percentiles use ``statistics.quantiles(..., method="inclusive")`` (linear interpolation between the closest ranks,
 the spreadsheet PERCENTILE.INC); the median is ``statistics.median``. A single value is its own median and 90th
 percentile.
@@ -123,6 +128,11 @@ def weekly_counts(submitted: Iterable[datetime], period: DateRange, zone: tzinfo
         for local in (moment.astimezone(zone).date() for moment in submitted)
         if period.start <= local <= period.end
     )
+    return weeks_of(counts, period)
+
+
+def weeks_of(counts: Mapping[date, int], period: DateRange) -> list[tuple[date, int]]:
+    """(Monday, count) for every week ``period`` touches, from counts keyed by Monday (missing weeks are 0)."""
     weeks, monday = [], week_start(period.start)
     while monday <= period.end:
         weeks.append((monday, counts.get(monday, 0)))
@@ -160,8 +170,12 @@ def spread(hours: Sequence[float]) -> Spread:
 
 def first_review_at(facts: SubmissionFacts) -> datetime | None:
     """The first time anyone acted on it: its first review event (a status change or a note) or its pick-up."""
-    moments = [at for at, _ in facts.events] + ([facts.picked_up_at] if facts.picked_up_at else [])
-    return min(moments, default=None)
+    return earliest(min((at for at, _ in facts.events), default=None), facts.picked_up_at)
+
+
+def earliest(*moments: datetime | None) -> datetime | None:
+    """The earliest of the moments given (None ignored), or None."""
+    return min((moment for moment in moments if moment is not None), default=None)
 
 
 def decided_at(facts: SubmissionFacts) -> datetime | None:
@@ -205,6 +219,21 @@ def age_band(submitted_at: datetime, now: datetime) -> str:
     return AGE_BANDS[-1][0]  # pragma: no cover (the last band has no limit)
 
 
+def band_starts(now: datetime) -> list[tuple[str, datetime | None]]:
+    """Each age band with the moment its submissions were sent after (None for the last, open-ended band), in
+    ``AGE_BANDS`` order: a submission sent after the first moment is in the first band, and so on. The same bands
+    as ``age_band`` (less than ``limit`` days old is sent after ``now - limit days``), for counting in SQL."""
+    return [(label, None if limit is None else now - timedelta(days=limit)) for label, limit in AGE_BANDS]
+
+
+def queue_table(counts: Iterable[tuple[str, str, int]]) -> dict[str, dict[str, int]]:
+    """``open_queue``'s table from (severity, age band, count) rows counted elsewhere (severity not known: "none")."""
+    table = {severity: dict.fromkeys((label for label, _ in AGE_BANDS), 0) for severity in SEVERITY_ORDER}
+    for severity, band, count in counts:
+        table[severity if severity in table else "none"][band] += count
+    return table
+
+
 def open_queue(submissions: Iterable[SubmissionFacts], now: datetime) -> dict[str, dict[str, int]]:
     """{severity: {age band: count}} of the submissions still open (new, in review, awaiting patient), every
     severity and band present (zeros included)."""
@@ -226,21 +255,37 @@ class FlagShare:
 
 def flag_shares(submissions: Sequence[SubmissionFacts]) -> list[FlagShare]:
     """For each rule that flagged any submission: how many submissions it flagged (once each) and what percent of
-    all the submissions that is; most common first, then by title."""
-    counts: Counter[str] = Counter()
-    titles: dict[str, str] = {}
-    for facts in submissions:
-        for rule_id, title in dict(facts.flags).items():
-            counts[rule_id] += 1
-            titles.setdefault(rule_id, title)
-    total = len(submissions)
-    shares = [FlagShare(rule_id, titles[rule_id], count, 100 * count / total) for rule_id, count in counts.items()]
-    return sorted(shares, key=lambda share: (-share.count, share.title))
+    all the submissions that is; most common first, then by title, then rule id. A rule's title is the one on the
+    most recently sent submission it flagged (its wording then; the greatest title when that submission has two)."""
+    counts = Counter(rule_id for facts in submissions for rule_id in dict(facts.flags))
+    titles = newest_titles(
+        (rule_id, title, facts.submitted_at) for facts in submissions for rule_id, title in facts.flags
+    )
+    return shares_of(((rule_id, titles[rule_id], count) for rule_id, count in counts.items()), len(submissions))
+
+
+def newest_titles(titles: Iterable[tuple[str, str, datetime]]) -> dict[str, str]:
+    """{rule id: title} from (rule id, title, the latest time a submission flagged with that title was sent) rows:
+    ``flag_shares``' choice of title."""
+    newest: dict[str, tuple[datetime, str]] = {}
+    for rule_id, title, at in titles:
+        newest[rule_id] = max(newest.get(rule_id, (at, title)), (at, title))
+    return {rule_id: title for rule_id, (_, title) in newest.items()}
+
+
+def shares_of(counts: Iterable[tuple[str, str, int]], total: int) -> list[FlagShare]:
+    """``flag_shares`` from (rule id, title, submissions flagged) rows and the number of submissions."""
+    shares = [FlagShare(rule_id, title, count, 100 * count / total) for rule_id, title, count in counts]
+    return sorted(shares, key=lambda share: (-share.count, share.title, share.rule_id))
 
 
 def status_outcomes(submissions: Iterable[SubmissionFacts]) -> dict[str, int]:
     """{status: count} of the submissions by where they are now, every status present."""
-    counts = Counter(facts.status for facts in submissions)
+    return outcomes_of(Counter(facts.status for facts in submissions))
+
+
+def outcomes_of(counts: Mapping[str, int]) -> dict[str, int]:
+    """``status_outcomes`` from {status: count} counted elsewhere."""
     return {status: counts.get(status, 0) for status in STATUS_ORDER}
 
 
@@ -276,4 +321,54 @@ def build(
         queue=open_queue(still_open, now),
         flags=flag_shares(in_range),
         outcomes=status_outcomes(in_range),
+    )
+
+
+# --- the whole report from counts -------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Moments:
+    """One submission of the range as the waiting times and weekly counts need it: when it was sent, first reviewed
+    (``first_review_at``) and first given a decision (``decided_at``)."""
+
+    submitted_at: datetime
+    first_review_at: datetime | None
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """What the database counted for a report: submissions by status (in the range), flags (rule id, title,
+    submissions flagged; in the range) and the open queue (severity, age band, count; whenever sent)."""
+
+    outcomes: Mapping[str, int]
+    flags: Sequence[tuple[str, str, int]]
+    queue: Sequence[tuple[str, str, int]]
+
+
+def build_counted(moments: Iterable[Moments], counted: Counted, period: DateRange, *, zone: tzinfo) -> Report:
+    """The same report as ``build``, from one pass over narrow rows (``moments``, which may be streamed: only the
+    waiting times are kept, as hours) and counts made by the database, in memory that does not hold the rows. The
+    total is the count by status; with no ``moments`` the weeks are zero and the waiting times empty (a chart drawn
+    from the counts alone needs no rows)."""
+    weeks: Counter[date] = Counter()
+    first_review: list[float] = []
+    decision: list[float] = []
+    total = sum(counted.outcomes.values())
+    for row in moments:
+        local = row.submitted_at.astimezone(zone).date()
+        if period.start <= local <= period.end:
+            weeks[week_start(local)] += 1
+        if row.first_review_at is not None:
+            first_review.append(_hours(row.submitted_at, row.first_review_at))
+        if row.decided_at is not None:
+            decision.append(_hours(row.submitted_at, row.decided_at))
+    return Report(
+        period=period,
+        total=total,
+        weeks=weeks_of(weeks, period),
+        first_review=spread(first_review),
+        decision=spread(decision),
+        queue=queue_table(counted.queue),
+        flags=shares_of(counted.flags, total),
+        outcomes=outcomes_of(counted.outcomes),
     )

@@ -136,6 +136,10 @@ CHARTS: dict[str, Callable[[reports.Report], Any]] = {
     "outcomes": outcomes,
 }
 
+#: The charts drawn only from what the database counts (the open queue, the flags, the outcomes and the total), not
+#: from the range's rows (weeks, waiting times): their requests skip reading the rows (``reports_views``).
+FROM_COUNTS = frozenset({"queue", "flags", "outcomes"})
+
 
 def render(name: str, report: reports.Report) -> str:
     """The SVG document of chart ``name`` (a key of ``CHARTS``)."""

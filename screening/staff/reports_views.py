@@ -22,16 +22,14 @@ REPORT_ROLES = (Role.ADMIN, Role.CLINICIAN)
 _CHART_NAMES = ", ".join(f"'{name}'" for name in reports_charts.CHARTS)
 
 
-def _report(period: reports.DateRange) -> reports.Report:
+def _report(period: reports.DateRange, *, rows: bool = True) -> reports.Report:
+    """The report for ``period``. ``rows=False``: from the database's counts alone, without streaming the range's
+    rows (its weeks and waiting times are then empty): what a chart in ``reports_charts.FROM_COUNTS`` draws."""
     zone = clinic_zone()
     start, end = period.bounds(zone)
-    return reports.build(
-        reports_queries.submitted_between(start, end),
-        reports_queries.still_open(),
-        period,
-        zone=zone,
-        now=clock.now(),
-    )
+    counted = reports_queries.counted(start, end, clock.now())
+    moments = reports_queries.moments(start, end) if rows else iter(())
+    return reports.build_counted(moments, counted, period, zone=zone)
 
 
 def _typed(params: Mapping[str, str]) -> dict[str, str]:
@@ -70,8 +68,10 @@ def reports_page() -> ResponseReturnValue:
 @bp.get(f"/reports/chart/<any({_CHART_NAMES}):chart>.svg")
 @roles(*REPORT_ROLES)
 def report_chart(chart: str) -> ResponseReturnValue:
-    """One chart of the reports page as an SVG image, for the same range (the default when it cannot be read)."""
+    """One chart of the reports page as an SVG image, for the same range (the default when it cannot be read). Each
+    of the page's five charts is a request of its own: those drawn from counts do not read the range's rows."""
     period, _ = reports.parse_range(request.args, clinic_today())
-    response = Response(reports_charts.render(chart, _report(period)), mimetype="image/svg+xml")
+    report = _report(period, rows=chart not in reports_charts.FROM_COUNTS)
+    response = Response(reports_charts.render(chart, report), mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = reports_charts.CHART_CSP
     return response

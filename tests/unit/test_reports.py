@@ -128,6 +128,21 @@ def test_open_queue_by_severity_and_age_band_ignores_closed_submissions() -> Non
     assert list(queue) == ["urgent", "discuss", "caution", "info", "none"]
 
 
+def test_band_starts_put_each_submission_in_its_age_band() -> None:
+    """The bands the database counts with (sent after ``now`` less the band's limit) are ``age_band``'s, at the
+    edges too: exactly 1 day old is "1 to 3 days", a microsecond less is "Less than 1 day"."""
+    now = T0 + timedelta(days=10)
+    starts = reports.band_starts(now)
+
+    def band(sent: datetime) -> str:
+        return next(label for label, after in starts if after is None or sent > after)
+
+    for age in (timedelta(0), timedelta(days=1), timedelta(days=3), timedelta(days=7), timedelta(days=40)):
+        for nudge in (timedelta(microseconds=-1), timedelta(0), timedelta(microseconds=1)):
+            sent = now - age + nudge
+            assert band(sent) == reports.age_band(sent, now), (age, nudge)
+
+
 # --- flags and outcomes -----------------------------------------------------------------------------------------------
 def test_flag_shares_count_each_submission_once_and_sort_by_count() -> None:
     escort, allergy = ("no_escort", "No escort"), ("allergy", "Possible allergy")
@@ -139,6 +154,48 @@ def test_flag_shares_count_each_submission_once_and_sort_by_count() -> None:
     ]
     assert [share.percent for share in shares] == [75, 25]
     assert reports.flag_shares([]) == []
+
+
+def test_flag_title_is_the_newest_wording_and_ties_sort_by_rule() -> None:
+    rows = [
+        facts(1, flags=(("escort", "Older wording"), ("a_rule", "Same"))),
+        facts(5, flags=(("escort", "No escort"),)),
+        facts(3, flags=(("escort", "Middle wording"), ("b_rule", "Same"))),
+    ]
+    shares = reports.flag_shares(rows)
+    assert [(share.rule_id, share.title) for share in shares] == [
+        ("escort", "No escort"),
+        ("a_rule", "Same"),
+        ("b_rule", "Same"),
+    ]
+
+
+def test_build_counted_is_build_from_the_same_submissions() -> None:
+    """The page's way (narrow rows and counts) and the reference (every submission's facts) agree; the database's
+    side of it is tested against real rows in tests/app/test_reports_scale.py."""
+    period = DateRange(date(2026, 6, 29), date(2026, 7, 12))
+    now = T0 + timedelta(days=4)
+    rows = [
+        facts(
+            1, "consult_offered", severity="urgent", picked_up_at=T0 + timedelta(hours=2), events=((T0, "in_review"),)
+        ),
+        facts(30, "in_review", severity="caution", events=((T0 + timedelta(hours=40), None),)),
+        facts(50, "not_suitable", events=((T0 + timedelta(hours=51), "not_suitable"),), flags=(("x", "X"),)),
+        facts(-24 * 3, "new", severity="discuss"),  # 29 June: the range's first day, in London
+    ]
+    expected = reports.build(rows, rows, period, zone=LONDON, now=now)
+    moments = [reports.Moments(row.submitted_at, reports.first_review_at(row), reports.decided_at(row)) for row in rows]
+    queue = [
+        (severity, band, count)
+        for severity, bands in reports.open_queue(rows, now).items()
+        for band, count in bands.items()
+    ]
+    counted = reports.Counted(
+        outcomes=reports.status_outcomes(rows),
+        flags=[(share.rule_id, share.title, share.count) for share in reports.flag_shares(rows)],
+        queue=queue,
+    )
+    assert reports.build_counted(iter(moments), counted, period, zone=LONDON) == expected
 
 
 def test_status_outcomes_list_every_status() -> None:
