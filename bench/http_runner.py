@@ -40,7 +40,7 @@ WORKERS = 2
 #: rendered for the first time whatever the size: a fair comparison of 1,000 and 100,000 submissions.
 WARM_PASSES = int(os.environ.get("BENCH_WARM_PASSES", str(2 * WORKERS)))
 #: The summary PDF and the bare render: this many of each, sent one at a time and interleaved (``pdf_scenario``).
-PDF_ROUNDS = int(os.environ.get("BENCH_PDF_ROUNDS", "15"))
+PDF_ROUNDS = int(os.environ.get("BENCH_PDF_ROUNDS", "25"))
 #: The most final submits a second this machine could make (the drafts are made beforehand, one per submit).
 SUBMITS_PER_SECOND = int(os.environ.get("BENCH_SUBMITS_PER_SECOND", "400"))
 Request = tuple[str, str, str, str]  # method, path, cookie, body

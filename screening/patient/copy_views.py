@@ -126,7 +126,7 @@ def your_answers_pdf() -> ResponseReturnValue:
     html = render_template(
         "patient/your_answers_pdf.html",
         copy=_copy(submission),
-        stylesheets=[url_for("static", filename=name) for name in names],
+        pdf=True,  # the stylesheets are given to the renderer, not linked
         html_lang=settings()["LOCALE"],
     )
     try:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+import screening.patient.views  # noqa: F401  (first: the patient blueprint imports copy_views, not the reverse)
 from screening import printing
 from screening.extensions import db
 from screening.models import FlagRecord, Submission

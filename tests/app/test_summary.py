@@ -219,7 +219,7 @@ def test_hostile_text_prints_as_text_and_triggers_no_fetch(
 
     monkeypatch.setattr(pdf, "render", render)
     _response, pages = download(clinician.client, reference)
-    assert asked == ["https://screening.invalid/static/summary/summary.css"]  # the bundled stylesheet only
+    assert asked == []  # nothing: the stylesheet is given to the renderer already parsed (printing.py)
     assert fetchers[0].refused == []
     text = " ".join(pages)
     assert "<img src=file:///etc/passwd>" in flat(text) and "{{7*7}}" in text
