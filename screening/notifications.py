@@ -300,10 +300,14 @@ def claim(*, limit: int = 20, reference: str | None = None, now: datetime | None
     )
 
 
+def unsent_count(*conditions: Any) -> int:
+    """How many outbox rows are not sent yet and meet ``conditions`` (SQL expressions on ``Notification``)."""
+    query = select(func.count()).select_from(Notification).where(Notification.sent_at.is_(None), *conditions)
+    return int(db.session.scalar(query) or 0)
+
+
 def pending_count() -> int:
-    return int(
-        db.session.scalar(select(func.count()).select_from(Notification).where(Notification.sent_at.is_(None))) or 0
-    )
+    return unsent_count()
 
 
 def _deliver(
@@ -404,17 +408,9 @@ def overdue(*, now: datetime | None = None) -> int:
     """How many unsent alerts are not going out: failed at least once, or due for over 5 minutes (no worker is
     running). The staff pages warn about them. Submission events are not alerts (no person waits on them)."""
     now = now or clock.now()
-    return int(
-        db.session.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(
-                Notification.sent_at.is_(None),
-                Notification.channel != SUBMISSION_WEBHOOK,
-                (Notification.last_error.is_not(None)) | (Notification.next_attempt_at < now - OVERDUE_AFTER),
-            )
-        )
-        or 0
+    return unsent_count(
+        Notification.channel != SUBMISSION_WEBHOOK,
+        (Notification.last_error.is_not(None)) | (Notification.next_attempt_at < now - OVERDUE_AFTER),
     )
 
 

@@ -26,7 +26,6 @@ from typing import Any
 
 from flask import current_app
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from screening import clock, notifications
 from screening.extensions import db
@@ -191,18 +190,7 @@ STUCK_AFTER = timedelta(minutes=15)
 def stuck(*, now: datetime | None = None) -> int:
     """How many events are still unsent 15 minutes after they happened: the receiver refuses them, or no worker runs."""
     now = now or clock.now()
-    return int(
-        db.session.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(
-                Notification.channel == CHANNEL,
-                Notification.sent_at.is_(None),
-                Notification.created_at < now - STUCK_AFTER,
-            )
-        )
-        or 0
-    )
+    return notifications.unsent_count(Notification.channel == CHANNEL, Notification.created_at < now - STUCK_AFTER)
 
 
 def admin_notice() -> str | None:
