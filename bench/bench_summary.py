@@ -14,18 +14,18 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from flask import render_template, url_for
+import http_fixtures as fixtures  # noqa: E402
 from weasyprint import CSS, HTML
 
 from screening import create_app
 from screening.extensions import db
 from screening.models import Submission
-from screening.staff import pdf, summary
+from screening.staff import pdf
 from screening.staff.summary_views import pdf_stylesheets
 from tests.summary_cases import TYPICAL, add_every_rule, maximal_answers, submit
 
@@ -60,22 +60,7 @@ def main() -> None:
         for name, submission in (("typical", typical), ("maximal", maximal)):
 
             def html(submission: Submission = submission) -> str:
-                view = summary.build(
-                    submission,
-                    clinic_name="Example Pain Clinic",
-                    generated_by="Dr Bench",
-                    generated_at=submission.submitted_at,
-                    zone=UTC,
-                    today=submission.submitted_at.date(),
-                )
-                return render_template(
-                    "summary/summary.html",
-                    s=view,
-                    paper="a4",
-                    pdf=True,
-                    stylesheets=[url_for("static", filename="summary/summary.css")],
-                    clipped_marker=summary.CLIPPED,
-                )
+                return fixtures.summary_document(submission)
 
             document = html()
             sheets = pdf_stylesheets("a4")

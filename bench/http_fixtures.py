@@ -160,24 +160,28 @@ def patient_requests(app: Flask, submits: int) -> dict[str, list[tuple[str, str,
     }
 
 
+def summary_document(submission: Submission) -> str:
+    """The A4 PDF's HTML for ``submission``, built as the summary view builds it (needs a request context)."""
+    view = summary.build(
+        submission,
+        clinic_name="Example Pain Clinic",
+        generated_by="Bench Clinician",
+        generated_at=submission.submitted_at,
+        zone=UTC,
+        today=submission.submitted_at.date(),
+    )
+    return render_template(
+        "summary/summary.html",
+        s=view,
+        paper="a4",
+        pdf=True,
+        stylesheets=[url_for("static", filename="summary/summary.css")],
+        clipped_marker=summary.CLIPPED,
+    )
+
+
 def summary_html(app: Flask, reference: str) -> tuple[str, list[bytes]]:
-    """The PDF's HTML for a submission, built as the summary view builds it, and its stylesheets' bytes."""
+    """The PDF's HTML for a submission (``summary_document``) and its stylesheets' bytes."""
     with app.app_context(), app.test_request_context():
         submission = db.session.query(Submission).filter_by(reference=reference).one()
-        view = summary.build(
-            submission,
-            clinic_name="Example Pain Clinic",
-            generated_by="Bench Clinician",
-            generated_at=submission.submitted_at,
-            zone=UTC,
-            today=submission.submitted_at.date(),
-        )
-        html = render_template(
-            "summary/summary.html",
-            s=view,
-            paper="a4",
-            pdf=True,
-            stylesheets=[url_for("static", filename="summary/summary.css")],
-            clipped_marker=summary.CLIPPED,
-        )
-        return html, list(pdf_stylesheets("a4").values())
+        return summary_document(submission), list(pdf_stylesheets("a4").values())
